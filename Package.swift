@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "tusk",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tusk", targets: ["tusk"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // The C glue to libbpf, with the BPF object embedded (scripts/gen-bpf).
+        .target(
+            name: "CTuskBPF",
+            linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
+        ),
+        // Load, attach, read the ring buffer: typed records. Owns the kernel contract.
+        .target(name: "Capture", dependencies: ["CTuskBPF"]),
+        // PostgreSQL message bodies: bytes in, values out. Pure.
+        .target(name: "Wire"),
+        // Records to database spans. Pure.
+        .target(name: "Spans", dependencies: ["Capture", "Wire"]),
+        // Where spans go: the console, OTLP. Owns the network.
+        .target(
+            name: "Export",
+            dependencies: [
+                "Spans",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The CLI, configuration, lifecycle, /healthz and /metrics. Owns the process.
+        .executableTarget(
+            name: "tusk",
+            dependencies: [
+                "Capture", "Spans", "Export",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
+        .target(name: "TestSupport", dependencies: ["Capture"], path: "Tests/TestSupport"),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+    ]
+)

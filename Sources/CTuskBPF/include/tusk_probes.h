@@ -1,0 +1,46 @@
+/* The C side of Tusk's capture: load the embedded BPF object, attach it, drain its ring buffer.
+ * Swift sees only this header and the kernel/user contract it includes. */
+#ifndef TUSK_PROBES_H
+#define TUSK_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../../../bpf/tusk_record.h"
+
+struct tusk_probe_options {
+	uint32_t self_tgid;             /* never trace this process (the agent); 0: none */
+	uint32_t max_query_bytes;       /* query text captured per request */
+	const uint32_t *pids;           /* trace only these processes; pid_count 0: every process */
+	uint32_t pid_count;
+	uint32_t max_connections;       /* connections tracked at once */
+	uint32_t max_requests;          /* requests in flight, all connections together */
+	uint32_t max_requests_per_conn; /* requests in flight on one connection */
+	uint32_t ring_bytes;            /* ring buffer size, a power of two */
+};
+
+struct tusk_probes;
+
+/* ring buffer consumer: return 0 to go on */
+typedef int (*tusk_record_fn)(void *ctx, void *data, size_t size);
+
+/* Open and load (verify) the programs. NULL on failure with errno set and `error` filled. */
+struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, char *error, size_t error_len);
+/* Attach every tracepoint. 0 or -errno with `error` filled. */
+int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
+/* Wait up to timeout_ms for records, then hand every available one to fn. Records consumed, or -errno. */
+int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, tusk_record_fn fn, void *ctx);
+/* Sum of the per-CPU kernel counters (enum tusk_counter) into out[0..n). 0 or -errno. */
+int tusk_probes_counters(struct tusk_probes *probes, uint64_t *out, uint32_t n);
+/* Live entries of the connection and request maps (a leak check). */
+int tusk_probes_map_entries(struct tusk_probes *probes, uint32_t *connections, uint32_t *requests);
+void tusk_probes_destroy(struct tusk_probes *probes);
+
+/* Layout of a struct as the BPF compiler laid it out, read from the embedded object's BTF.
+ * 0 on success, -ENOENT when the struct or member is unknown. */
+int tusk_btf_struct_size(const char *struct_name, uint32_t *size);
+int tusk_btf_member_offset(const char *struct_name, const char *member, uint32_t *offset);
+
+/* The last lines libbpf logged (for clear error messages). */
+const char *tusk_probes_last_log(void);
+
+#endif

@@ -1,0 +1,240 @@
+/* Loader glue between Swift and libbpf: options → rodata and map sizes, load, attach, poll. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "tusk_probes.h"
+#include "tusk.skel.h"
+
+struct tusk_probes {
+	struct tusk_bpf *skel;
+	struct ring_buffer *ring;
+	tusk_record_fn fn;
+	void *ctx;
+	int ncpus;
+};
+
+static char last_log[2048];
+
+static int remember_log(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	char line[512];
+	int n = vsnprintf(line, sizeof(line), format, args);
+	if (n <= 0)
+		return 0;
+	size_t used = strlen(last_log);
+	if (used + strlen(line) >= sizeof(last_log))
+		used = 0; /* keep the most recent lines */
+	strcpy(last_log + used, line);
+	return 0;
+}
+
+const char *tusk_probes_last_log(void)
+{
+	return last_log;
+}
+
+static void fail(char *error, size_t error_len, const char *what, int err)
+{
+	snprintf(error, error_len, "%s: %s", what, strerror(err < 0 ? -err : err));
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct tusk_probes *p = ctx;
+	return p->fn ? p->fn(p->ctx, data, size) : 0;
+}
+
+struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *error, size_t error_len)
+{
+	libbpf_set_print(remember_log);
+	last_log[0] = 0;
+	struct tusk_probes *p = calloc(1, sizeof(*p));
+	if (!p) {
+		fail(error, error_len, "out of memory", ENOMEM);
+		return NULL;
+	}
+	p->ncpus = libbpf_num_possible_cpus();
+	p->skel = tusk_bpf__open();
+	if (!p->skel) {
+		int err = errno;
+		fail(error, error_len, "opening the BPF object", err);
+		free(p);
+		errno = err;
+		return NULL;
+	}
+	struct tusk_bpf *s = p->skel;
+	uint32_t text_cap = o->max_query_bytes + TUSK_NAME_SLACK;
+	uint32_t value_size = sizeof(struct tusk_record) + 2 * text_cap;
+	s->rodata->self_tgid = o->self_tgid;
+	s->rodata->filter_pids = o->pid_count > 0;
+	s->rodata->text_cap = text_cap;
+	if (o->max_requests_per_conn)
+		s->rodata->max_inflight = o->max_requests_per_conn;
+	int err = bpf_map__set_value_size(s->maps.requests, value_size);
+	if (!err)
+		err = bpf_map__set_value_size(s->maps.scratch, value_size);
+	if (!err && o->max_requests)
+		err = bpf_map__set_max_entries(s->maps.requests, o->max_requests);
+	if (!err && o->max_connections)
+		err = bpf_map__set_max_entries(s->maps.conns, o->max_connections);
+	if (!err && o->ring_bytes)
+		err = bpf_map__set_max_entries(s->maps.records, o->ring_bytes);
+	if (err) {
+		fail(error, error_len, "sizing the BPF maps", err);
+		goto failed;
+	}
+	err = tusk_bpf__load(s);
+	if (err) {
+		fail(error, error_len, "loading the BPF programs", err);
+		goto failed;
+	}
+	for (uint32_t i = 0; i < o->pid_count; i++) {
+		uint8_t yes = 1;
+		err = bpf_map__update_elem(s->maps.pid_filter, &o->pids[i], sizeof(uint32_t), &yes, 1, BPF_ANY);
+		if (err) {
+			fail(error, error_len, "setting the pid filter", err);
+			goto failed;
+		}
+	}
+	p->ring = ring_buffer__new(bpf_map__fd(s->maps.records), on_sample, p, NULL);
+	if (!p->ring) {
+		err = -errno;
+		fail(error, error_len, "opening the ring buffer", err);
+		goto failed;
+	}
+	return p;
+failed:
+	tusk_probes_destroy(p);
+	errno = err < 0 ? -err : err;
+	return NULL;
+}
+
+int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
+{
+	int err = tusk_bpf__attach(p->skel);
+	if (err)
+		fail(error, error_len, "attaching the syscall tracepoints", err);
+	return err;
+}
+
+int tusk_probes_poll(struct tusk_probes *p, int timeout_ms, tusk_record_fn fn, void *ctx)
+{
+	p->fn = fn;
+	p->ctx = ctx;
+	/* records are submitted without wakeups until enough pile up, so poll, then drain */
+	int woken = ring_buffer__poll(p->ring, timeout_ms);
+	if (woken < 0 && woken != -EINTR)
+		return woken;
+	int drained = ring_buffer__consume(p->ring);
+	if (drained < 0)
+		return drained;
+	return (woken > 0 ? woken : 0) + drained;
+}
+
+int tusk_probes_counters(struct tusk_probes *p, uint64_t *out, uint32_t n)
+{
+	uint32_t zero = 0;
+	size_t per_cpu = sizeof(uint64_t) * TUSK_C_MAX;
+	uint64_t *values = calloc(p->ncpus, per_cpu);
+	if (!values)
+		return -ENOMEM;
+	int err = bpf_map__lookup_elem(p->skel->maps.counters, &zero, sizeof(zero), values, per_cpu * p->ncpus, 0);
+	if (!err) {
+		for (uint32_t i = 0; i < n; i++) {
+			out[i] = 0;
+			if (i >= TUSK_C_MAX)
+				continue;
+			for (int cpu = 0; cpu < p->ncpus; cpu++)
+				out[i] += values[cpu * TUSK_C_MAX + i];
+		}
+	}
+	free(values);
+	return err;
+}
+
+static uint32_t count_entries(const struct bpf_map *map)
+{
+	uint32_t n = 0;
+	size_t key_size = bpf_map__key_size(map);
+	char key[64], next[64];
+	if (key_size > sizeof(key))
+		return 0;
+	void *prev = NULL;
+	while (bpf_map__get_next_key(map, prev, next, key_size) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+int tusk_probes_map_entries(struct tusk_probes *p, uint32_t *connections, uint32_t *requests)
+{
+	*connections = count_entries(p->skel->maps.conns);
+	*requests = count_entries(p->skel->maps.requests);
+	return 0;
+}
+
+void tusk_probes_destroy(struct tusk_probes *p)
+{
+	if (!p)
+		return;
+	ring_buffer__free(p->ring);
+	tusk_bpf__destroy(p->skel);
+	free(p);
+}
+
+/* ---- the contract, as the BPF compiler saw it ---- */
+
+static const struct btf_type *btf_struct(struct bpf_object **obj, const struct btf **btf, const char *name)
+{
+	size_t size = 0;
+	const void *bytes = tusk_bpf__elf_bytes(&size);
+	*obj = bpf_object__open_mem(bytes, size, NULL);
+	if (!*obj)
+		return NULL;
+	*btf = bpf_object__btf(*obj);
+	if (!*btf)
+		return NULL;
+	int id = btf__find_by_name_kind(*btf, name, BTF_KIND_STRUCT);
+	return id < 0 ? NULL : btf__type_by_id(*btf, id);
+}
+
+int tusk_btf_struct_size(const char *struct_name, uint32_t *size)
+{
+	struct bpf_object *obj = NULL;
+	const struct btf *btf = NULL;
+	const struct btf_type *t = btf_struct(&obj, &btf, struct_name);
+	int err = t ? 0 : -ENOENT;
+	if (t)
+		*size = t->size;
+	bpf_object__close(obj);
+	return err;
+}
+
+int tusk_btf_member_offset(const char *struct_name, const char *member, uint32_t *offset)
+{
+	struct bpf_object *obj = NULL;
+	const struct btf *btf = NULL;
+	const struct btf_type *t = btf_struct(&obj, &btf, struct_name);
+	int err = -ENOENT;
+	if (t) {
+		const struct btf_member *m = btf_members(t);
+		for (int i = 0; i < btf_vlen(t); i++, m++) {
+			if (strcmp(btf__name_by_offset(btf, m->name_off), member) == 0) {
+				*offset = btf_member_bit_offset(t, i) / 8;
+				err = 0;
+				break;
+			}
+		}
+	}
+	bpf_object__close(obj);
+	return err;
+}

@@ -1,0 +1,84 @@
+/* The few kernel structures Tusk reads, declared for CO-RE: libbpf relocates every field access
+ * against the running kernel's BTF, so only the names must match, not the layout. */
+#ifndef TUSK_KERNEL_TYPES_H
+#define TUSK_KERNEL_TYPES_H
+
+#include <linux/types.h>
+
+#define CORE __attribute__((preserve_access_index))
+
+struct files_struct;
+
+struct task_struct {
+	struct files_struct *files;
+} CORE;
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} CORE;
+
+struct files_struct {
+	struct fdtable *fdt;
+} CORE;
+
+struct inode {
+	unsigned short i_mode;
+} CORE;
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+} CORE;
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+} CORE;
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+} CORE;
+
+struct sock {
+	struct sock_common __sk_common;
+} CORE;
+
+struct socket {
+	short type;
+	struct sock *sk;
+} CORE;
+
+/* Tracepoint contexts of syscalls/sys_enter_* and sys_exit_* (see their `format` files). */
+struct syscall_enter_ctx {
+	__u64 common;
+	long id;
+	unsigned long args[6];
+};
+
+struct syscall_exit_ctx {
+	__u64 common;
+	long id;
+	long ret;
+};
+
+struct iovec_user {
+	const void *iov_base;
+	__u64 iov_len;
+};
+
+struct msghdr_user {
+	void *msg_name;
+	int msg_namelen;
+	struct iovec_user *msg_iov;
+	__u64 msg_iovlen;
+};
+
+#endif

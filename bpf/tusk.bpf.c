@@ -1,0 +1,1324 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Tusk's kernel side: syscall tracepoints see the bytes of every read and write, PostgreSQL
+ * connections are recognised by content, each direction is framed into protocol messages, and
+ * requests are paired with their answers per connection. One ring-buffer record leaves the kernel
+ * per completed request (struct tusk_record).
+ *
+ * Flow: sys_enter_* stashes the call's arguments per thread (only for known PostgreSQL
+ * connections, or to classify an unknown fd's first send); sys_exit_* walks the bytes the call
+ * really moved. Protocol reference: https://www.postgresql.org/docs/15/protocol-message-formats.html */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "kernel_types.h"
+#include "tusk_record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define SOCK_STREAM 1
+#define EAGAIN 11
+
+#define MAX_MESSAGE_BYTES (1U << 30) /* PostgreSQL's own limit on a message */
+#define MAX_STARTUP_BYTES 10000      /* PostgreSQL's MAX_STARTUP_PACKET_LENGTH */
+#define MAX_IOVECS 8
+#define CLASSIFY_ATTEMPTS 4          /* sends on a socket that fail to parse before giving up */
+#define PROTOCOL_3 3
+#define CODE_CANCEL 80877102
+#define CODE_SSL 80877103
+#define CODE_GSSENC 80877104
+
+struct conn_key {
+	__u32 tgid;
+	__u32 fd;
+};
+
+struct request_key {
+	__u64 conn_id;
+	__u32 seq;
+	__u32 pad;
+};
+
+/* Where a message's body bytes are being copied to. */
+enum capture {
+	CAP_NONE = 0,
+	CAP_TEXT,
+	CAP_NAMES,
+	CAP_TAG,
+	CAP_ERROR,
+	CAP_TX_STATUS,
+	CAP_BACKEND_KEY,
+};
+
+/* How the next message in a stream is framed. */
+enum stream_mode {
+	MODE_TYPED = 0,      /* type byte + int32 length */
+	MODE_UNTYPED = 1,    /* startup phase: int32 length + int32 code */
+	MODE_SSL_ANSWER = 2, /* one byte answering SSLRequest/GSSENCRequest */
+};
+
+/* One direction of a connection, framed into messages across any number of syscalls. */
+struct stream {
+	__u32 body_left; /* body bytes of the current message not yet seen */
+	__u32 cap_off;   /* body bytes of the current message already captured */
+	__u32 cap_seq;   /* request the capture goes to */
+	__u8 hdr[8];     /* header bytes gathered so far (a header may be split too) */
+	__u8 hdr_have;
+	__u8 type;
+	__u8 cap;        /* enum capture */
+	__u8 mode;       /* enum stream_mode */
+	__u8 in_body;
+	__u8 pad[3];
+};
+
+enum conn_flag {
+	CONN_OPEN = 1 << 0,       /* request tail-1 is an extended request still being written */
+	CONN_ERROR_SKIP = 1 << 1, /* the server reported an error and skips to the next Sync */
+	CONN_COUNTING = 1 << 2,   /* tracking dropped: count Sync/ReadyForQuery until quiet again */
+	CONN_MIDSTREAM = 1 << 3,
+	CONN_DEAD = 1 << 4,       /* desynchronised or cancelled: delete after this syscall */
+	CONN_CANCEL = 1 << 5,     /* a CancelRequest connection: nothing to trace */
+};
+
+struct conn {
+	__u64 conn_id;
+	__u32 tgid;
+	__u32 fd;
+	__u32 head;      /* oldest request not yet emitted */
+	__u32 tail;      /* next request number */
+	__u32 syncs;     /* Query/Sync/FunctionCall/startup sent, ReadyForQuery not yet seen */
+	__u8 role;
+	__u8 family;
+	__u8 flags;      /* enum conn_flag */
+	__u8 pad;
+	__u16 local_port;
+	__u16 peer_port;
+	__u8 local_addr[16];
+	__u8 peer_addr[16];
+	struct stream fe; /* frontend messages (client → server) */
+	struct stream be; /* backend messages (server → client) */
+};
+
+enum io_kind {
+	IO_RECV = 0,
+	IO_SEND = 1,
+	IO_VEC = 2, /* buf is an iovec array, count its length */
+	IO_MSG = 4, /* buf is a msghdr */
+};
+
+struct io_stash {
+	__u64 start_ns;
+	__u64 buf;
+	__u64 count;
+	__u32 fd;
+	__u8 io;
+	__u8 active;
+	__u8 classify; /* no connection yet: classify the bytes at exit */
+	__u8 pad;
+};
+
+struct counters {
+	__u64 v[TUSK_C_MAX];
+};
+
+/* ---- maps ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+/* fds known not to carry PostgreSQL (value: failed classification attempts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, __u32);
+} verdicts SEC(".maps");
+
+/* Requests in flight. Value: struct tusk_record + 2 * text_cap bytes (resized before load). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(struct request_key));
+	__uint(value_size, sizeof(struct tusk_record) + 2 * (TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK));
+} requests SEC(".maps");
+
+/* Where a new request is assembled before it is inserted (same value size as `requests`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct tusk_record) + 2 * (TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK));
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct io_stash);
+} io_stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct counters);
+} counters SEC(".maps");
+
+/* Processes to trace when filter_pids is set (filled before attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+/* ---- tunables, set before load ---- */
+
+const volatile __u32 self_tgid = 0;
+const volatile __u8 filter_pids = 0;
+const volatile __u32 text_cap = TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK;
+const volatile __u32 max_inflight = 1024;
+const volatile __u64 wakeup_bytes = 256 << 10;
+
+static __u64 next_conn_id = 1;
+
+/* ---- small helpers ---- */
+
+static __always_inline void count(__u32 which)
+{
+	__u32 zero = 0;
+	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
+	if (c && which < TUSK_C_MAX)
+		c->v[which]++;
+}
+
+static __always_inline __u32 be32(const __u8 *p)
+{
+	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) | p[3];
+}
+
+static __always_inline __u8 *text_of(struct tusk_record *r)
+{
+	return (__u8 *)r + sizeof(struct tusk_record);
+}
+
+static __always_inline int is_frontend_type(__u8 t)
+{
+	switch (t) {
+	case 'Q': case 'P': case 'B': case 'E': case 'D': case 'C': case 'S':
+	case 'H': case 'F': case 'X': case 'd': case 'c': case 'f':
+		return 1;
+	}
+	return 0;
+}
+
+/* Per-chunk state passed to the message loop. */
+struct chunk {
+	struct conn *conn;
+	struct tusk_record *item; /* cached request `item_seq` */
+	const __u8 *buf;
+	__u64 now_ns;
+	__u32 item_seq;
+	__u32 len;
+	__u32 pos;
+	__u32 tid;
+	__u8 item_valid;
+	__u8 backend; /* the bytes are backend messages */
+	__u8 stop;
+	__u8 pad;
+};
+
+static __always_inline struct tusk_record *item_for(struct chunk *c, __u32 seq)
+{
+	if (c->item_valid && c->item_seq == seq)
+		return c->item;
+	struct conn *conn = c->conn;
+	if (!conn)
+		return 0;
+	struct request_key key = { .conn_id = conn->conn_id, .seq = seq };
+	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
+	if (!item)
+		return 0;
+	c->item = item;
+	c->item_seq = seq;
+	c->item_valid = 1;
+	return item;
+}
+
+/* Submit `item` as a record and forget it. */
+static __always_inline void emit(struct conn *conn, struct tusk_record *item, __u8 outcome, __u64 end_ns)
+{
+	item->outcome = outcome;
+	item->end_ns = end_ns;
+	item->flags &= ~(TUSK_F_OPEN | TUSK_F_ANSWERED);
+	__u32 len = item->text_len;
+	if (len > text_cap)
+		len = text_cap;
+	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&records, item, sizeof(struct tusk_record) + len, flags))
+		count(TUSK_C_RECORDS_LOST);
+	else
+		count(TUSK_C_RECORDS);
+	struct request_key key = { .conn_id = conn->conn_id, .seq = item->seq };
+	bpf_map_delete_elem(&requests, &key);
+}
+
+/* ---- connection teardown ---- */
+
+struct drain_ctx {
+	struct conn *conn;
+	__u64 now_ns;
+	__u8 outcome;
+};
+
+static long drain_one(__u64 index, void *ctxp)
+{
+	struct drain_ctx *d = ctxp;
+	struct conn *conn = d->conn;
+	if (!conn || conn->head == conn->tail)
+		return 1;
+	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->head };
+	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
+	conn->head++;
+	if (item)
+		emit(conn, item, d->outcome, d->now_ns);
+	return 0;
+}
+
+/* Emit every request still in flight with `outcome`. */
+static __always_inline void drain(struct conn *conn, __u8 outcome, __u64 now_ns)
+{
+	struct drain_ctx d = { .conn = conn, .now_ns = now_ns, .outcome = outcome };
+	bpf_loop(max_inflight + 1, drain_one, &d, 0);
+	conn->flags &= ~(CONN_OPEN | CONN_ERROR_SKIP);
+}
+
+/* Tell user space the connection is gone (its statement names die with it). */
+static __always_inline void emit_conn_end(struct conn *conn, __u64 now_ns)
+{
+	__u32 zero = 0;
+	struct tusk_record *r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(struct tusk_record));
+	r->kind = TUSK_KIND_CONN_END;
+	r->conn_id = conn->conn_id;
+	r->pid = conn->tgid;
+	r->fd = conn->fd;
+	r->seq = conn->tail;
+	r->role = conn->role;
+	r->start_ns = now_ns;
+	r->end_ns = now_ns;
+	if (bpf_ringbuf_output(&records, r, sizeof(struct tusk_record), 0))
+		count(TUSK_C_RECORDS_LOST);
+	else
+		count(TUSK_C_RECORDS);
+}
+
+/* The connection is gone: report what was in flight and forget it. */
+__noinline int tusk_conn_end(struct conn *conn, __u32 outcome, __u64 now_ns)
+{
+	if (!conn)
+		return 0;
+	struct conn_key key = { .tgid = conn->tgid, .fd = conn->fd };
+	int cancel = conn->flags & CONN_CANCEL;
+	drain(conn, outcome, now_ns);
+	if (!cancel)
+		emit_conn_end(conn, now_ns);
+	bpf_map_delete_elem(&conns, &key);
+	if (!cancel)
+		count(TUSK_C_CONNS_CLOSED);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+/* Start request number conn->tail. Returns 0 when it cannot be tracked (then the connection
+ * switches to counting until every request in flight is answered). */
+static __always_inline struct tusk_record *new_item(struct chunk *c, __u16 kind, __u32 flags)
+{
+	struct conn *conn = c->conn;
+	if (!conn || (conn->flags & CONN_COUNTING))
+		return 0;
+	__u32 zero = 0;
+	struct tusk_record *r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	if (conn->tail - conn->head >= max_inflight)
+		goto overflow;
+	__builtin_memset(r, 0, sizeof(struct tusk_record));
+	r->start_ns = c->now_ns;
+	r->conn_id = conn->conn_id;
+	r->pid = conn->tgid;
+	r->tid = c->tid;
+	r->fd = conn->fd;
+	r->seq = conn->tail;
+	r->kind = kind;
+	r->flags = flags | ((conn->flags & CONN_MIDSTREAM) ? TUSK_F_MIDSTREAM : 0);
+	r->role = conn->role;
+	r->family = conn->family;
+	r->local_port = conn->local_port;
+	r->peer_port = conn->peer_port;
+	__builtin_memcpy(r->local_addr, conn->local_addr, 16);
+	__builtin_memcpy(r->peer_addr, conn->peer_addr, 16);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->tail };
+	if (bpf_map_update_elem(&requests, &key, r, BPF_NOEXIST))
+		goto overflow;
+	conn->tail++;
+	c->item_valid = 0;
+	return item_for(c, key.seq);
+overflow:
+	count(TUSK_C_OVERFLOW);
+	drain(conn, TUSK_OUTCOME_OVERFLOW, c->now_ns);
+	conn->flags |= CONN_COUNTING;
+	c->item_valid = 0;
+	return 0;
+}
+
+/* The extended request being written (if any) is complete: it now waits for its answer. */
+static __always_inline void close_open(struct chunk *c)
+{
+	struct conn *conn = c->conn;
+	if (!conn || !(conn->flags & CONN_OPEN))
+		return;
+	conn->flags &= ~CONN_OPEN;
+	struct tusk_record *item = item_for(c, conn->tail - 1);
+	if (!item)
+		return;
+	item->flags &= ~TUSK_F_OPEN;
+	if (item->flags & TUSK_F_EXECUTE)
+		item->kind = TUSK_KIND_EXECUTE;
+}
+
+/* The extended request to add a Parse/Bind/Describe/Execute to; `fresh` forces a new one. */
+static __always_inline struct tusk_record *open_item(struct chunk *c, int fresh)
+{
+	struct conn *conn = c->conn;
+	if (!conn)
+		return 0;
+	if (conn->flags & CONN_OPEN) {
+		if (!fresh)
+			return item_for(c, conn->tail - 1);
+		close_open(c);
+	}
+	struct tusk_record *item = new_item(c, TUSK_KIND_PREPARE, TUSK_F_OPEN);
+	if (item)
+		conn->flags |= CONN_OPEN;
+	return item;
+}
+
+/* Point the stream's capture at `item` (body bytes then land in the chosen field). */
+static __always_inline void capture_into(struct stream *s, struct tusk_record *item, __u8 what)
+{
+	if (!item)
+		return;
+	s->cap = what;
+	s->cap_seq = item->seq;
+	s->cap_off = 0;
+}
+
+/* The request at the head of the queue, the one the server is answering. */
+static __always_inline struct tusk_record *head_item(struct chunk *c)
+{
+	struct conn *conn = c->conn;
+	if (!conn || conn->head == conn->tail || (conn->flags & CONN_COUNTING))
+		return 0;
+	struct tusk_record *item = item_for(c, conn->head);
+	if (item && (item->flags & TUSK_F_OPEN))
+		return 0;
+	return item;
+}
+
+/* The server answered `item` completely. Requests followed by a Sync end at ReadyForQuery. */
+static __always_inline void answered(struct chunk *c, struct tusk_record *item)
+{
+	struct conn *conn = c->conn;
+	if (!conn)
+		return;
+	if (item->flags & TUSK_F_SYNC) {
+		item->flags |= TUSK_F_ANSWERED;
+		item->end_ns = c->now_ns;
+		return;
+	}
+	conn->head++;
+	emit(conn, item, TUSK_OUTCOME_COMPLETE, c->now_ns);
+	c->item_valid = 0;
+}
+
+struct ready_ctx {
+	struct chunk *c;
+	__u8 done;
+};
+
+/* One step of ReadyForQuery: emit the head request if this Sync/Query point covers it. */
+static long ready_one(__u64 index, void *ctxp)
+{
+	struct ready_ctx *r = ctxp;
+	struct chunk *c = r->c;
+	struct conn *conn = c->conn;
+	if (!conn || conn->head == conn->tail)
+		return 1;
+	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->head };
+	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
+	if (!item) {
+		conn->head++;
+		return 0;
+	}
+	if (item->flags & TUSK_F_OPEN)
+		return 1;
+	__u16 kind = item->kind;
+	__u32 flags = item->flags;
+	__u8 outcome = TUSK_OUTCOME_COMPLETE;
+	int last = flags & TUSK_F_SYNC;
+	if (kind == TUSK_KIND_QUERY || kind == TUSK_KIND_FUNCTION || kind == TUSK_KIND_STARTUP)
+		last = 1;
+	else if (!(flags & TUSK_F_ANSWERED)) {
+		outcome = TUSK_OUTCOME_SKIPPED;
+		if (!(conn->flags & CONN_ERROR_SKIP))
+			count(TUSK_C_UNMATCHED);
+	}
+	conn->head++;
+	emit(conn, item, outcome, c->now_ns);
+	return last ? 1 : 0;
+}
+
+static __always_inline void ready_for_query(struct chunk *c)
+{
+	struct conn *conn = c->conn;
+	if (!conn)
+		return;
+	if (conn->syncs)
+		conn->syncs--;
+	if (conn->flags & CONN_COUNTING) {
+		if (!conn->syncs) {
+			conn->flags &= ~CONN_COUNTING;
+			conn->head = conn->tail;
+		}
+		return;
+	}
+	struct ready_ctx r = { .c = c };
+	bpf_loop(max_inflight + 1, ready_one, &r, 0);
+	conn->flags &= ~CONN_ERROR_SKIP;
+	c->item_valid = 0;
+}
+
+/* ---- frontend messages ---- */
+
+static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u32 body)
+{
+	struct conn *conn = c->conn;
+	struct tusk_record *item;
+	if (!conn)
+		return -1;
+	switch (s->type) {
+	case 0: { /* StartupMessage, SSLRequest, GSSENCRequest or CancelRequest */
+		__u32 code = be32(&s->hdr[4]);
+		if ((code >> 16) == PROTOCOL_3) {
+			s->mode = MODE_TYPED;
+			conn->syncs++;
+			item = new_item(c, TUSK_KIND_STARTUP, 0);
+			if (item) {
+				item->text_total = body;
+				capture_into(s, item, CAP_TEXT);
+			}
+		} else if (code == CODE_SSL || code == CODE_GSSENC) {
+			conn->be.mode = MODE_SSL_ANSWER;
+		} else if (code == CODE_CANCEL) {
+			conn->flags |= CONN_CANCEL | CONN_DEAD;
+		} else {
+			return -1;
+		}
+		return 0;
+	}
+	case 'Q':
+		close_open(c);
+		conn->syncs++;
+		item = new_item(c, TUSK_KIND_QUERY, 0);
+		if (item) {
+			item->text_total = body;
+			capture_into(s, item, CAP_TEXT);
+		}
+		return 0;
+	case 'P':
+		item = open_item(c, 1);
+		if (item) {
+			item->flags |= TUSK_F_PARSE;
+			item->text_total = body;
+			capture_into(s, item, CAP_TEXT);
+		}
+		return 0;
+	case 'B':
+		item = open_item(c, 0);
+		if (item && (item->flags & TUSK_F_BIND))
+			item = open_item(c, 1);
+		if (item) {
+			item->flags |= TUSK_F_BIND;
+			item->names_len = 0;
+			capture_into(s, item, CAP_NAMES);
+		}
+		return 0;
+	case 'D':
+		item = open_item(c, 0);
+		if (item) {
+			if (!item->names_len && !(item->flags & TUSK_F_PARSE))
+				capture_into(s, item, CAP_NAMES);
+			item->flags |= TUSK_F_DESCRIBE;
+		}
+		return 0;
+	case 'E':
+		item = open_item(c, 0);
+		if (item) {
+			if (!item->names_len)
+				capture_into(s, item, CAP_NAMES);
+			item->flags |= TUSK_F_EXECUTE;
+			close_open(c);
+		}
+		return 0;
+	case 'C': /* Close */
+		close_open(c);
+		item = new_item(c, TUSK_KIND_CLOSE, 0);
+		capture_into(s, item, CAP_NAMES);
+		return 0;
+	case 'F':
+		close_open(c);
+		conn->syncs++;
+		new_item(c, TUSK_KIND_FUNCTION, 0);
+		return 0;
+	case 'S': /* Sync: the last request written ends at the ReadyForQuery that answers it */
+		close_open(c);
+		conn->syncs++;
+		if (conn->tail != conn->head) {
+			item = item_for(c, conn->tail - 1);
+			if (item && !(item->flags & TUSK_F_SYNC))
+				item->flags |= TUSK_F_SYNC;
+		}
+		return 0;
+	case 'H': /* Flush */
+		close_open(c);
+		return 0;
+	case 'X': case 'd': case 'c': case 'f': case 'p':
+		return 0;
+	}
+	return -1;
+}
+
+struct scrub_ctx {
+	struct tusk_record *item;
+	__u32 nuls;
+};
+
+static long scrub_one(__u64 index, void *ctxp)
+{
+	struct scrub_ctx *x = ctxp;
+	struct tusk_record *item = x->item;
+	if (!item || index >= TUSK_NAMES_CAP)
+		return 1;
+	if (x->nuls >= 2)
+		item->names[index] = 0;
+	else if (item->names[index] == 0)
+		x->nuls++;
+	return 0;
+}
+
+/* Bind bodies carry parameter values after the two names: keep only the names. */
+static __always_inline void scrub_names(struct tusk_record *item)
+{
+	struct scrub_ctx x = { .item = item };
+	bpf_loop(TUSK_NAMES_CAP, scrub_one, &x, 0);
+	if (item->names_len > TUSK_NAMES_CAP)
+		item->names_len = TUSK_NAMES_CAP;
+}
+
+static __always_inline void frontend_end(struct chunk *c, struct stream *s)
+{
+	if (s->type == 'B' && s->cap == CAP_NAMES) {
+		struct tusk_record *item = item_for(c, s->cap_seq);
+		if (item)
+			scrub_names(item);
+	}
+}
+
+/* ---- backend messages ---- */
+
+struct rows_ctx {
+	struct tusk_record *item;
+	__u64 rows;
+	__u32 len;
+	__u32 number; /* inside a run of digits that follows a space */
+};
+
+static long rows_char(__u64 index, void *ctxp)
+{
+	struct rows_ctx *x = ctxp;
+	struct tusk_record *item = x->item;
+	if (!item || index >= x->len || index >= TUSK_TAG_CAP)
+		return 1;
+	char ch = item->tag[index];
+	if (ch == 0)
+		return 1;
+	if (ch == ' ') {
+		x->rows = 0;
+		x->number = 1;
+	} else if (ch >= '0' && ch <= '9') {
+		x->rows = x->rows * 10 + (ch - '0');
+	} else {
+		x->number = 0;
+	}
+	return 0;
+}
+
+/* Row count at the end of a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"). */
+static __always_inline __u64 tag_rows(struct tusk_record *item)
+{
+	struct rows_ctx x = { .item = item, .len = item->tag_len };
+	bpf_loop(TUSK_TAG_CAP, rows_char, &x, 0);
+	return x.number ? x.rows : 0;
+}
+
+static __always_inline int backend_begin(struct chunk *c, struct stream *s, __u32 body)
+{
+	struct conn *conn = c->conn;
+	if (!conn)
+		return -1;
+	if (s->type == 0) /* not produced on the backend side */
+		return -1;
+	struct tusk_record *item = head_item(c);
+	if (item && !item->response_ns)
+		item->response_ns = c->now_ns;
+	switch (s->type) {
+	case 'D':
+		if (item)
+			item->data_rows++;
+		return 0;
+	case 'C':
+		if (item) {
+			item->tag_len = 0;
+			capture_into(s, item, CAP_TAG);
+		}
+		return 0;
+	case 'E':
+		if (item && !(item->flags & TUSK_F_ERROR)) {
+			item->flags = (item->flags & ~TUSK_F_NOTICE) | TUSK_F_ERROR;
+			item->error_len = 0;
+			capture_into(s, item, CAP_ERROR);
+		} else if (!item) {
+			count(TUSK_C_UNMATCHED);
+		}
+		return 0;
+	case 'N':
+		if (item && !(item->flags & (TUSK_F_ERROR | TUSK_F_NOTICE))) {
+			item->flags |= TUSK_F_NOTICE;
+			capture_into(s, item, CAP_ERROR);
+		}
+		return 0;
+	case 'Z':
+		if (item)
+			capture_into(s, item, CAP_TX_STATUS);
+		return 0;
+	case 'K':
+		if (item && item->kind == TUSK_KIND_STARTUP)
+			capture_into(s, item, CAP_BACKEND_KEY);
+		return 0;
+	case 'G': case 'H': case 'W':
+		if (item)
+			item->flags |= TUSK_F_COPY;
+		return 0;
+	case 'T': case '1': case '2': case '3': case 't': case 'n': case 'I': case 's':
+	case 'S': case 'R': case 'A': case 'd': case 'c': case 'v':
+		return 0;
+	}
+	return -1;
+}
+
+static __always_inline void backend_end(struct chunk *c, struct stream *s)
+{
+	struct tusk_record *item = head_item(c);
+	switch (s->type) {
+	case 'Z':
+		ready_for_query(c);
+		return;
+	case 'C':
+		if (!item)
+			return;
+		item->rows += tag_rows(item);
+		item->commands++;
+		if (item->kind == TUSK_KIND_EXECUTE)
+			answered(c, item);
+		return;
+	case 'I':
+	case 's':
+		if (!item)
+			return;
+		item->flags |= s->type == 'I' ? TUSK_F_EMPTY : TUSK_F_SUSPENDED;
+		if (item->kind == TUSK_KIND_EXECUTE)
+			answered(c, item);
+		return;
+	case 'E':
+		if (!item)
+			return;
+		if (item->kind != TUSK_KIND_QUERY && item->kind != TUSK_KIND_FUNCTION &&
+		    item->kind != TUSK_KIND_STARTUP) {
+			c->conn->flags |= CONN_ERROR_SKIP;
+			answered(c, item);
+		}
+		return;
+	case '1': case '2': case '3': case 'T': case 'n':
+		/* a Parse/Bind/Describe/Close-only request written with Flush ends at its last answer */
+		if (!item || item->kind == TUSK_KIND_EXECUTE || item->kind == TUSK_KIND_QUERY ||
+		    item->kind == TUSK_KIND_FUNCTION || item->kind == TUSK_KIND_STARTUP ||
+		    (item->flags & TUSK_F_SYNC))
+			return;
+		{
+			__u8 want = (item->flags & TUSK_F_DESCRIBE) ? 'T' :
+				    (item->flags & TUSK_F_BIND) ? '2' :
+				    item->kind == TUSK_KIND_CLOSE ? '3' : '1';
+			if (s->type == want || (want == 'T' && s->type == 'n'))
+				answered(c, item);
+		}
+		return;
+	}
+}
+
+/* ---- the message loop ---- */
+
+static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
+{
+	struct tusk_record *item = item_for(c, s->cap_seq);
+	if (!item) {
+		s->cap = CAP_NONE;
+		return;
+	}
+	__u32 off = s->cap_off;
+	const __u8 *src = c->buf + c->pos;
+	__u32 take;
+	switch (s->cap) {
+	case CAP_TEXT: {
+		__u32 cap = text_cap;
+		if (off >= cap)
+			goto full;
+		take = cap - off;
+		if (take > n)
+			take = n;
+		bpf_probe_read_user(text_of(item) + off, take, src);
+		item->text_len = off + take;
+		break;
+	}
+	case CAP_NAMES:
+		if (off >= TUSK_NAMES_CAP)
+			goto full;
+		take = TUSK_NAMES_CAP - off;
+		if (take > n)
+			take = n;
+		bpf_probe_read_user(item->names + off, take, src);
+		item->names_len = off + take;
+		break;
+	case CAP_TAG:
+		if (off >= TUSK_TAG_CAP)
+			goto full;
+		take = TUSK_TAG_CAP - off;
+		if (take > n)
+			take = n;
+		bpf_probe_read_user(item->tag + off, take, src);
+		item->tag_len = off + take;
+		break;
+	case CAP_ERROR:
+		if (off >= TUSK_ERROR_CAP)
+			goto full;
+		take = TUSK_ERROR_CAP - off;
+		if (take > n)
+			take = n;
+		bpf_probe_read_user(item->error + off, take, src);
+		item->error_len = off + take;
+		break;
+	case CAP_TX_STATUS:
+		if (off >= 1)
+			goto full;
+		bpf_probe_read_user(&item->tx_status, 1, src);
+		take = 1;
+		break;
+	case CAP_BACKEND_KEY: {
+		if (off >= 4)
+			goto full;
+		__u8 key[4] = {};
+		take = 4 - off;
+		if (take > n)
+			take = n;
+		if (take == 4) {
+			bpf_probe_read_user(key, 4, src);
+			item->backend_pid = be32(key);
+		}
+		break;
+	}
+	default:
+		return;
+	}
+	s->cap_off = off + take;
+	return;
+full:
+	s->cap = CAP_NONE;
+}
+
+static __always_inline __u32 header_size(__u8 mode)
+{
+	return mode == MODE_UNTYPED ? 8 : mode == MODE_SSL_ANSWER ? 1 : 5;
+}
+
+/* One step over the chunk: gather (part of) a header, or pass over (part of) a body. */
+static __always_inline long message_step(struct chunk *c)
+{
+	struct conn *conn = c->conn;
+	if (!conn || c->stop || c->pos >= c->len)
+		return 1;
+	struct stream *s = c->backend ? &conn->be : &conn->fe;
+	__u32 avail = c->len - c->pos;
+
+	if (s->in_body) {
+		__u32 n = s->body_left < avail ? s->body_left : avail;
+		if (s->cap)
+			capture(c, s, n);
+		c->pos += n;
+		s->body_left -= n;
+		if (!s->body_left) {
+			s->in_body = 0;
+			if (c->backend)
+				backend_end(c, s);
+			else
+				frontend_end(c, s);
+		}
+		return 0;
+	}
+
+	__u32 size = header_size(s->mode);
+	__u32 have = s->hdr_have & 7;
+	__u32 n = size - have;
+	if (n > avail)
+		n = avail;
+	if (n > 8)
+		n = 8;
+	if (n == 0 || bpf_probe_read_user(&s->hdr[have], n, c->buf + c->pos))
+		goto broken;
+	c->pos += n;
+	s->hdr_have = have + n;
+	if (have + n < size)
+		return 0;
+	s->hdr_have = 0;
+
+	__u32 body;
+	if (s->mode == MODE_SSL_ANSWER) {
+		__u8 answer = s->hdr[0];
+		if (answer == 'N') {
+			s->mode = MODE_TYPED;
+			return 0;
+		}
+		count(TUSK_C_CONNS_ENCRYPTED);
+		conn->flags |= CONN_DEAD;
+		c->stop = 1;
+		return 1;
+	} else if (s->mode == MODE_UNTYPED) {
+		__u32 len = be32(s->hdr);
+		if (len < 8 || len > MAX_STARTUP_BYTES)
+			goto broken;
+		s->type = 0;
+		body = len - 8;
+	} else {
+		__u32 len = be32(&s->hdr[1]);
+		if (len < 4 || len > MAX_MESSAGE_BYTES)
+			goto broken;
+		s->type = s->hdr[0];
+		body = len - 4;
+	}
+	s->cap = CAP_NONE;
+	s->cap_off = 0;
+	s->body_left = body;
+	int ok = c->backend ? backend_begin(c, s, body) : frontend_begin(c, s, body);
+	if (ok < 0)
+		goto broken;
+	if (body) {
+		s->in_body = 1;
+	} else if (c->backend) {
+		backend_end(c, s);
+	} else {
+		frontend_end(c, s);
+	}
+	return 0;
+broken:
+	count(TUSK_C_DESYNC);
+	conn->flags |= CONN_DEAD;
+	c->stop = 1;
+	return 1;
+}
+
+/* Scalars of a walk over one buffer; lives on the caller's stack. */
+struct walk_state {
+	__u64 buf;
+	__u64 now_ns;
+	__u32 len;
+	__u32 pos;
+	__u32 tid;
+	__u8 backend;
+	__u8 stop;
+	__u8 pad[2];
+};
+
+/* A global function is verified once, on its own, instead of once per state of every caller:
+ * this keeps the message loop within the verifier's budget. */
+__noinline int tusk_walk_step(struct conn *conn, struct walk_state *w)
+{
+	if (!conn || !w)
+		return 1;
+	struct chunk c = {
+		.conn = conn, .buf = (const __u8 *)w->buf, .len = w->len, .pos = w->pos,
+		.now_ns = w->now_ns, .tid = w->tid, .backend = w->backend,
+	};
+	long done = message_step(&c);
+	w->pos = c.pos;
+	w->stop = c.stop;
+	return done;
+}
+
+struct walk_ctx {
+	struct conn *conn;
+	struct walk_state w;
+};
+
+static long walk_one(__u64 index, void *ctxp)
+{
+	struct walk_ctx *x = ctxp;
+	if (x->w.stop || x->w.pos >= x->w.len)
+		return 1;
+	long done = tusk_walk_step(x->conn, &x->w);
+	/* the verifier wants a callback result it can prove is 0 or 1 */
+	asm volatile("" : "+r"(done));
+	return done & 1;
+}
+
+/* Walk `len` bytes at `buf` through the connection's stream. */
+static __always_inline void walk(struct conn *conn, const __u8 *buf, __u32 len, int backend, __u64 now_ns, __u32 tid)
+{
+	struct walk_ctx x = {
+		.conn = conn,
+		.w = { .buf = (__u64)buf, .len = len, .now_ns = now_ns, .tid = tid, .backend = backend },
+	};
+	/* at most two steps per message (header, body); messages are at least one byte */
+	__u32 steps = 2 * len + 2;
+	if (steps > (1U << 23))
+		steps = 1U << 23;
+	bpf_loop(steps, walk_one, &x, 0);
+}
+
+/* ---- recognising a connection ---- */
+
+/* Is fd a stream socket? If so, note its family and addresses in `conn`. */
+static __always_inline int stream_socket(__u32 fd, struct conn *conn)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+		return 0;
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	conn->family = family;
+	if (family == AF_INET) {
+		__u32 local = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 peer = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(conn->local_addr, &local, 4);
+		__builtin_memcpy(conn->peer_addr, &peer, 4);
+	} else if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&conn->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&conn->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else if (family != AF_UNIX) {
+		return 0;
+	}
+	if (family != AF_UNIX) {
+		conn->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		conn->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	}
+	return 1;
+}
+
+enum first_bytes {
+	FIRST_OTHER = 0,
+	FIRST_STARTUP = 1,   /* StartupMessage/SSLRequest/GSSENCRequest/CancelRequest */
+	FIRST_FRONTEND = 2,  /* whole frontend messages: a connection opened before Tusk */
+};
+
+/* Do the first bytes sent on an unknown fd look like PostgreSQL's frontend? Content only: any
+ * port, any transport. A midstream guess needs whole messages of frontend types ending exactly
+ * at the end of the write. */
+static __always_inline int classify(const __u8 *buf, __u32 len)
+{
+	__u8 h[8];
+	if (len < 5 || bpf_probe_read_user(h, len >= 8 ? 8 : 5, buf))
+		return FIRST_OTHER;
+	if (len >= 8) {
+		__u32 mlen = be32(h), code = be32(&h[4]);
+		if (mlen >= 8 && mlen <= MAX_STARTUP_BYTES && mlen <= len &&
+		    ((code >> 16) == PROTOCOL_3 || code == CODE_SSL || code == CODE_GSSENC || code == CODE_CANCEL))
+			return FIRST_STARTUP;
+	}
+	__u32 off = 0;
+	__u8 last = 0;
+	for (int i = 0; i < 8; i++) {
+		if (off == len)
+			break;
+		if (off + 5 > len || bpf_probe_read_user(h, 5, buf + off))
+			return FIRST_OTHER;
+		__u32 mlen = be32(&h[1]);
+		if (!is_frontend_type(h[0]) || mlen < 4 || mlen > MAX_MESSAGE_BYTES)
+			return FIRST_OTHER;
+		/* Describe and Close name a statement 'S' or portal 'P' (DataRow, also 'D', does not) */
+		if (h[0] == 'D' || h[0] == 'C') {
+			if (mlen < 5 || off + 6 > len || bpf_probe_read_user(&h[5], 1, buf + off + 5) ||
+			    (h[5] != 'S' && h[5] != 'P'))
+				return FIRST_OTHER;
+		}
+		off += 1 + mlen;
+		last = h[0];
+	}
+	if (off != len)
+		return FIRST_OTHER;
+	/* clients end a write with a message that makes the server act: Query, Sync, Flush,
+	 * FunctionCall, Terminate or the copy stream (a backend's lone ErrorResponse does not pass) */
+	switch (last) {
+	case 'Q': case 'S': case 'H': case 'F': case 'X': case 'd': case 'c': case 'f':
+		return FIRST_FRONTEND;
+	}
+	return FIRST_OTHER;
+}
+
+/* First send on an fd with no verdict: start tracking it, or remember it is not PostgreSQL. */
+static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *first, __u32 first_len)
+{
+	int kind = classify(first, first_len);
+	struct conn fresh = {};
+	if (kind == FIRST_OTHER || !stream_socket(key->fd, &fresh)) {
+		__u32 *attempts = bpf_map_lookup_elem(&verdicts, key);
+		if (attempts) {
+			(*attempts)++;
+		} else {
+			/* fds that are not sockets never become PostgreSQL: no second try */
+			__u32 start = kind == FIRST_OTHER ? 1 : CLASSIFY_ATTEMPTS;
+			bpf_map_update_elem(&verdicts, key, &start, BPF_ANY);
+		}
+		return 0;
+	}
+	fresh.conn_id = __sync_fetch_and_add(&next_conn_id, 1);
+	fresh.tgid = key->tgid;
+	fresh.fd = key->fd;
+	fresh.role = TUSK_ROLE_CLIENT;
+	if (kind == FIRST_STARTUP) {
+		fresh.fe.mode = MODE_UNTYPED;
+	} else {
+		fresh.flags = CONN_MIDSTREAM;
+		count(TUSK_C_CONNS_MIDSTREAM);
+	}
+	if (bpf_map_update_elem(&conns, key, &fresh, BPF_ANY))
+		return 0;
+	bpf_map_delete_elem(&verdicts, key);
+	count(TUSK_C_CONNS_OPENED);
+	return bpf_map_lookup_elem(&conns, key);
+}
+
+/* ---- syscalls ---- */
+
+static __always_inline int traced(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return 0;
+	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
+		return 0;
+	return 1;
+}
+
+static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __u8 io)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!traced(tgid))
+		return 0;
+	struct conn_key key = { .tgid = tgid, .fd = fd };
+	__u8 classify_fd = 0;
+	if (!bpf_map_lookup_elem(&conns, &key)) {
+		/* clients speak first: an unknown fd can only become PostgreSQL through a send */
+		if (!(io & IO_SEND))
+			return 0;
+		__u32 *attempts = bpf_map_lookup_elem(&verdicts, &key);
+		if (attempts && *attempts >= CLASSIFY_ATTEMPTS)
+			return 0;
+		classify_fd = 1;
+	}
+	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	st->start_ns = bpf_ktime_get_ns();
+	st->buf = buf;
+	st->count = count_or_vlen;
+	st->fd = fd;
+	st->io = io;
+	st->classify = classify_fd;
+	st->active = 1;
+	return 0;
+}
+
+/* Walk the bytes of one completed call; for vectored calls, iovec by iovec. */
+static __always_inline void walk_io(struct conn *conn, struct io_stash *st, __u32 moved, int backend, __u64 now_ns, __u32 tid)
+{
+	if (!(st->io & (IO_VEC | IO_MSG))) {
+		walk(conn, (const __u8 *)st->buf, moved, backend, now_ns, tid);
+		return;
+	}
+	const struct iovec_user *iov = (const struct iovec_user *)st->buf;
+	__u64 vlen = st->count;
+	if (st->io & IO_MSG) {
+		struct msghdr_user msg;
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)st->buf))
+			return;
+		iov = msg.msg_iov;
+		vlen = msg.msg_iovlen;
+	}
+	for (int i = 0; i < MAX_IOVECS; i++) {
+		if (i >= vlen || !moved)
+			break;
+		struct iovec_user v;
+		if (bpf_probe_read_user(&v, sizeof(v), &iov[i]))
+			break;
+		__u32 n = v.iov_len < moved ? v.iov_len : moved;
+		walk(conn, v.iov_base, n, backend, now_ns, tid);
+		moved -= n;
+		if (conn->flags & CONN_DEAD)
+			break;
+	}
+}
+
+static __always_inline const __u8 *first_buffer(struct io_stash *st, __u32 *len)
+{
+	if (!(st->io & (IO_VEC | IO_MSG)))
+		return (const __u8 *)st->buf;
+	const struct iovec_user *iov = (const struct iovec_user *)st->buf;
+	if (st->io & IO_MSG) {
+		struct msghdr_user msg;
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)st->buf) || !msg.msg_iovlen)
+			return 0;
+		iov = msg.msg_iov;
+	} else if (!st->count) {
+		return 0;
+	}
+	struct iovec_user v;
+	if (bpf_probe_read_user(&v, sizeof(v), iov))
+		return 0;
+	if (v.iov_len < *len)
+		*len = v.iov_len;
+	return v.iov_base;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->active)
+		return 0;
+	st->active = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
+	__u64 now_ns = bpf_ktime_get_ns();
+	int sending = st->io & IO_SEND;
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (ret <= 0) {
+		/* end of stream: the server closed or killed the connection */
+		if (conn && !sending && ret == 0)
+			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, now_ns);
+		return 0;
+	}
+	if (!conn) {
+		if (!st->classify)
+			return 0;
+		__u32 first_len = ret;
+		const __u8 *first = first_buffer(st, &first_len);
+		if (!first)
+			return 0;
+		conn = recognise(&key, first, first_len);
+		if (!conn)
+			return 0;
+	}
+	int backend = conn->role == TUSK_ROLE_CLIENT ? !sending : sending;
+	walk_io(conn, st, ret, backend, sending ? st->start_ns : now_ns, (__u32)pid_tgid);
+	if (conn->flags & CONN_DEAD) {
+		int quiet = conn->flags & CONN_CANCEL;
+		tusk_conn_end(conn, TUSK_OUTCOME_DESYNC, now_ns);
+		if (!quiet) {
+			__u32 never = CLASSIFY_ATTEMPTS;
+			bpf_map_update_elem(&verdicts, &key, &never, BPF_ANY);
+		}
+	}
+	return 0;
+}
+
+#define ENTER(name, io)                                                        \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int enter_##name(struct syscall_enter_ctx *ctx)                        \
+	{                                                                      \
+		return on_enter(ctx->args[0], ctx->args[1], ctx->args[2], io); \
+	}
+#define EXIT(name)                                                             \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int exit_##name(struct syscall_exit_ctx *ctx)                          \
+	{                                                                      \
+		return on_exit(ctx->ret);                                      \
+	}
+
+ENTER(write, IO_SEND)
+ENTER(sendto, IO_SEND)
+ENTER(writev, IO_SEND | IO_VEC)
+ENTER(sendmsg, IO_SEND | IO_MSG)
+ENTER(read, IO_RECV)
+ENTER(recvfrom, IO_RECV)
+ENTER(readv, IO_RECV | IO_VEC)
+ENTER(recvmsg, IO_RECV | IO_MSG)
+EXIT(write)
+EXIT(sendto)
+EXIT(writev)
+EXIT(sendmsg)
+EXIT(read)
+EXIT(recvfrom)
+EXIT(readv)
+EXIT(recvmsg)
+
+/* A closed fd may come back as another connection: forget both the state and the verdict. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct syscall_enter_ctx *ctx)
+{
+	struct conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = ctx->args[0] };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (conn)
+		tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, bpf_ktime_get_ns());
+	else
+		bpf_map_delete_elem(&verdicts, &key);
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* The kernel/user contract: one record per completed PostgreSQL request, and the counters the
+ * kernel keeps. Included by bpf/tusk.bpf.c and by the Swift side (Sources/CTuskBPF); a Swift test
+ * compares the layout it sees with the BTF the BPF compiler produced, so the two cannot drift. */
+#ifndef TUSK_RECORD_H
+#define TUSK_RECORD_H
+
+#include <linux/types.h>
+
+#define TUSK_COMM_LEN 16
+#define TUSK_TAG_CAP 64      /* CommandComplete tag, e.g. "INSERT 0 1" */
+#define TUSK_ERROR_CAP 256   /* ErrorResponse/NoticeResponse body prefix: (code byte, value\0)* */
+#define TUSK_NAMES_CAP 128   /* Bind/Execute/Describe/Close body prefix: portal\0statement\0 */
+#define TUSK_DEFAULT_QUERY_BYTES 1024
+#define TUSK_NAME_SLACK 64   /* Parse bodies start with the statement name (NAMEDATALEN = 64) */
+
+/* What the request was, from the frontend messages that made it. */
+enum tusk_kind {
+	TUSK_KIND_QUERY = 1,     /* simple query 'Q' (one or more statements) */
+	TUSK_KIND_EXECUTE = 2,   /* extended query ending in Execute 'E' (maybe with Parse/Bind/Describe) */
+	TUSK_KIND_PREPARE = 3,   /* Parse (and/or Describe/Bind) without an Execute */
+	TUSK_KIND_CLOSE = 4,     /* Close 'C' of a statement or portal */
+	TUSK_KIND_FUNCTION = 5,  /* FunctionCall 'F' */
+	TUSK_KIND_STARTUP = 6,   /* StartupMessage: text holds its parameters (user\0…\0database\0…) */
+	TUSK_KIND_CONN_END = 7,  /* connection ended (Terminate, close, EOF); no request */
+};
+
+/* How the request ended. */
+enum tusk_outcome {
+	TUSK_OUTCOME_COMPLETE = 0, /* answered; `error` may still hold an ErrorResponse */
+	TUSK_OUTCOME_SKIPPED = 1,  /* the server skipped it after an earlier error in the same pipeline */
+	TUSK_OUTCOME_ABORTED = 2,  /* the connection ended before the response was complete */
+	TUSK_OUTCOME_DESYNC = 3,   /* the byte stream stopped parsing as PostgreSQL; tracking dropped */
+	TUSK_OUTCOME_OVERFLOW = 4, /* too many requests in flight to track; tracking dropped */
+};
+
+enum tusk_flag {
+	TUSK_F_TEXT_TRUNCATED = 1 << 0, /* text holds only the first text_len of text_total bytes */
+	TUSK_F_PARSE = 1 << 1,          /* request carried Parse: text is the Parse body */
+	TUSK_F_BIND = 1 << 2,
+	TUSK_F_DESCRIBE = 1 << 3,
+	TUSK_F_EXECUTE = 1 << 4,
+	TUSK_F_SYNC = 1 << 5,           /* a Sync followed: the request ends at ReadyForQuery */
+	TUSK_F_ERROR = 1 << 6,          /* error holds an ErrorResponse */
+	TUSK_F_NOTICE = 1 << 7,         /* error holds the first NoticeResponse (no error seen) */
+	TUSK_F_EMPTY = 1 << 8,          /* EmptyQueryResponse */
+	TUSK_F_SUSPENDED = 1 << 9,      /* PortalSuspended: row limit reached */
+	TUSK_F_COPY = 1 << 10,          /* CopyIn/CopyOut/CopyBoth response */
+	TUSK_F_MIDSTREAM = 1 << 11,     /* connection first seen after its startup */
+	TUSK_F_ANSWERED = 1 << 12,      /* internal: the answer arrived, waiting for ReadyForQuery */
+	TUSK_F_OPEN = 1 << 13,          /* internal: extended request still collecting messages */
+};
+
+enum tusk_role {
+	TUSK_ROLE_CLIENT = 1, /* the observed process is the application */
+	TUSK_ROLE_SERVER = 2, /* the observed process is the PostgreSQL backend */
+};
+
+/* Kernel counters (per-CPU array indexed by these). */
+enum tusk_counter {
+	TUSK_C_RECORDS = 0,        /* records submitted to the ring buffer */
+	TUSK_C_RECORDS_LOST,       /* ring buffer full: record dropped */
+	TUSK_C_CONNS_OPENED,       /* PostgreSQL connections recognised */
+	TUSK_C_CONNS_MIDSTREAM,    /* ... of which first seen after their startup */
+	TUSK_C_CONNS_ENCRYPTED,    /* SSL/GSS accepted by the server: not observable */
+	TUSK_C_CONNS_CLOSED,
+	TUSK_C_DESYNC,             /* streams that stopped parsing as PostgreSQL */
+	TUSK_C_OVERFLOW,           /* requests that could not be tracked (map or per-connection bound) */
+	TUSK_C_UNMATCHED,          /* backend answers with no request waiting */
+	TUSK_C_MAX,
+};
+
+/* One completed request. `text` follows the fixed part; the ring buffer record is
+ * sizeof(struct tusk_record) + text_len bytes. Times are CLOCK_MONOTONIC nanoseconds. */
+struct tusk_record {
+	__u64 start_ns;          /* enter of the send that carried the request's first byte */
+	__u64 end_ns;            /* return of the read that completed the response */
+	__u64 response_ns;       /* return of the read that carried the first answering byte; 0: none */
+	__u64 conn_id;           /* unique per connection while the programs stay loaded */
+	__u64 rows;              /* sum of the CommandComplete row counts */
+	__u64 data_rows;         /* DataRow messages received */
+	__u32 pid;               /* process (tgid) */
+	__u32 tid;               /* thread that sent the request */
+	__u32 fd;
+	__u32 seq;               /* request number on this connection */
+	__u32 flags;             /* enum tusk_flag */
+	__u32 text_total;        /* length of the message body text was taken from */
+	__u32 backend_pid;       /* BackendKeyData process id (startup) */
+	__u16 kind;              /* enum tusk_kind */
+	__u16 commands;          /* CommandComplete messages (statements completed) */
+	__u16 text_len;
+	__u16 tag_len;
+	__u16 error_len;
+	__u16 names_len;
+	__u8 outcome;            /* enum tusk_outcome */
+	__u8 tx_status;          /* ReadyForQuery status: 'I', 'T', 'E'; 0 if none */
+	__u8 role;               /* enum tusk_role */
+	__u8 family;             /* AF_UNIX, AF_INET, AF_INET6 */
+	__u16 local_port;        /* host byte order; 0 for Unix sockets */
+	__u16 peer_port;
+	__u8 local_addr[16];     /* IPv4 in the first 4 bytes */
+	__u8 peer_addr[16];
+	char comm[TUSK_COMM_LEN];
+	char tag[TUSK_TAG_CAP];
+	char error[TUSK_ERROR_CAP];
+	char names[TUSK_NAMES_CAP];
+	/* char text[]: Query text; Parse body (statement\0query\0…); startup parameters */
+};
+
+#endif
