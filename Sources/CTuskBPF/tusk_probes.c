@@ -182,6 +182,11 @@ int tusk_probes_map_entries(struct tusk_probes *p, uint32_t *connections, uint32
 	return 0;
 }
 
+void tusk_probes_detach(struct tusk_probes *p)
+{
+	tusk_bpf__detach(p->skel);
+}
+
 void tusk_probes_destroy(struct tusk_probes *p)
 {
 	if (!p)

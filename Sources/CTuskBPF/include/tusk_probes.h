@@ -33,6 +33,8 @@ int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, tusk_record_fn 
 int tusk_probes_counters(struct tusk_probes *probes, uint64_t *out, uint32_t n);
 /* Live entries of the connection and request maps (a leak check). */
 int tusk_probes_map_entries(struct tusk_probes *probes, uint32_t *connections, uint32_t *requests);
+/* Detach every tracepoint (the maps stay readable). */
+void tusk_probes_detach(struct tusk_probes *probes);
 void tusk_probes_destroy(struct tusk_probes *probes);
 
 /* Layout of a struct as the BPF compiler laid it out, read from the embedded object's BTF.

@@ -1,0 +1,28 @@
+import Glibc
+
+/// Why the probes could not be loaded or attached, phrased for the person running Tusk.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    public let step: String
+    public let errno: Int32
+    public let detail: String
+
+    public var description: String {
+        switch errno {
+        case EPERM, EACCES:
+            return "\(step): permission denied — run as root, or grant CAP_BPF, CAP_PERFMON and "
+                + "CAP_SYS_RESOURCE (and CAP_DAC_READ_SEARCH for /sys/kernel/tracing)"
+        case ENOENT where step.contains("attach"):
+            return "\(step): syscall tracepoints not found — is tracefs mounted at /sys/kernel/tracing?"
+        case EINVAL where step.contains("load"), ENOTSUP, ENOSYS, E2BIG:
+            return "\(step): the kernel rejected the programs (Linux ≥ 5.17 with BTF is required): \(detail)"
+        default:
+            return "\(step): \(detail)"
+        }
+    }
+
+    public init(step: String, errno: Int32, detail: String) {
+        self.step = step
+        self.errno = errno
+        self.detail = detail
+    }
+}

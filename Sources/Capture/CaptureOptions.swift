@@ -1,0 +1,38 @@
+/// What the kernel side captures and how much memory it may use. Set before the programs load.
+public struct CaptureOptions: Sendable, Equatable {
+    /// Processes to trace (`tusk run --pid`, repeatable). Empty: every process. Default: empty.
+    public var pids: [Int32]
+    /// Bytes of query text captured per request (`--max-query-bytes`, `TUSK_MAX_QUERY_BYTES`). Default 1024.
+    public var maxQueryBytes: Int
+    /// Connections tracked at once. Default 16384.
+    public var maxConnections: Int
+    /// Requests in flight over all connections. Default 16384.
+    public var maxRequests: Int
+    /// Requests in flight on one connection (pipelines, batches). Default 1024.
+    public var maxRequestsPerConnection: Int
+    /// Ring buffer bytes (a power of two). Default 16 MiB.
+    public var ringBytes: Int
+    /// Leave the agent's own process out. Default true; tests that talk PostgreSQL from the
+    /// process that loaded the programs turn it off.
+    public var ignoreSelf: Bool
+
+    public static let `default` = CaptureOptions(
+        pids: [], maxQueryBytes: 1024, maxConnections: 16384, maxRequests: 16384,
+        maxRequestsPerConnection: 1024, ringBytes: 16 << 20, ignoreSelf: true)
+
+    public init(
+        pids: [Int32], maxQueryBytes: Int, maxConnections: Int, maxRequests: Int,
+        maxRequestsPerConnection: Int, ringBytes: Int, ignoreSelf: Bool
+    ) {
+        self.pids = pids
+        self.maxQueryBytes = maxQueryBytes
+        self.maxConnections = maxConnections
+        self.maxRequests = maxRequests
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.ringBytes = ringBytes
+        self.ignoreSelf = ignoreSelf
+    }
+
+    /// Limits the kernel side can honour.
+    public static let queryBytesRange = 64...16384
+}

@@ -1,0 +1,35 @@
+import CTuskBPF
+
+/// Totals the kernel programs keep (`enum tusk_counter`), summed over CPUs.
+public struct KernelCounters: Sendable, Equatable {
+    /// Records submitted to the ring buffer.
+    public var records: UInt64 = 0
+    /// Records dropped because the ring buffer was full.
+    public var recordsLost: UInt64 = 0
+    public var connectionsOpened: UInt64 = 0
+    /// Connections first seen after their startup (opened before Tusk).
+    public var connectionsMidstream: UInt64 = 0
+    /// Connections that switched to SSL/GSS encryption: not observable.
+    public var connectionsEncrypted: UInt64 = 0
+    public var connectionsClosed: UInt64 = 0
+    /// Streams that stopped parsing as PostgreSQL and were dropped.
+    public var desynchronized: UInt64 = 0
+    /// Requests that could not be tracked (too many in flight).
+    public var overflowed: UInt64 = 0
+    /// Backend answers with no request waiting.
+    public var unmatched: UInt64 = 0
+
+    public init() {}
+
+    init(_ v: [UInt64]) {
+        records = v[Int(TUSK_C_RECORDS.rawValue)]
+        recordsLost = v[Int(TUSK_C_RECORDS_LOST.rawValue)]
+        connectionsOpened = v[Int(TUSK_C_CONNS_OPENED.rawValue)]
+        connectionsMidstream = v[Int(TUSK_C_CONNS_MIDSTREAM.rawValue)]
+        connectionsEncrypted = v[Int(TUSK_C_CONNS_ENCRYPTED.rawValue)]
+        connectionsClosed = v[Int(TUSK_C_CONNS_CLOSED.rawValue)]
+        desynchronized = v[Int(TUSK_C_DESYNC.rawValue)]
+        overflowed = v[Int(TUSK_C_OVERFLOW.rawValue)]
+        unmatched = v[Int(TUSK_C_UNMATCHED.rawValue)]
+    }
+}

@@ -1,0 +1,92 @@
+import CTuskBPF
+import Glibc
+
+/// The loaded kernel programs: attach them, then poll for completed requests. Not thread-safe:
+/// one thread polls; `counters()` may be called from others (map lookups are atomic per CPU).
+public final class ProbeSession: @unchecked Sendable {
+    private let probes: OpaquePointer
+
+    /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
+    public init(options: CaptureOptions) throws(CaptureError) {
+        var error = [CChar](repeating: 0, count: 512)
+        let pids = options.pids.map { UInt32(bitPattern: $0) }
+        let loaded = pids.withUnsafeBufferPointer { pidBuffer in
+            var raw = tusk_probe_options(
+                self_tgid: options.ignoreSelf ? UInt32(getpid()) : 0,
+                max_query_bytes: UInt32(options.maxQueryBytes),
+                pids: pidBuffer.baseAddress,
+                pid_count: UInt32(pids.count),
+                max_connections: UInt32(options.maxConnections),
+                max_requests: UInt32(options.maxRequests),
+                max_requests_per_conn: UInt32(options.maxRequestsPerConnection),
+                ring_bytes: UInt32(options.ringBytes))
+            return tusk_probes_load(&raw, &error, error.count)
+        }
+        guard let loaded else {
+            throw CaptureError(step: "loading the BPF programs", errno: Glibc.errno, detail: Self.message(error))
+        }
+        probes = loaded
+    }
+
+    deinit {
+        tusk_probes_destroy(probes)
+    }
+
+    /// Attaches every syscall tracepoint; from here on requests are captured.
+    public func attach() throws(CaptureError) {
+        var error = [CChar](repeating: 0, count: 512)
+        let result = tusk_probes_attach(probes, &error, error.count)
+        guard result == 0 else {
+            throw CaptureError(step: "attaching the syscall tracepoints", errno: -result, detail: Self.message(error))
+        }
+    }
+
+    /// Detaches every tracepoint; records already in the ring buffer can still be polled.
+    public func detach() {
+        tusk_probes_detach(probes)
+    }
+
+    /// Waits up to `timeoutMilliseconds` for records and hands each available one to `handle`.
+    /// Returns how many were consumed.
+    @discardableResult
+    public func poll(timeoutMilliseconds: Int32, _ handle: (CapturedRequest) -> Void) -> Int {
+        withoutActuallyEscaping(handle) { handle in
+            var sink = RecordSink(handle: handle)
+            return withUnsafeMutablePointer(to: &sink) { sinkPointer in
+                Int(tusk_probes_poll(probes, timeoutMilliseconds, { context, data, size in
+                    guard let context, let data else { return 0 }
+                    let sink = context.assumingMemoryBound(to: RecordSink.self)
+                    if let record = RecordDecoder.decode(UnsafeRawBufferPointer(start: data, count: size)) {
+                        sink.pointee.handle(record)
+                    }
+                    return 0
+                }, sinkPointer))
+            }
+        }
+    }
+
+    public func counters() -> KernelCounters {
+        var values = [UInt64](repeating: 0, count: Int(TUSK_C_MAX.rawValue))
+        guard tusk_probes_counters(probes, &values, UInt32(values.count)) == 0 else { return KernelCounters() }
+        return KernelCounters(values)
+    }
+
+    /// Entries live in the kernel's connection and request maps (for leak checks).
+    public func mapEntries() -> (connections: Int, requests: Int) {
+        var connections: UInt32 = 0
+        var requests: UInt32 = 0
+        tusk_probes_map_entries(probes, &connections, &requests)
+        return (Int(connections), Int(requests))
+    }
+
+    private static func message(_ buffer: [CChar]) -> String {
+        let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let log = String(cString: tusk_probes_last_log())
+            .split(separator: "\n").suffix(3).joined(separator: "; ")
+        return log.isEmpty ? text : "\(text) (libbpf: \(log))"
+    }
+}
+
+private struct RecordSink {
+    let handle: (CapturedRequest) -> Void
+}

@@ -1,0 +1,37 @@
+import Glibc
+import Spans
+
+/// Prints each span as one line on standard output — the exporter when no OTLP endpoint is set:
+/// `<time> <comm>[<pid>] <duration> <status> [rows=<n>] | <query text>`.
+public struct ConsoleExporter: SpanExporter {
+    private let fd: Int32
+    private let counters: PipelineCounters
+
+    public init(fd: Int32 = STDOUT_FILENO, counters: PipelineCounters) {
+        self.fd = fd
+        self.counters = counters
+    }
+
+    public func export(_ spans: [DatabaseSpan]) async {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(spans.count * 160)
+        for span in spans {
+            ConsoleLine.append(span, to: &buffer)
+        }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return  // stdout closed: nothing sensible to do
+                }
+                offset += written
+            }
+        }
+        counters.exported.add(spans.count, ordering: .relaxed)
+    }
+
+    public func forceFlush() async {}
+    public func shutdown() async {}
+}

@@ -1,0 +1,16 @@
+import Wire
+
+/// What Tusk remembers about one PostgreSQL connection between its requests: who connected to
+/// which database, and the SQL text behind each prepared statement and portal name.
+struct ConnectionState {
+    var startup: StartupParameters?
+    /// Statement name → query text (the unnamed statement is "").
+    var statements: BoundedMap<String, [UInt8]>
+    /// Portal name → statement name.
+    var portals: BoundedMap<String, String>
+
+    init(maxStatements: Int) {
+        statements = BoundedMap(limit: maxStatements)
+        portals = BoundedMap(limit: maxStatements)
+    }
+}

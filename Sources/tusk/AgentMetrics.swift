@@ -1,0 +1,79 @@
+import Capture
+import Export
+import Prometheus
+import Synchronization
+
+/// The /metrics page: the kernel's counters, the reader's and the pipeline's, rendered by
+/// swift-prometheus. Totals kept elsewhere are brought in as counter increments at scrape time.
+final class AgentMetrics: Sendable {
+    private let session: ProbeSession
+    private let stats: CaptureStats
+    private let pipeline: PipelineCounters
+    private let queue: SpanQueue
+    private let registry = PrometheusCollectorRegistry()
+    private let counters: [(read: @Sendable () -> Int, counter: Counter)]
+    private let reported: Mutex<[Int]>
+    private let gauges: [(read: @Sendable () -> Int, gauge: Gauge)]
+
+    init(session: ProbeSession, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue) {
+        self.session = session
+        self.stats = stats
+        self.pipeline = pipeline
+        self.queue = queue
+        let registry = self.registry
+        func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ read: @escaping @Sendable () -> Int) -> (read: @Sendable () -> Int, counter: Counter) {
+            let descriptor = MetricNameDescriptor(namespace: "tusk", metricName: name, unitName: "total", helpText: help)
+            return (read, registry.makeCounter(descriptor: descriptor, labels: labels))
+        }
+        func gauge(_ name: String, _ help: String, _ read: @escaping @Sendable () -> Int) -> (read: @Sendable () -> Int, gauge: Gauge) {
+            let descriptor = MetricNameDescriptor(namespace: "tusk", metricName: name, unitName: "", helpText: help)
+            return (read, registry.makeGauge(descriptor: descriptor))
+        }
+        func kernel(_ value: @escaping @Sendable (KernelCounters) -> UInt64) -> @Sendable () -> Int {
+            { Int(clamping: value(session.counters())) }
+        }
+        let dropped = "Records or spans dropped, by reason"
+        counters = [
+            counter("records_read", "Records read from the kernel ring buffer") { stats.recordsRead.load(ordering: .relaxed) },
+            counter("spans_emitted", "Spans built from records") { stats.spansEmitted.load(ordering: .relaxed) },
+            counter("spans_exported", "Spans the exporter delivered") { pipeline.exported.load(ordering: .relaxed) },
+            counter("export_retries", "Export requests retried") { pipeline.retried.load(ordering: .relaxed) },
+            counter("kernel_records", "Records the kernel submitted", [], kernel { $0.records }),
+            counter("kernel_records_lost", "Records lost in the kernel: ring buffer full", [], kernel { $0.recordsLost }),
+            counter("connections_opened", "PostgreSQL connections recognised", [], kernel { $0.connectionsOpened }),
+            counter("connections_midstream", "Connections first seen after their startup", [], kernel { $0.connectionsMidstream }),
+            counter("connections_encrypted", "Connections that switched to SSL/GSS: not observable", [], kernel { $0.connectionsEncrypted }),
+            counter("connections_closed", "PostgreSQL connections ended", [], kernel { $0.connectionsClosed }),
+            counter("unmatched_responses", "Backend answers with no request waiting", [], kernel { $0.unmatched }),
+            counter("dropped", dropped, [("reason", "kernel_ring_full")], kernel { $0.recordsLost }),
+            counter("dropped", dropped, [("reason", "desync")]) { stats.droppedDesync.load(ordering: .relaxed) },
+            counter("dropped", dropped, [("reason", "overflow")]) { stats.droppedOverflow.load(ordering: .relaxed) },
+            counter("dropped", dropped, [("reason", "queue_full")]) { pipeline.droppedQueueFull.load(ordering: .relaxed) },
+            counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
+            counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },
+            counter("dropped", dropped, [("reason", "partial_success")]) { pipeline.droppedPartial.load(ordering: .relaxed) },
+        ]
+        reported = Mutex([Int](repeating: 0, count: counters.count))
+        gauges = [
+            gauge("queue_spans", "Spans waiting for export") { queue.count },
+            gauge("kernel_connections", "Connections tracked in the kernel") { session.mapEntries().connections },
+            gauge("kernel_requests_in_flight", "Requests tracked in the kernel") { session.mapEntries().requests },
+        ]
+    }
+
+    func render() -> [UInt8] {
+        reported.withLock { reported in
+            for (index, source) in counters.enumerated() {
+                let value = source.read()
+                if value > reported[index] {
+                    source.counter.increment(by: Int64(value - reported[index]))
+                    reported[index] = value
+                }
+            }
+        }
+        for source in gauges {
+            source.gauge.set(Double(source.read()))
+        }
+        return registry.emitToBuffer()
+    }
+}

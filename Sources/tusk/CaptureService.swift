@@ -1,0 +1,77 @@
+import Capture
+import Export
+import Glibc
+import Logging
+import ServiceLifecycle
+import Spans
+import Synchronization
+
+/// Attaches the probes, then reads the ring buffer on its own thread: records → spans → queue.
+/// The thread never waits on the network; a full queue drops (and counts) spans instead.
+final class CaptureService: Service, @unchecked Sendable {
+    private let session: ProbeSession
+    private let builder: SpanBuilder  // used by the reader thread only
+    private let queue: SpanQueue
+    private let health: HealthState
+    private let stats: CaptureStats
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+
+    init(session: ProbeSession, builder: SpanBuilder, queue: SpanQueue, health: HealthState, stats: CaptureStats, logger: Logger) {
+        self.session = session
+        self.builder = builder
+        self.queue = queue
+        self.health = health
+        self.stats = stats
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try session.attach()
+        health.set(attached: true)
+        logger.info("probes attached: tracing PostgreSQL traffic")
+        await withGracefulShutdownHandler {
+            await ReaderThread.run { self.readUntilStopped() }
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+        }
+        session.detach()
+        health.set(attached: false)
+        // what the kernel submitted before detaching
+        drainOnce(timeoutMilliseconds: 0)
+        queue.close()
+        logger.info("probes detached")
+    }
+
+    private func readUntilStopped() {
+        var lastRefresh = WallClock.monotonicNow()
+        while !stopping.load(ordering: .relaxed) {
+            drainOnce(timeoutMilliseconds: 100)
+            let now = WallClock.monotonicNow()
+            if now &- lastRefresh > 1_000_000_000 {
+                builder.clock.refresh()
+                lastRefresh = now
+            }
+        }
+    }
+
+    private var batch: [DatabaseSpan] = []
+
+    private func drainOnce(timeoutMilliseconds: Int32) {
+        var read = 0
+        session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
+            read += 1
+            if let span = builder.span(for: record) {
+                batch.append(span)
+            }
+        }
+        stats.recordsRead.add(read, ordering: .relaxed)
+        stats.droppedDesync.store(builder.counters.desynchronized, ordering: .relaxed)
+        stats.droppedOverflow.store(builder.counters.overflowed, ordering: .relaxed)
+        if !batch.isEmpty {
+            stats.spansEmitted.add(batch.count, ordering: .relaxed)
+            queue.push(batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}

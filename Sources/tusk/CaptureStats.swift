@@ -1,0 +1,13 @@
+import Synchronization
+
+/// What the reader thread has done, readable from /metrics.
+final class CaptureStats: Sendable {
+    /// Records read from the ring buffer.
+    let recordsRead = Atomic<Int>(0)
+    /// Spans built from them.
+    let spansEmitted = Atomic<Int>(0)
+    /// Records dropped by the span builder: the stream stopped parsing as PostgreSQL.
+    let droppedDesync = Atomic<Int>(0)
+    /// Records dropped by the span builder: too many requests in flight to track.
+    let droppedOverflow = Atomic<Int>(0)
+}

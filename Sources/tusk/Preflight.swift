@@ -1,0 +1,105 @@
+import Capture
+import Glibc
+
+/// The checks behind `tusk check`: kernel, BTF, tracefs, capabilities, and a real load + attach.
+enum Preflight {
+    struct Finding {
+        enum Verdict { case ok, warning, blocker }
+        var verdict: Verdict
+        var message: String
+
+        var line: String {
+            switch verdict {
+            case .ok: return "ok       \(message)"
+            case .warning: return "warning  \(message)"
+            case .blocker: return "FAIL     \(message)"
+            }
+        }
+    }
+
+    static let minimumKernel = (major: 5, minor: 17)  // bpf_loop; ring buffers need 5.8, BTF 5.4
+
+    static func run() -> [Finding] {
+        var findings = [kernel(), btf(), tracefs(), capabilities()]
+        if !findings.contains(where: { $0.verdict == .blocker }) {
+            findings.append(programs())
+        }
+        return findings
+    }
+
+    static func kernel() -> Finding {
+        var name = utsname()
+        uname(&name)
+        let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard numbers.count == 2 else {
+            return Finding(verdict: .warning, message: "kernel \(release): version not understood")
+        }
+        let ok = (numbers[0], numbers[1]) >= (minimumKernel.major, minimumKernel.minor)
+        return Finding(
+            verdict: ok ? .ok : .blocker,
+            message: "kernel \(release) (Linux ≥ \(minimumKernel.major).\(minimumKernel.minor) required)")
+    }
+
+    static func btf() -> Finding {
+        access("/sys/kernel/btf/vmlinux", R_OK) == 0
+            ? Finding(verdict: .ok, message: "kernel BTF at /sys/kernel/btf/vmlinux")
+            : Finding(verdict: .blocker, message: "no readable /sys/kernel/btf/vmlinux: a kernel built with CONFIG_DEBUG_INFO_BTF is required")
+    }
+
+    static func tracefs() -> Finding {
+        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+            if access("\(root)/events/syscalls/sys_enter_read", F_OK) == 0 {
+                return Finding(verdict: .ok, message: "syscall tracepoints under \(root)")
+            }
+        }
+        return Finding(
+            verdict: .blocker,
+            message: "syscall tracepoints not found: mount tracefs (mount -t tracefs nodev /sys/kernel/tracing)")
+    }
+
+    static func capabilities() -> Finding {
+        guard let effective = effectiveCapabilities() else {
+            return Finding(verdict: .warning, message: "capabilities unknown (/proc/self/status unreadable)")
+        }
+        func has(_ bit: UInt64) -> Bool { effective & (1 << bit) != 0 }
+        let sysAdmin: UInt64 = 21, bpf: UInt64 = 39, perfmon: UInt64 = 38
+        if has(sysAdmin) || (has(bpf) && has(perfmon)) {
+            return Finding(verdict: .ok, message: geteuid() == 0 ? "running as root" : "CAP_BPF and CAP_PERFMON present")
+        }
+        return Finding(verdict: .blocker, message: "missing privileges: run as root or grant CAP_BPF and CAP_PERFMON")
+    }
+
+    static func programs() -> Finding {
+        do {
+            let session = try ProbeSession(options: .default)
+            try session.attach()
+            session.detach()
+            return Finding(verdict: .ok, message: "BPF programs load, verify and attach")
+        } catch {
+            return Finding(verdict: .blocker, message: "\(error)")
+        }
+    }
+
+    private static func effectiveCapabilities() -> UInt64? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("CapEff:") {
+                return UInt64(text.dropFirst(7).trimmingCharacters(in: " \t\n"), radix: 16)
+            }
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let first = s.first, set.contains(first) { s = s.dropFirst() }
+        while let last = s.last, set.contains(last) { s = s.dropLast() }
+        return s
+    }
+}
