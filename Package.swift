@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "tusk",
             dependencies: [
-                "Capture", "Spans", "Export",
+                "CTuskBPF", "Capture", "Spans", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

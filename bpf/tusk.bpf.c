@@ -38,12 +38,6 @@ struct conn_key {
 	__u32 fd;
 };
 
-struct request_key {
-	__u64 conn_id;
-	__u32 seq;
-	__u32 pad;
-};
-
 /* Where a message's body bytes are being copied to. */
 enum capture {
 	CAP_NONE = 0,
@@ -66,7 +60,8 @@ enum stream_mode {
 struct stream {
 	__u32 body_left; /* body bytes of the current message not yet seen */
 	__u32 cap_off;   /* body bytes of the current message already captured */
-	__u32 cap_seq;   /* request the capture goes to */
+	__u32 cap_slot;  /* request the capture goes to ... */
+	__u32 cap_seq;   /* ... checked by its number, in case the slot changed hands */
 	__u8 hdr[8];     /* header bytes gathered so far (a header may be split too) */
 	__u8 hdr_have;
 	__u8 type;
@@ -77,7 +72,7 @@ struct stream {
 };
 
 enum conn_flag {
-	CONN_OPEN = 1 << 0,       /* request tail-1 is an extended request still being written */
+	CONN_OPEN = 1 << 0,       /* the tail request is an extended request still being written */
 	CONN_ERROR_SKIP = 1 << 1, /* the server reported an error and skips to the next Sync */
 	CONN_COUNTING = 1 << 2,   /* tracking dropped: count Sync/ReadyForQuery until quiet again */
 	CONN_MIDSTREAM = 1 << 3,
@@ -85,12 +80,17 @@ enum conn_flag {
 	CONN_CANCEL = 1 << 5,     /* a CancelRequest connection: nothing to trace */
 };
 
+#define NO_SLOT 0xffffffffU
+
+/* Requests in flight form a list per connection, oldest (head) to newest (tail), in `slots`. */
 struct conn {
 	__u64 conn_id;
 	__u32 tgid;
 	__u32 fd;
-	__u32 head;      /* oldest request not yet emitted */
-	__u32 tail;      /* next request number */
+	__u32 head;      /* slot of the oldest request not yet emitted */
+	__u32 tail;      /* slot of the newest request */
+	__u32 inflight;  /* requests in the list */
+	__u32 next_seq;  /* number of the next request */
 	__u32 syncs;     /* Query/Sync/FunctionCall/startup sent, ReadyForQuery not yet seen */
 	__u8 role;
 	__u8 family;
@@ -103,6 +103,14 @@ struct conn {
 	struct stream fe; /* frontend messages (client → server) */
 	struct stream be; /* backend messages (server → client) */
 };
+
+/* A request slot: list link, then the record exactly as it leaves the kernel, then its text. */
+struct slot {
+	struct tusk_slot_head h;
+	struct tusk_record rec;
+	/* __u8 text[2 * text_cap]: see capture_text */
+};
+
 
 enum io_kind {
 	IO_RECV = 0,
@@ -143,21 +151,27 @@ struct {
 	__type(value, __u32);
 } verdicts SEC(".maps");
 
-/* Requests in flight. Value: struct tusk_record + 2 * text_cap bytes (resized before load). */
+/* Request slots (value: struct slot + 2 * text_cap bytes; resized before load). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(struct request_key));
-	__uint(value_size, sizeof(struct tusk_record) + 2 * (TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK));
-} requests SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct slot) + 2 * (TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK));
+} slots SEC(".maps");
 
-/* Where a new request is assembled before it is inserted (same value size as `requests`). */
+/* Free slot numbers; user space pushes every slot before attaching. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 4096);
+	__uint(value_size, sizeof(__u32));
+} free_slots SEC(".maps");
+
+/* Room for records with no slot (connection ends). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct tusk_record) + 2 * (TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK));
+	__type(key, __u32);
+	__type(value, struct tusk_record);
 } scratch SEC(".maps");
 
 struct {
@@ -212,9 +226,14 @@ static __always_inline __u32 be32(const __u8 *p)
 	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) | p[3];
 }
 
-static __always_inline __u8 *text_of(struct tusk_record *r)
+static __always_inline __u8 *text_of(struct slot *s)
 {
-	return (__u8 *)r + sizeof(struct tusk_record);
+	return (__u8 *)s + sizeof(struct slot);
+}
+
+static __always_inline struct slot *slot_at(__u32 index)
+{
+	return bpf_map_lookup_elem(&slots, &index);
 }
 
 static __always_inline int is_frontend_type(__u8 t)
@@ -227,55 +246,63 @@ static __always_inline int is_frontend_type(__u8 t)
 	return 0;
 }
 
-/* Per-chunk state passed to the message loop. */
+/* State of a walk over one buffer. */
 struct chunk {
 	struct conn *conn;
-	struct tusk_record *item; /* cached request `item_seq` */
 	const __u8 *buf;
 	__u64 now_ns;
-	__u32 item_seq;
 	__u32 len;
 	__u32 pos;
 	__u32 tid;
-	__u8 item_valid;
 	__u8 backend; /* the bytes are backend messages */
 	__u8 stop;
-	__u8 pad;
+	__u8 pad[2];
 };
 
-static __always_inline struct tusk_record *item_for(struct chunk *c, __u32 seq)
+/* ---- the request list ---- */
+
+/* The oldest request, the one the server is answering (not one still being written). */
+static __always_inline struct slot *head_slot(struct conn *conn)
 {
-	if (c->item_valid && c->item_seq == seq)
-		return c->item;
-	struct conn *conn = c->conn;
-	if (!conn)
+	if (!conn->inflight || (conn->flags & CONN_COUNTING))
 		return 0;
-	struct request_key key = { .conn_id = conn->conn_id, .seq = seq };
-	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
-	if (!item)
+	if ((conn->flags & CONN_OPEN) && conn->inflight == 1)
 		return 0;
-	c->item = item;
-	c->item_seq = seq;
-	c->item_valid = 1;
-	return item;
+	return slot_at(conn->head);
 }
 
-/* Submit `item` as a record and forget it. */
-static __always_inline void emit(struct conn *conn, struct tusk_record *item, __u8 outcome, __u64 end_ns)
+static __always_inline struct slot *tail_slot(struct conn *conn)
 {
-	item->outcome = outcome;
-	item->end_ns = end_ns;
-	item->flags &= ~(TUSK_F_OPEN | TUSK_F_ANSWERED);
-	__u32 len = item->text_len;
+	return conn->inflight ? slot_at(conn->tail) : 0;
+}
+
+/* Submit the head request as a record and give its slot back. */
+static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_ns)
+{
+	__u32 index = conn->head;
+	struct slot *s = slot_at(index);
+	if (!s || !conn->inflight) {
+		conn->inflight = 0;
+		return;
+	}
+	struct tusk_record *r = &s->rec;
+	r->outcome = outcome;
+	r->end_ns = end_ns;
+	r->flags &= ~(TUSK_F_OPEN | TUSK_F_ANSWERED);
+	__u32 len = r->text_len;
 	if (len > text_cap)
 		len = text_cap;
-	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&records, item, sizeof(struct tusk_record) + len, flags))
+	__u64 wake = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&records, r, sizeof(struct tusk_record) + len, wake))
 		count(TUSK_C_RECORDS_LOST);
 	else
 		count(TUSK_C_RECORDS);
-	struct request_key key = { .conn_id = conn->conn_id, .seq = item->seq };
-	bpf_map_delete_elem(&requests, &key);
+	conn->head = s->h.next;
+	conn->inflight--;
+	if (!conn->inflight)
+		conn->flags &= ~CONN_OPEN;
+	s->h.busy = 0;
+	bpf_map_push_elem(&free_slots, &index, 0);
 }
 
 /* ---- connection teardown ---- */
@@ -290,13 +317,9 @@ static long drain_one(__u64 index, void *ctxp)
 {
 	struct drain_ctx *d = ctxp;
 	struct conn *conn = d->conn;
-	if (!conn || conn->head == conn->tail)
+	if (!conn || !conn->inflight)
 		return 1;
-	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->head };
-	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
-	conn->head++;
-	if (item)
-		emit(conn, item, d->outcome, d->now_ns);
+	pop_head(conn, d->outcome, d->now_ns);
 	return 0;
 }
 
@@ -320,7 +343,7 @@ static __always_inline void emit_conn_end(struct conn *conn, __u64 now_ns)
 	r->conn_id = conn->conn_id;
 	r->pid = conn->tgid;
 	r->fd = conn->fd;
-	r->seq = conn->tail;
+	r->seq = conn->next_seq;
 	r->role = conn->role;
 	r->start_ns = now_ns;
 	r->end_ns = now_ns;
@@ -348,26 +371,30 @@ __noinline int tusk_conn_end(struct conn *conn, __u32 outcome, __u64 now_ns)
 
 /* ---- requests ---- */
 
-/* Start request number conn->tail. Returns 0 when it cannot be tracked (then the connection
- * switches to counting until every request in flight is answered). */
-static __always_inline struct tusk_record *new_item(struct chunk *c, __u16 kind, __u32 flags)
+/* Append a new request to the connection's list. Returns 0 when it cannot be tracked (then the
+ * connection switches to counting until every request in flight is answered). */
+static __always_inline struct slot *new_item(struct chunk *c, __u16 kind, __u32 flags)
 {
 	struct conn *conn = c->conn;
 	if (!conn || (conn->flags & CONN_COUNTING))
 		return 0;
-	__u32 zero = 0;
-	struct tusk_record *r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
-		return 0;
-	if (conn->tail - conn->head >= max_inflight)
+	__u32 index;
+	struct slot *s;
+	if (conn->inflight >= max_inflight || bpf_map_pop_elem(&free_slots, &index))
 		goto overflow;
+	s = slot_at(index);
+	if (!s)
+		goto overflow;
+	struct tusk_record *r = &s->rec;
 	__builtin_memset(r, 0, sizeof(struct tusk_record));
+	s->h.next = NO_SLOT;
+	s->h.busy = 1;
 	r->start_ns = c->now_ns;
 	r->conn_id = conn->conn_id;
 	r->pid = conn->tgid;
 	r->tid = c->tid;
 	r->fd = conn->fd;
-	r->seq = conn->tail;
+	r->seq = conn->next_seq++;
 	r->kind = kind;
 	r->flags = flags | ((conn->flags & CONN_MIDSTREAM) ? TUSK_F_MIDSTREAM : 0);
 	r->role = conn->role;
@@ -377,17 +404,20 @@ static __always_inline struct tusk_record *new_item(struct chunk *c, __u16 kind,
 	__builtin_memcpy(r->local_addr, conn->local_addr, 16);
 	__builtin_memcpy(r->peer_addr, conn->peer_addr, 16);
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->tail };
-	if (bpf_map_update_elem(&requests, &key, r, BPF_NOEXIST))
-		goto overflow;
-	conn->tail++;
-	c->item_valid = 0;
-	return item_for(c, key.seq);
+	if (conn->inflight) {
+		struct slot *last = slot_at(conn->tail);
+		if (last)
+			last->h.next = index;
+	} else {
+		conn->head = index;
+	}
+	conn->tail = index;
+	conn->inflight++;
+	return s;
 overflow:
 	count(TUSK_C_OVERFLOW);
 	drain(conn, TUSK_OUTCOME_OVERFLOW, c->now_ns);
 	conn->flags |= CONN_COUNTING;
-	c->item_valid = 0;
 	return 0;
 }
 
@@ -398,92 +428,74 @@ static __always_inline void close_open(struct chunk *c)
 	if (!conn || !(conn->flags & CONN_OPEN))
 		return;
 	conn->flags &= ~CONN_OPEN;
-	struct tusk_record *item = item_for(c, conn->tail - 1);
-	if (!item)
+	struct slot *s = tail_slot(conn);
+	if (!s)
 		return;
-	item->flags &= ~TUSK_F_OPEN;
-	if (item->flags & TUSK_F_EXECUTE)
-		item->kind = TUSK_KIND_EXECUTE;
+	s->rec.flags &= ~TUSK_F_OPEN;
+	if (s->rec.flags & TUSK_F_EXECUTE)
+		s->rec.kind = TUSK_KIND_EXECUTE;
 }
 
 /* The extended request to add a Parse/Bind/Describe/Execute to; `fresh` forces a new one. */
-static __always_inline struct tusk_record *open_item(struct chunk *c, int fresh)
+static __always_inline struct slot *open_item(struct chunk *c, int fresh)
 {
 	struct conn *conn = c->conn;
 	if (!conn)
 		return 0;
 	if (conn->flags & CONN_OPEN) {
 		if (!fresh)
-			return item_for(c, conn->tail - 1);
+			return tail_slot(conn);
 		close_open(c);
 	}
-	struct tusk_record *item = new_item(c, TUSK_KIND_PREPARE, TUSK_F_OPEN);
-	if (item)
+	struct slot *s = new_item(c, TUSK_KIND_PREPARE, TUSK_F_OPEN);
+	if (s)
 		conn->flags |= CONN_OPEN;
-	return item;
+	return s;
 }
 
-/* Point the stream's capture at `item` (body bytes then land in the chosen field). */
-static __always_inline void capture_into(struct stream *s, struct tusk_record *item, __u8 what)
+/* Point the stream's capture at request `item` in slot `index` (body bytes then land in the
+ * chosen field). Frontend messages fill the newest request, backend messages the oldest. */
+static __always_inline void capture_into(struct stream *s, struct slot *item, __u8 what, __u32 index)
 {
 	if (!item)
 		return;
 	s->cap = what;
-	s->cap_seq = item->seq;
+	s->cap_slot = index;
+	s->cap_seq = item->rec.seq;
 	s->cap_off = 0;
 }
 
-/* The request at the head of the queue, the one the server is answering. */
-static __always_inline struct tusk_record *head_item(struct chunk *c)
-{
-	struct conn *conn = c->conn;
-	if (!conn || conn->head == conn->tail || (conn->flags & CONN_COUNTING))
-		return 0;
-	struct tusk_record *item = item_for(c, conn->head);
-	if (item && (item->flags & TUSK_F_OPEN))
-		return 0;
-	return item;
-}
-
-/* The server answered `item` completely. Requests followed by a Sync end at ReadyForQuery. */
-static __always_inline void answered(struct chunk *c, struct tusk_record *item)
+/* The server answered `item` (the head) completely. Requests followed by a Sync end at
+ * ReadyForQuery; the others now. */
+static __always_inline void answered(struct chunk *c, struct slot *item)
 {
 	struct conn *conn = c->conn;
 	if (!conn)
 		return;
-	if (item->flags & TUSK_F_SYNC) {
-		item->flags |= TUSK_F_ANSWERED;
-		item->end_ns = c->now_ns;
+	if (item->rec.flags & TUSK_F_SYNC) {
+		item->rec.flags |= TUSK_F_ANSWERED;
+		item->rec.end_ns = c->now_ns;
 		return;
 	}
-	conn->head++;
-	emit(conn, item, TUSK_OUTCOME_COMPLETE, c->now_ns);
-	c->item_valid = 0;
+	pop_head(conn, TUSK_OUTCOME_COMPLETE, c->now_ns);
 }
-
-struct ready_ctx {
-	struct chunk *c;
-	__u8 done;
-};
 
 /* One step of ReadyForQuery: emit the head request if this Sync/Query point covers it. */
 static long ready_one(__u64 index, void *ctxp)
 {
-	struct ready_ctx *r = ctxp;
-	struct chunk *c = r->c;
+	struct chunk *c = ctxp;
 	struct conn *conn = c->conn;
-	if (!conn || conn->head == conn->tail)
+	if (!conn || !conn->inflight)
 		return 1;
-	struct request_key key = { .conn_id = conn->conn_id, .seq = conn->head };
-	struct tusk_record *item = bpf_map_lookup_elem(&requests, &key);
-	if (!item) {
-		conn->head++;
-		return 0;
+	struct slot *s = slot_at(conn->head);
+	if (!s) {
+		conn->inflight = 0;
+		return 1;
 	}
-	if (item->flags & TUSK_F_OPEN)
+	__u32 flags = s->rec.flags;
+	if (flags & TUSK_F_OPEN)
 		return 1;
-	__u16 kind = item->kind;
-	__u32 flags = item->flags;
+	__u16 kind = s->rec.kind;
 	__u8 outcome = TUSK_OUTCOME_COMPLETE;
 	int last = flags & TUSK_F_SYNC;
 	if (kind == TUSK_KIND_QUERY || kind == TUSK_KIND_FUNCTION || kind == TUSK_KIND_STARTUP)
@@ -493,8 +505,7 @@ static long ready_one(__u64 index, void *ctxp)
 		if (!(conn->flags & CONN_ERROR_SKIP))
 			count(TUSK_C_UNMATCHED);
 	}
-	conn->head++;
-	emit(conn, item, outcome, c->now_ns);
+	pop_head(conn, outcome, c->now_ns);
 	return last ? 1 : 0;
 }
 
@@ -506,24 +517,19 @@ static __always_inline void ready_for_query(struct chunk *c)
 	if (conn->syncs)
 		conn->syncs--;
 	if (conn->flags & CONN_COUNTING) {
-		if (!conn->syncs) {
+		if (!conn->syncs && !conn->inflight)
 			conn->flags &= ~CONN_COUNTING;
-			conn->head = conn->tail;
-		}
 		return;
 	}
-	struct ready_ctx r = { .c = c };
-	bpf_loop(max_inflight + 1, ready_one, &r, 0);
+	bpf_loop(max_inflight + 1, ready_one, c, 0);
 	conn->flags &= ~CONN_ERROR_SKIP;
-	c->item_valid = 0;
 }
-
 /* ---- frontend messages ---- */
 
 static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u32 body)
 {
 	struct conn *conn = c->conn;
-	struct tusk_record *item;
+	struct slot *item;
 	if (!conn)
 		return -1;
 	switch (s->type) {
@@ -534,8 +540,8 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 			conn->syncs++;
 			item = new_item(c, TUSK_KIND_STARTUP, 0);
 			if (item) {
-				item->text_total = body;
-				capture_into(s, item, CAP_TEXT);
+				item->rec.text_total = body;
+				capture_into(s, item, CAP_TEXT, conn->tail);
 			}
 		} else if (code == CODE_SSL || code == CODE_GSSENC) {
 			conn->be.mode = MODE_SSL_ANSWER;
@@ -551,49 +557,49 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 		conn->syncs++;
 		item = new_item(c, TUSK_KIND_QUERY, 0);
 		if (item) {
-			item->text_total = body;
-			capture_into(s, item, CAP_TEXT);
+			item->rec.text_total = body;
+			capture_into(s, item, CAP_TEXT, conn->tail);
 		}
 		return 0;
 	case 'P':
 		item = open_item(c, 1);
 		if (item) {
-			item->flags |= TUSK_F_PARSE;
-			item->text_total = body;
-			capture_into(s, item, CAP_TEXT);
+			item->rec.flags |= TUSK_F_PARSE;
+			item->rec.text_total = body;
+			capture_into(s, item, CAP_TEXT, conn->tail);
 		}
 		return 0;
 	case 'B':
 		item = open_item(c, 0);
-		if (item && (item->flags & TUSK_F_BIND))
+		if (item && (item->rec.flags & TUSK_F_BIND))
 			item = open_item(c, 1);
 		if (item) {
-			item->flags |= TUSK_F_BIND;
-			item->names_len = 0;
-			capture_into(s, item, CAP_NAMES);
+			item->rec.flags |= TUSK_F_BIND;
+			item->rec.names_len = 0;
+			capture_into(s, item, CAP_NAMES, conn->tail);
 		}
 		return 0;
 	case 'D':
 		item = open_item(c, 0);
 		if (item) {
-			if (!item->names_len && !(item->flags & TUSK_F_PARSE))
-				capture_into(s, item, CAP_NAMES);
-			item->flags |= TUSK_F_DESCRIBE;
+			if (!item->rec.names_len && !(item->rec.flags & TUSK_F_PARSE))
+				capture_into(s, item, CAP_NAMES, conn->tail);
+			item->rec.flags |= TUSK_F_DESCRIBE;
 		}
 		return 0;
 	case 'E':
 		item = open_item(c, 0);
 		if (item) {
-			if (!item->names_len)
-				capture_into(s, item, CAP_NAMES);
-			item->flags |= TUSK_F_EXECUTE;
+			if (!item->rec.names_len)
+				capture_into(s, item, CAP_NAMES, conn->tail);
+			item->rec.flags |= TUSK_F_EXECUTE;
 			close_open(c);
 		}
 		return 0;
 	case 'C': /* Close */
 		close_open(c);
 		item = new_item(c, TUSK_KIND_CLOSE, 0);
-		capture_into(s, item, CAP_NAMES);
+		capture_into(s, item, CAP_NAMES, conn->tail);
 		return 0;
 	case 'F':
 		close_open(c);
@@ -603,11 +609,9 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 	case 'S': /* Sync: the last request written ends at the ReadyForQuery that answers it */
 		close_open(c);
 		conn->syncs++;
-		if (conn->tail != conn->head) {
-			item = item_for(c, conn->tail - 1);
-			if (item && !(item->flags & TUSK_F_SYNC))
-				item->flags |= TUSK_F_SYNC;
-		}
+		item = tail_slot(conn);
+		if (item)
+			item->rec.flags |= TUSK_F_SYNC;
 		return 0;
 	case 'H': /* Flush */
 		close_open(c);
@@ -619,37 +623,37 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 }
 
 struct scrub_ctx {
-	struct tusk_record *item;
+	struct slot *item;
 	__u32 nuls;
 };
 
 static long scrub_one(__u64 index, void *ctxp)
 {
 	struct scrub_ctx *x = ctxp;
-	struct tusk_record *item = x->item;
+	struct slot *item = x->item;
 	if (!item || index >= TUSK_NAMES_CAP)
 		return 1;
 	if (x->nuls >= 2)
-		item->names[index] = 0;
-	else if (item->names[index] == 0)
+		item->rec.names[index] = 0;
+	else if (item->rec.names[index] == 0)
 		x->nuls++;
 	return 0;
 }
 
 /* Bind bodies carry parameter values after the two names: keep only the names. */
-static __always_inline void scrub_names(struct tusk_record *item)
+static __always_inline void scrub_names(struct slot *item)
 {
 	struct scrub_ctx x = { .item = item };
 	bpf_loop(TUSK_NAMES_CAP, scrub_one, &x, 0);
-	if (item->names_len > TUSK_NAMES_CAP)
-		item->names_len = TUSK_NAMES_CAP;
+	if (item->rec.names_len > TUSK_NAMES_CAP)
+		item->rec.names_len = TUSK_NAMES_CAP;
 }
 
 static __always_inline void frontend_end(struct chunk *c, struct stream *s)
 {
 	if (s->type == 'B' && s->cap == CAP_NAMES) {
-		struct tusk_record *item = item_for(c, s->cap_seq);
-		if (item)
+		struct slot *item = slot_at(s->cap_slot);
+		if (item && item->rec.seq == s->cap_seq)
 			scrub_names(item);
 	}
 }
@@ -657,7 +661,7 @@ static __always_inline void frontend_end(struct chunk *c, struct stream *s)
 /* ---- backend messages ---- */
 
 struct rows_ctx {
-	struct tusk_record *item;
+	struct slot *item;
 	__u64 rows;
 	__u32 len;
 	__u32 number; /* inside a run of digits that follows a space */
@@ -666,10 +670,10 @@ struct rows_ctx {
 static long rows_char(__u64 index, void *ctxp)
 {
 	struct rows_ctx *x = ctxp;
-	struct tusk_record *item = x->item;
+	struct slot *item = x->item;
 	if (!item || index >= x->len || index >= TUSK_TAG_CAP)
 		return 1;
-	char ch = item->tag[index];
+	char ch = item->rec.tag[index];
 	if (ch == 0)
 		return 1;
 	if (ch == ' ') {
@@ -684,9 +688,9 @@ static long rows_char(__u64 index, void *ctxp)
 }
 
 /* Row count at the end of a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"). */
-static __always_inline __u64 tag_rows(struct tusk_record *item)
+static __always_inline __u64 tag_rows(struct slot *item)
 {
-	struct rows_ctx x = { .item = item, .len = item->tag_len };
+	struct rows_ctx x = { .item = item, .len = item->rec.tag_len };
 	bpf_loop(TUSK_TAG_CAP, rows_char, &x, 0);
 	return x.number ? x.rows : 0;
 }
@@ -698,46 +702,46 @@ static __always_inline int backend_begin(struct chunk *c, struct stream *s, __u3
 		return -1;
 	if (s->type == 0) /* not produced on the backend side */
 		return -1;
-	struct tusk_record *item = head_item(c);
-	if (item && !item->response_ns)
-		item->response_ns = c->now_ns;
+	struct slot *item = head_slot(conn);
+	if (item && !item->rec.response_ns)
+		item->rec.response_ns = c->now_ns;
 	switch (s->type) {
 	case 'D':
 		if (item)
-			item->data_rows++;
+			item->rec.data_rows++;
 		return 0;
 	case 'C':
 		if (item) {
-			item->tag_len = 0;
-			capture_into(s, item, CAP_TAG);
+			item->rec.tag_len = 0;
+			capture_into(s, item, CAP_TAG, conn->head);
 		}
 		return 0;
 	case 'E':
-		if (item && !(item->flags & TUSK_F_ERROR)) {
-			item->flags = (item->flags & ~TUSK_F_NOTICE) | TUSK_F_ERROR;
-			item->error_len = 0;
-			capture_into(s, item, CAP_ERROR);
+		if (item && !(item->rec.flags & TUSK_F_ERROR)) {
+			item->rec.flags = (item->rec.flags & ~TUSK_F_NOTICE) | TUSK_F_ERROR;
+			item->rec.error_len = 0;
+			capture_into(s, item, CAP_ERROR, conn->head);
 		} else if (!item) {
 			count(TUSK_C_UNMATCHED);
 		}
 		return 0;
 	case 'N':
-		if (item && !(item->flags & (TUSK_F_ERROR | TUSK_F_NOTICE))) {
-			item->flags |= TUSK_F_NOTICE;
-			capture_into(s, item, CAP_ERROR);
+		if (item && !(item->rec.flags & (TUSK_F_ERROR | TUSK_F_NOTICE))) {
+			item->rec.flags |= TUSK_F_NOTICE;
+			capture_into(s, item, CAP_ERROR, conn->head);
 		}
 		return 0;
 	case 'Z':
 		if (item)
-			capture_into(s, item, CAP_TX_STATUS);
+			capture_into(s, item, CAP_TX_STATUS, conn->head);
 		return 0;
 	case 'K':
-		if (item && item->kind == TUSK_KIND_STARTUP)
-			capture_into(s, item, CAP_BACKEND_KEY);
+		if (item && item->rec.kind == TUSK_KIND_STARTUP)
+			capture_into(s, item, CAP_BACKEND_KEY, conn->head);
 		return 0;
 	case 'G': case 'H': case 'W':
 		if (item)
-			item->flags |= TUSK_F_COPY;
+			item->rec.flags |= TUSK_F_COPY;
 		return 0;
 	case 'T': case '1': case '2': case '3': case 't': case 'n': case 'I': case 's':
 	case 'S': case 'R': case 'A': case 'd': case 'c': case 'v':
@@ -748,46 +752,46 @@ static __always_inline int backend_begin(struct chunk *c, struct stream *s, __u3
 
 static __always_inline void backend_end(struct chunk *c, struct stream *s)
 {
-	struct tusk_record *item = head_item(c);
-	switch (s->type) {
-	case 'Z':
+	struct conn *conn = c->conn;
+	if (!conn)
+		return;
+	if (s->type == 'Z') {
 		ready_for_query(c);
 		return;
+	}
+	struct slot *item = head_slot(conn);
+	if (!item)
+		return;
+	struct tusk_record *r = &item->rec;
+	__u16 kind = r->kind;
+	switch (s->type) {
 	case 'C':
-		if (!item)
-			return;
-		item->rows += tag_rows(item);
-		item->commands++;
-		if (item->kind == TUSK_KIND_EXECUTE)
+		r->rows += tag_rows(item);
+		r->commands++;
+		if (kind == TUSK_KIND_EXECUTE)
 			answered(c, item);
 		return;
 	case 'I':
 	case 's':
-		if (!item)
-			return;
-		item->flags |= s->type == 'I' ? TUSK_F_EMPTY : TUSK_F_SUSPENDED;
-		if (item->kind == TUSK_KIND_EXECUTE)
+		r->flags |= s->type == 'I' ? TUSK_F_EMPTY : TUSK_F_SUSPENDED;
+		if (kind == TUSK_KIND_EXECUTE)
 			answered(c, item);
 		return;
 	case 'E':
-		if (!item)
-			return;
-		if (item->kind != TUSK_KIND_QUERY && item->kind != TUSK_KIND_FUNCTION &&
-		    item->kind != TUSK_KIND_STARTUP) {
-			c->conn->flags |= CONN_ERROR_SKIP;
+		if (kind != TUSK_KIND_QUERY && kind != TUSK_KIND_FUNCTION && kind != TUSK_KIND_STARTUP) {
+			conn->flags |= CONN_ERROR_SKIP;
 			answered(c, item);
 		}
 		return;
 	case '1': case '2': case '3': case 'T': case 'n':
-		/* a Parse/Bind/Describe/Close-only request written with Flush ends at its last answer */
-		if (!item || item->kind == TUSK_KIND_EXECUTE || item->kind == TUSK_KIND_QUERY ||
-		    item->kind == TUSK_KIND_FUNCTION || item->kind == TUSK_KIND_STARTUP ||
-		    (item->flags & TUSK_F_SYNC))
+		/* a Parse/Bind/Describe/Close-only request is answered by its last message's answer */
+		if (kind == TUSK_KIND_EXECUTE || kind == TUSK_KIND_QUERY || kind == TUSK_KIND_FUNCTION ||
+		    kind == TUSK_KIND_STARTUP)
 			return;
 		{
-			__u8 want = (item->flags & TUSK_F_DESCRIBE) ? 'T' :
-				    (item->flags & TUSK_F_BIND) ? '2' :
-				    item->kind == TUSK_KIND_CLOSE ? '3' : '1';
+			__u8 want = (r->flags & TUSK_F_DESCRIBE) ? 'T' :
+				    (r->flags & TUSK_F_BIND) ? '2' :
+				    kind == TUSK_KIND_CLOSE ? '3' : '1';
 			if (s->type == want || (want == 'T' && s->type == 'n'))
 				answered(c, item);
 		}
@@ -797,36 +801,46 @@ static __always_inline void backend_end(struct chunk *c, struct stream *s)
 
 /* ---- the message loop ---- */
 
+/* Copy up to `n` bytes into the text area at offset `off` (a message may continue across
+ * calls). The verifier cannot relate the offset to the length, so the area is twice text_cap. */
+static __always_inline __u32 capture_text(struct slot *item, __u32 off, const __u8 *src, __u32 n)
+{
+	__u32 cap = text_cap;
+	if (off >= cap)
+		return 0;
+	__u32 take = cap - off;
+	if (take > n)
+		take = n;
+	bpf_probe_read_user(text_of(item) + off, take, src);
+	return take;
+}
+
 static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 {
-	struct tusk_record *item = item_for(c, s->cap_seq);
-	if (!item) {
+	struct slot *item = slot_at(s->cap_slot);
+	if (!item || item->rec.seq != s->cap_seq || item->rec.conn_id != c->conn->conn_id) {
 		s->cap = CAP_NONE;
 		return;
 	}
+	struct tusk_record *r = &item->rec;
 	__u32 off = s->cap_off;
 	const __u8 *src = c->buf + c->pos;
 	__u32 take;
 	switch (s->cap) {
-	case CAP_TEXT: {
-		__u32 cap = text_cap;
-		if (off >= cap)
+	case CAP_TEXT:
+		take = capture_text(item, off, src, n);
+		if (!take)
 			goto full;
-		take = cap - off;
-		if (take > n)
-			take = n;
-		bpf_probe_read_user(text_of(item) + off, take, src);
-		item->text_len = off + take;
+		r->text_len = off + take;
 		break;
-	}
 	case CAP_NAMES:
 		if (off >= TUSK_NAMES_CAP)
 			goto full;
 		take = TUSK_NAMES_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(item->names + off, take, src);
-		item->names_len = off + take;
+		bpf_probe_read_user(r->names + off, take, src);
+		r->names_len = off + take;
 		break;
 	case CAP_TAG:
 		if (off >= TUSK_TAG_CAP)
@@ -834,8 +848,8 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 		take = TUSK_TAG_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(item->tag + off, take, src);
-		item->tag_len = off + take;
+		bpf_probe_read_user(r->tag + off, take, src);
+		r->tag_len = off + take;
 		break;
 	case CAP_ERROR:
 		if (off >= TUSK_ERROR_CAP)
@@ -843,13 +857,13 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 		take = TUSK_ERROR_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(item->error + off, take, src);
-		item->error_len = off + take;
+		bpf_probe_read_user(r->error + off, take, src);
+		r->error_len = off + take;
 		break;
 	case CAP_TX_STATUS:
 		if (off >= 1)
 			goto full;
-		bpf_probe_read_user(&item->tx_status, 1, src);
+		bpf_probe_read_user(&r->tx_status, 1, src);
 		take = 1;
 		break;
 	case CAP_BACKEND_KEY: {
@@ -861,7 +875,7 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 			take = n;
 		if (take == 4) {
 			bpf_probe_read_user(key, 4, src);
-			item->backend_pid = be32(key);
+			r->backend_pid = be32(key);
 		}
 		break;
 	}
@@ -879,6 +893,24 @@ static __always_inline __u32 header_size(__u8 mode)
 	return mode == MODE_UNTYPED ? 8 : mode == MODE_SSL_ANSWER ? 1 : 5;
 }
 
+/* Pass over (part of) the current message's body: at most `avail` bytes. */
+static __always_inline long message_body(struct chunk *c, struct stream *s, __u32 avail)
+{
+	__u32 n = s->body_left < avail ? s->body_left : avail;
+	if (s->cap)
+		capture(c, s, n);
+	c->pos += n;
+	s->body_left -= n;
+	if (!s->body_left) {
+		s->in_body = 0;
+		if (c->backend)
+			backend_end(c, s);
+		else
+			frontend_end(c, s);
+	}
+	return 0;
+}
+
 /* One step over the chunk: gather (part of) a header, or pass over (part of) a body. */
 static __always_inline long message_step(struct chunk *c)
 {
@@ -888,21 +920,8 @@ static __always_inline long message_step(struct chunk *c)
 	struct stream *s = c->backend ? &conn->be : &conn->fe;
 	__u32 avail = c->len - c->pos;
 
-	if (s->in_body) {
-		__u32 n = s->body_left < avail ? s->body_left : avail;
-		if (s->cap)
-			capture(c, s, n);
-		c->pos += n;
-		s->body_left -= n;
-		if (!s->body_left) {
-			s->in_body = 0;
-			if (c->backend)
-				backend_end(c, s);
-			else
-				frontend_end(c, s);
-		}
-		return 0;
-	}
+	if (s->in_body)
+		return message_body(c, s, avail);
 
 	__u32 size = header_size(s->mode);
 	__u32 have = s->hdr_have & 7;
@@ -949,13 +968,17 @@ static __always_inline long message_step(struct chunk *c)
 	int ok = c->backend ? backend_begin(c, s, body) : frontend_begin(c, s, body);
 	if (ok < 0)
 		goto broken;
-	if (body) {
-		s->in_body = 1;
-	} else if (c->backend) {
-		backend_end(c, s);
-	} else {
-		frontend_end(c, s);
+	if (!body) {
+		if (c->backend)
+			backend_end(c, s);
+		else
+			frontend_end(c, s);
+		return 0;
 	}
+	s->in_body = 1;
+	/* the body is usually right here: finish the message in this step */
+	if (body <= c->len - c->pos)
+		return message_body(c, s, body);
 	return 0;
 broken:
 	count(TUSK_C_DESYNC);

@@ -106,4 +106,11 @@ struct tusk_record {
 	/* char text[]: Query text; Parse body (statement\0query\0…); startup parameters */
 };
 
+/* The kernel keeps requests in flight in an array of slots: this head, then a tusk_record and
+ * its text. User space reads `busy` to count requests in flight. */
+struct tusk_slot_head {
+	__u32 next; /* next slot of the same connection */
+	__u32 busy; /* owned by a connection */
+};
+
 #endif

@@ -71,17 +71,19 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *e
 	}
 	struct tusk_bpf *s = p->skel;
 	uint32_t text_cap = o->max_query_bytes + TUSK_NAME_SLACK;
-	uint32_t value_size = sizeof(struct tusk_record) + 2 * text_cap;
+	/* a slot: its head, the record and twice the text (room the verifier asks for) */
+	uint32_t value_size = sizeof(struct tusk_slot_head) + sizeof(struct tusk_record) + 2 * text_cap;
+	uint32_t slots = o->max_requests ? o->max_requests : 4096;
 	s->rodata->self_tgid = o->self_tgid;
 	s->rodata->filter_pids = o->pid_count > 0;
 	s->rodata->text_cap = text_cap;
 	if (o->max_requests_per_conn)
 		s->rodata->max_inflight = o->max_requests_per_conn;
-	int err = bpf_map__set_value_size(s->maps.requests, value_size);
+	int err = bpf_map__set_value_size(s->maps.slots, value_size);
 	if (!err)
-		err = bpf_map__set_value_size(s->maps.scratch, value_size);
-	if (!err && o->max_requests)
-		err = bpf_map__set_max_entries(s->maps.requests, o->max_requests);
+		err = bpf_map__set_max_entries(s->maps.slots, slots);
+	if (!err)
+		err = bpf_map__set_max_entries(s->maps.free_slots, slots);
 	if (!err && o->max_connections)
 		err = bpf_map__set_max_entries(s->maps.conns, o->max_connections);
 	if (!err && o->ring_bytes)
@@ -94,6 +96,13 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *e
 	if (err) {
 		fail(error, error_len, "loading the BPF programs", err);
 		goto failed;
+	}
+	for (uint32_t i = 0; i < slots; i++) {
+		err = bpf_map__update_elem(s->maps.free_slots, NULL, 0, &i, sizeof(i), BPF_ANY);
+		if (err) {
+			fail(error, error_len, "filling the free request slots", err);
+			goto failed;
+		}
 	}
 	for (uint32_t i = 0; i < o->pid_count; i++) {
 		uint8_t yes = 1;
@@ -178,7 +187,18 @@ static uint32_t count_entries(const struct bpf_map *map)
 int tusk_probes_map_entries(struct tusk_probes *p, uint32_t *connections, uint32_t *requests)
 {
 	*connections = count_entries(p->skel->maps.conns);
-	*requests = count_entries(p->skel->maps.requests);
+	*requests = 0;
+	const struct bpf_map *map = p->skel->maps.slots;
+	size_t size = bpf_map__value_size(map);
+	char *value = malloc(size);
+	if (!value)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < bpf_map__max_entries(map); i++) {
+		if (bpf_map__lookup_elem(map, &i, sizeof(i), value, size, 0) == 0 &&
+		    ((struct tusk_slot_head *)value)->busy)
+			(*requests)++;
+	}
+	free(value);
 	return 0;
 }
 

@@ -4,6 +4,23 @@ import Spans
 /// tens of thousands of spans per second.
 public enum ConsoleLine {
     public static func append(_ span: DatabaseSpan, to out: inout [UInt8]) {
+        var statusCode: String?
+        var errorType: String?
+        var returnedRows: Int64?
+        var affectedRows: Int64?
+        var queryText: String?
+        var statementName: String?
+        for attribute in span.attributes {
+            switch (attribute.key, attribute.value) {
+            case (Attribute.dbResponseStatusCode, .string(let value)): statusCode = value
+            case (Attribute.errorType, .string(let value)): errorType = value
+            case (Attribute.dbResponseReturnedRows, .int(let value)): returnedRows = value
+            case (Attribute.tuskRowsAffected, .int(let value)): affectedRows = value
+            case (Attribute.dbQueryText, .string(let value)): queryText = value
+            case (Attribute.tuskStatementName, .string(let value)): statementName = value
+            default: break
+            }
+        }
         appendTimestamp(span.startUnixNanoseconds, to: &out)
         out.append(0x20)
         out.append(contentsOf: span.process.command.utf8)
@@ -15,27 +32,27 @@ public enum ConsoleLine {
         switch span.status {
         case .unset:
             out.append(contentsOf: "OK".utf8)
-            if let warning = span[Attribute.dbResponseStatusCode]?.stringValue {
+            if let statusCode {
                 out.append(0x20)
-                out.append(contentsOf: warning.utf8)
+                out.append(contentsOf: statusCode.utf8)
             }
         case .error(let message):
             out.append(contentsOf: "ERROR ".utf8)
-            if let code = span[Attribute.dbResponseStatusCode]?.stringValue ?? span[Attribute.errorType]?.stringValue {
+            if let code = statusCode ?? errorType {
                 out.append(contentsOf: code.utf8)
                 out.append(0x20)
             }
             appendOneLine(message, to: &out)
         }
-        if let rows = span[Attribute.dbResponseReturnedRows]?.intValue ?? span[Attribute.tuskRowsAffected]?.intValue {
+        if let rows = returnedRows ?? affectedRows {
             out.append(contentsOf: " rows=".utf8)
             appendDecimal(UInt64(max(0, rows)), to: &out)
         }
         out.append(contentsOf: " | ".utf8)
-        if let text = span[Attribute.dbQueryText]?.stringValue {
-            appendOneLine(text, to: &out)
-        } else if let name = span[Attribute.tuskStatementName]?.stringValue {
-            out.append(contentsOf: "<statement \(name): text unknown>".utf8)
+        if let queryText {
+            appendOneLine(queryText, to: &out)
+        } else if let statementName {
+            out.append(contentsOf: "<statement \(statementName): text unknown>".utf8)
         } else {
             out.append(contentsOf: span.name.utf8)
         }
@@ -102,8 +119,10 @@ public enum ConsoleLine {
 
     /// Control characters (newlines in SQL) become spaces so one span stays one line.
     static func appendOneLine(_ text: String, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            out.append(byte < 0x20 || byte == 0x7f ? 0x20 : byte)
+        let start = out.count
+        out.append(contentsOf: text.utf8)
+        for index in start..<out.count where out[index] < 0x20 || out[index] == 0x7f {
+            out[index] = 0x20
         }
     }
 }

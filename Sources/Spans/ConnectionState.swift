@@ -4,6 +4,8 @@ import Wire
 /// which database, and the SQL text behind each prepared statement and portal name.
 struct ConnectionState {
     var startup: StartupParameters?
+    /// Attributes every span of this connection carries (namespace, user, addresses), built once.
+    var attributes: [SpanAttribute]?
     /// Statement name → query text (the unnamed statement is "").
     var statements: BoundedMap<String, [UInt8]>
     /// Portal name → statement name.

@@ -1,9 +1,17 @@
 /// Reads a query's text: its operation keyword, and whether it deallocates prepared statements.
+/// Applications repeat their statements, so descriptions are cached by text.
 struct QueryDescriber {
-    func describe(_ bytes: [UInt8]) -> QueryDescription {
+    private var cache: [[UInt8]: QueryDescription] = [:]
+    private let cacheLimit = 4096
+
+    mutating func describe(_ bytes: [UInt8]) -> QueryDescription {
+        if let cached = cache[bytes] { return cached }
         let end = bytes.firstIndex(of: 0) ?? bytes.endIndex
         let text = String(decoding: bytes[..<end], as: UTF8.self)
-        return QueryDescription(text: text, operation: firstKeyword(bytes[..<end]))
+        let description = QueryDescription(text: text, operation: firstKeyword(bytes[..<end]))
+        if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[bytes] = description
+        return description
     }
 
     /// `DEALLOCATE [PREPARE] name | ALL`

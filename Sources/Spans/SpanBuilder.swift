@@ -32,7 +32,7 @@ public final class SpanBuilder {
     private var ids: IDGenerator
     private let options: Options
     private var connections: BoundedMap<UInt64, ConnectionState>
-    private let describer = QueryDescriber()
+    private var describer = QueryDescriber()
 
     public init(options: Options = .default, clock: WallClock = WallClock(), ids: IDGenerator = IDGenerator()) {
         self.options = options
@@ -140,14 +140,17 @@ public final class SpanBuilder {
     // MARK: - the span
 
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan {
-        let state = connections[record.connectionID]
         var attributes: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
-        attributes.reserveCapacity(14)
+        attributes.reserveCapacity(16)
         var description: QueryDescription?
         switch text {
         case .known(let bytes, let truncated):
-            description = describer.describe(bytes)
-            attributes.append(.string(Attribute.dbQueryText, description!.text))
+            let described = describer.describe(bytes)
+            description = described
+            attributes.append(.string(Attribute.dbQueryText, described.text))
+            if let operation = described.operation {
+                attributes.append(.string(Attribute.dbOperationName, operation))
+            }
             if truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
         case .unknownStatement(let name):
             attributes.append(.bool(Attribute.tuskQueryTextUnknown, true))
@@ -155,25 +158,13 @@ public final class SpanBuilder {
         case .none:
             break
         }
-        if let operation = description?.operation {
-            attributes.append(.string(Attribute.dbOperationName, operation))
-        }
-        if let database = state?.startup?.database {
-            attributes.append(.string(Attribute.dbNamespace, database))
-        }
-        if let user = state?.startup?.user {
-            attributes.append(.string(Attribute.tuskDatabaseUser, user))
-        }
-        if let application = state?.startup?.applicationName {
-            attributes.append(.string(Attribute.tuskApplicationName, application))
-        }
-        appendNetwork(record, to: &attributes)
+        attributes.append(contentsOf: connectionAttributes(record))
 
-        let tag = CommandTag(bytes: record.tag)
-        if record.dataRows > 0 || tag?.command == "SELECT" || tag?.command == "FETCH" {
+        let tag = TagSummary(record.tag)
+        if record.dataRows > 0 || tag.returnsRows {
             attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(record.dataRows)))
         }
-        if let tag, tag.rows != nil, tag.command != "SELECT", tag.command != "FETCH" {
+        if tag.countsRows && !tag.returnsRows {
             // a multi-statement Query sums its statements' counts
             attributes.append(.int(Attribute.tuskRowsAffected, Int64(min(record.rows, UInt64(Int64.max)))))
         }
@@ -214,6 +205,26 @@ public final class SpanBuilder {
             status: status,
             attributes: attributes,
             process: ObservedProcess(pid: record.pid, command: record.command))
+    }
+
+    /// The attributes shared by every span of the record's connection, built on first use.
+    private func connectionAttributes(_ record: CapturedRequest) -> [SpanAttribute] {
+        if let cached = connections[record.connectionID]?.attributes { return cached }
+        var state = state(record)
+        var attributes: [SpanAttribute] = []
+        if let database = state.startup?.database {
+            attributes.append(.string(Attribute.dbNamespace, database))
+        }
+        if let user = state.startup?.user {
+            attributes.append(.string(Attribute.tuskDatabaseUser, user))
+        }
+        if let application = state.startup?.applicationName {
+            attributes.append(.string(Attribute.tuskApplicationName, application))
+        }
+        appendNetwork(record, to: &attributes)
+        state.attributes = attributes
+        connections[record.connectionID] = state
+        return attributes
     }
 
     private func appendNetwork(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) {

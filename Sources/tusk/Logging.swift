@@ -9,10 +9,15 @@ enum Logging {
         return logger
     }
 
-    /// One clear line on standard error and a non-zero exit.
-    static func fail(_ message: String) -> Never {
+    /// One line on standard error.
+    static func note(_ message: String) {
         let line = Array((message + "\n").utf8)
         _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// One clear line on standard error and a non-zero exit.
+    static func fail(_ message: String) -> Never {
+        note(message)
         exit(1)
     }
 }

@@ -7,5 +7,5 @@ struct Tusk: AsyncParsableCommand {
         commandName: "tusk",
         abstract: "See what applications do to PostgreSQL: eBPF capture of the wire protocol, one OpenTelemetry span per query.",
         version: TuskVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, FloorCommand.self])
 }
