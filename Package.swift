@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The C glue to libbpf, with the BPF object embedded (scripts/gen-bpf).
@@ -24,6 +25,14 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CTuskBPF"]),
         // PostgreSQL message bodies: bytes in, values out. Pure.
         .target(name: "Wire"),
+        // PostgreSQL's own parser (Debian libpg-query-dev, static) behind a small C API.
+        .target(name: "CPGQuery", linkerSettings: [.linkedLibrary("pg_query")]),
+        // Query text: sanitizing, operation, collection and summary from the parse tree. Pure.
+        .target(name: "QueryText", dependencies: ["CPGQuery"]),
+        // OTLP trace messages, generated from proto/ by scripts/gen-proto (committed).
+        .target(name: "OTLPProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Which cgroup (pod) to trace: discovery from /proc/self/cgroup. Pure.
+        .target(name: "Scoping"),
         // Records to database spans. Pure.
         .target(name: "Spans", dependencies: ["Capture", "Wire"]),
         // Where spans go: the console, OTLP. Owns the network.
@@ -49,9 +58,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Throughput of query analysis (scripts/bench-query-text).
+        .executableTarget(name: "bench-query-text", dependencies: ["QueryText"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
         .target(name: "TestSupport", dependencies: ["Capture"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
+        .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),
+        .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),
         .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),

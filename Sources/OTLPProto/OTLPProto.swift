@@ -1,0 +1,1 @@
+// Placeholder until the OTLP helper generates code.

@@ -1,0 +1,1 @@
+// Placeholder until the QueryText helper lands its code.

@@ -1,0 +1,1 @@
+// Placeholder until the scoping helper lands its code.
