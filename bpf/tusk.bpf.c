@@ -1101,8 +1101,9 @@ static __always_inline int classify(const __u8 *buf, __u32 len)
 	if (len < 5 || bpf_probe_read_user(h, len >= 8 ? 8 : 5, buf))
 		return FIRST_OTHER;
 	if (len >= 8) {
+		/* the rest of a startup packet may follow in later writes */
 		__u32 mlen = be32(h), code = be32(&h[4]);
-		if (mlen >= 8 && mlen <= MAX_STARTUP_BYTES && mlen <= len &&
+		if (mlen >= 8 && mlen <= MAX_STARTUP_BYTES &&
 		    ((code >> 16) == PROTOCOL_3 || code == CODE_SSL || code == CODE_GSSENC || code == CODE_CANCEL))
 			return FIRST_STARTUP;
 	}

@@ -1,0 +1,59 @@
+import CTuskBPF
+import Capture
+import Foundation
+import Testing
+import TestSupport
+
+/// The record layout Swift reads must be the one the BPF compiler wrote: compare the host view
+/// of `struct tusk_record` with the BTF of the embedded BPF object, field by field.
+struct RecordContractTests {
+    nonisolated(unsafe) static let fields: [(String, PartialKeyPath<tusk_record>)] = [
+        ("start_ns", \.start_ns), ("end_ns", \.end_ns), ("response_ns", \.response_ns), ("conn_id", \.conn_id),
+        ("rows", \.rows), ("data_rows", \.data_rows), ("pid", \.pid), ("tid", \.tid), ("fd", \.fd), ("seq", \.seq),
+        ("flags", \.flags), ("text_total", \.text_total), ("backend_pid", \.backend_pid), ("kind", \.kind),
+        ("commands", \.commands), ("text_len", \.text_len), ("tag_len", \.tag_len), ("error_len", \.error_len),
+        ("names_len", \.names_len), ("outcome", \.outcome), ("tx_status", \.tx_status), ("role", \.role),
+        ("family", \.family), ("local_port", \.local_port), ("peer_port", \.peer_port),
+        ("local_addr", \.local_addr), ("peer_addr", \.peer_addr), ("comm", \.comm), ("tag", \.tag),
+        ("error", \.error), ("names", \.names),
+    ]
+
+    @Test func theRecordHasTheSameSizeOnBothSides() throws {
+        var size: UInt32 = 0
+        #expect(tusk_btf_struct_size("tusk_record", &size) == 0)
+        #expect(Int(size) == MemoryLayout<tusk_record>.size)
+        #expect(RecordDecoder.headerSize == Int(size))
+    }
+
+    @Test(arguments: fields.map(\.0))
+    func everyFieldSitsAtTheSameOffset(name: String) throws {
+        let keyPath = try #require(Self.fields.first { $0.0 == name }?.1)
+        var offset: UInt32 = 0
+        #expect(tusk_btf_member_offset("tusk_record", name, &offset) == 0, "BTF has no member \(name)")
+        #expect(MemoryLayout<tusk_record>.offset(of: keyPath) == Int(offset))
+    }
+
+    @Test func everyBTFMemberIsChecked() {
+        // a field added to the C struct must be added to the list above
+        var offset: UInt32 = 0
+        #expect(tusk_btf_member_offset("tusk_record", "no_such_member", &offset) != 0)
+        let checked = Set(Self.fields.map(\.0))
+        #expect(checked.count == Self.fields.count)
+        var lastEnd = 0
+        for (_, keyPath) in Self.fields {
+            lastEnd = max(lastEnd, MemoryLayout<tusk_record>.offset(of: keyPath)!)
+        }
+        // names is the last field: it must end exactly where the text begins
+        #expect(lastEnd + Int(TUSK_NAMES_CAP) == MemoryLayout<tusk_record>.size)
+    }
+
+    @Test func theEmbeddedObjectIsBuiltFromTheCurrentSources() throws {
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/gen-bpf").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, "--check"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "run scripts/gen-bpf after changing bpf/")
+    }
+}
