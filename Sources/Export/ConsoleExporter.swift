@@ -1,14 +1,17 @@
 import Glibc
 import Spans
 
-/// Prints each span as one line on standard output — the exporter when no OTLP endpoint is set:
+/// Prints each span as one line on standard output — the exporter when no OTLP endpoint is set
+/// (`--console-format json`: one JSON object per line instead):
 /// `<time> <comm>[<pid>] <duration> <status> [rows=<n>] | <query text>`.
 public struct ConsoleExporter: SpanExporter {
     private let fd: Int32
+    private let format: ConsoleFormat
     private let counters: PipelineCounters
 
-    public init(fd: Int32 = STDOUT_FILENO, counters: PipelineCounters) {
+    public init(format: ConsoleFormat = .text, fd: Int32 = STDOUT_FILENO, counters: PipelineCounters) {
         self.fd = fd
+        self.format = format
         self.counters = counters
     }
 
@@ -16,7 +19,10 @@ public struct ConsoleExporter: SpanExporter {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(spans.count * 160)
         for span in spans {
-            ConsoleLine.append(span, to: &buffer)
+            switch format {
+            case .text: ConsoleLine.append(span, to: &buffer)
+            case .json: JSONLine.append(span, to: &buffer)
+            }
         }
         buffer.withUnsafeBytes { raw in
             var offset = 0

@@ -21,6 +21,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
+    @Option(help: ArgumentHelp("Console output when no OTLP endpoint is set: text or json (one object per line).", valueName: "format"))
+    var consoleFormat: ConsoleFormat = .text
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -53,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         let captureService = CaptureService(
             session: session, builder: SpanBuilder(), queue: queue, health: health, stats: stats, logger: logger)
         let exportService = BatchExportService(
-            queue: queue, exporter: ConsoleExporter(counters: counters),
+            queue: queue, exporter: ConsoleExporter(format: consoleFormat, counters: counters),
             options: .init(maxBatchSize: 512, scheduleDelay: .milliseconds(200), shutdownTimeout: .seconds(5)),
             clock: ContinuousClock(), logger: logger)
 
@@ -77,3 +80,4 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension ConsoleFormat: ExpressibleByArgument {}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The real `tusk` binary running as a child process with `--console-format json`: its spans,
+/// parsed from standard output, are what the integration tests assert on.
+public final class AgentProcess: @unchecked Sendable {
+    /// One span as the agent printed it.
+    public struct Span: Sendable {
+        public let json: [String: Any & Sendable]
+        public var pid: Int32 { (json["pid"] as? NSNumber)?.int32Value ?? -1 }
+        public var name: String { json["name"] as? String ?? "" }
+        public var kind: String { json["kind"] as? String ?? "" }
+        public var status: String { json["status"] as? String ?? "" }
+        public var statusMessage: String? { json["status_message"] as? String }
+        public var start: UInt64 { (json["start_unix_nano"] as? NSNumber)?.uint64Value ?? 0 }
+        public var end: UInt64 { (json["end_unix_nano"] as? NSNumber)?.uint64Value ?? 0 }
+        public var durationNanoseconds: UInt64 { end &- start }
+        public var attributes: [String: Any] { json["attributes"] as? [String: Any] ?? [:] }
+        public func string(_ key: String) -> String? { attributes[key] as? String }
+        public func int(_ key: String) -> Int? { (attributes[key] as? NSNumber)?.intValue }
+        public var text: String? { string("db.query.text") }
+    }
+
+    /// The binary under test: TUSK_BINARY, else the debug build in the package.
+    public static var binary: String {
+        ProcessInfo.processInfo.environment["TUSK_BINARY"]
+            ?? TestEnvironment.packageRoot.appendingPathComponent(".build/debug/tusk").path
+    }
+
+    public let process = Process()
+    public let listenPort: Int
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var pending = Data()
+    private var log = ""
+
+    /// Starts `tusk run` with `arguments` (plus a free --listen port) and waits until the probes are attached.
+    public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        listenPort = try freePort()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.take(handle.availableData)
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            guard let self else { return }
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self.lock.lock()
+            self.log += text
+            self.lock.unlock()
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if stderrText.contains("probes attached") { return }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        throw AgentError(message: "tusk did not attach: \(stderrText)")
+    }
+
+    deinit {
+        if process.isRunning {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+    }
+
+    public var stderrText: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return log
+    }
+
+    /// Every span printed so far.
+    public var spans: [Span] {
+        lock.lock()
+        let copy = lines
+        lock.unlock()
+        return copy.compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return Span(json: object.mapValues { $0 as! (Any & Sendable) })
+        }
+    }
+
+    /// Spans of process `pid`, waiting until `done` is satisfied or `timeout` passes.
+    public func spans(pid: Int32, timeout: TimeInterval = 10, until done: ([Span]) -> Bool) -> [Span] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let mine = spans.filter { $0.pid == pid }
+            if done(mine) || Date() >= deadline { return mine }
+            usleep(20_000)
+        }
+    }
+
+    /// SIGINT, then the exit status.
+    public func stop() -> Int32 {
+        process.interrupt()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    private func take(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        pending.append(data)
+        while let newline = pending.firstIndex(of: 0x0a) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending.removeSubrange(pending.startIndex...newline)
+        }
+    }
+
+    public struct AgentError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A throwaway PostgreSQL 15 for the test process (scripts/pg-sandbox): initdb in a temp dir,
+/// listening on 127.0.0.1, ::1 and a Unix socket, stopped when the tests exit.
+public final class PostgresSandbox: Sendable {
+    public static let shared = Result { try PostgresSandbox() }
+
+    public let directory: String
+    public let port: Int
+    /// Where client binaries (psql, pgbench) live.
+    public let binaries: String
+
+    private init() throws {
+        directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())"
+        port = try freePort()
+        let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
+        binaries = "/usr/lib/postgresql/\(versions.last ?? "15")/bin"
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pg-sandbox").path
+        let start = try ChildProcess.run("/bin/bash", [script, "start", directory, String(port)])
+        guard start.status == 0 else {
+            throw SandboxError(message: "pg-sandbox start failed: \(start.output)")
+        }
+        sandboxToStop = (script, directory)
+        atexit {
+            if let (script, directory) = sandboxToStop {
+                _ = try? ChildProcess.run("/bin/bash", [script, "stop", directory])
+            }
+        }
+        // tables the client workloads use
+        let setup = try ChildProcess.run(binaries + "/pgbench", ["-h", "127.0.0.1", "-p", String(port), "-U", "tusk", "-i", "-s", "1", "-q", "tusk"])
+        guard setup.status == 0 else { throw SandboxError(message: "pgbench -i failed: \(setup.output)") }
+    }
+
+    /// psql connection arguments over TCP or the Unix socket.
+    public func connection(unixSocket: Bool = false) -> [String] {
+        ["-h", unixSocket ? directory : "127.0.0.1", "-p", String(port), "-U", "tusk", "-d", "tusk"]
+    }
+
+    public struct SandboxError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+}
+
+nonisolated(unsafe) private var sandboxToStop: (String, String)?
+
+/// A TCP port nothing listens on right now.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+            guard bind(fd, pointer, length) == 0 else { return -1 }
+            return getsockname(fd, pointer, &length)
+        }
+    }
+    guard bound == 0 else { throw PostgresSandbox.SandboxError(message: "no free port: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
