@@ -1,1 +1,0 @@
-// Placeholder until the scoping helper lands its code.
