@@ -49,11 +49,7 @@ struct RecordContractTests {
 
     @Test func theEmbeddedObjectIsBuiltFromTheCurrentSources() throws {
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/gen-bpf").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, "--check"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "run scripts/gen-bpf after changing bpf/")
+        let check = try ChildProcess.run("/bin/bash", [script, "--check"])
+        #expect(check.status == 0, "run scripts/gen-bpf after changing bpf/: \(check.errorOutput)")
     }
 }

@@ -26,49 +26,36 @@ public final class AgentProcess: @unchecked Sendable {
             ?? TestEnvironment.packageRoot.appendingPathComponent(".build/debug/tusk").path
     }
 
-    public let process = Process()
     public let listenPort: Int
+    private let child: Spawned
     private let lock = NSLock()
     private var lines: [String] = []
-    private var pending = Data()
     private var log = ""
+    private var exitStatus: Int32?
 
     /// Starts `tusk run` with `arguments` (plus a free --listen port) and waits until the probes are attached.
     public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
         listenPort = try freePort()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.take(handle.availableData)
-        }
-        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            guard let self else { return }
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self.lock.lock()
-            self.log += text
-            self.lock.unlock()
-        }
-        try process.run()
+        child = try Spawned(
+            Self.binary, ["run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments,
+            environment: environment)
+        child.closeInput()
+        Thread { [self] in readLines(child.stdout) { self.lines.append($0) } }.start()
+        Thread { [self] in readLines(child.stderr) { self.log += $0 + "\n" } }.start()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if stderrText.contains("probes attached") { return }
-            if !process.isRunning { break }
+            if kill(child.pid, 0) != 0 { break }
             usleep(20_000)
         }
         throw AgentError(message: "tusk did not attach: \(stderrText)")
     }
 
     deinit {
-        if process.isRunning {
-            process.interrupt()
-            process.waitUntilExit()
-        }
+        _ = stop()
     }
+
+    public var pid: Int32 { child.pid }
 
     public var stderrText: String {
         lock.lock()
@@ -97,20 +84,39 @@ public final class AgentProcess: @unchecked Sendable {
         }
     }
 
-    /// SIGINT, then the exit status.
-    public func stop() -> Int32 {
-        process.interrupt()
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Sends `signal` (SIGINT by default) and returns the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGINT) -> Int32 {
+        lock.lock()
+        if let exitStatus {
+            lock.unlock()
+            return exitStatus
+        }
+        lock.unlock()
+        kill(child.pid, signal)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        lock.lock()
+        exitStatus = code
+        lock.unlock()
+        return code
     }
 
-    private func take(_ data: Data) {
-        lock.lock()
-        defer { lock.unlock() }
-        pending.append(data)
-        while let newline = pending.firstIndex(of: 0x0a) {
-            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
-            pending.removeSubrange(pending.startIndex...newline)
+    private func readLines(_ fd: Int32, _ append: (String) -> Void) {
+        var pending = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n <= 0 { return }
+            pending.append(contentsOf: buffer[0..<n])
+            while let newline = pending.firstIndex(of: 0x0a) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                lock.lock()
+                append(line)
+                lock.unlock()
+            }
         }
     }
 
