@@ -1,1 +1,0 @@
-// Placeholder until the QueryText helper lands its code.
