@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "OTLPProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Which cgroup (pod) to trace: discovery from /proc/self/cgroup. Pure.
         .target(name: "Scoping"),
+        // sqlcommenter comments, W3C traceparent/tracestate, sampling decisions. Pure.
+        .target(name: "TraceContext"),
         // Records to database spans. Pure.
         .target(name: "Spans", dependencies: ["Capture", "Wire"]),
         // Where spans go: the console, OTLP. Owns the network.
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
         .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),
         .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),
+        .testTarget(name: "TraceContextTests", dependencies: ["TraceContext"]),
         .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),

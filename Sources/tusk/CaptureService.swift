@@ -16,8 +16,14 @@ final class CaptureService: Service, @unchecked Sendable {
     private let stats: CaptureStats
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    /// Supervisors (and the test harness) may ask the agent not to outlive them.
+    private let parent: pid_t?
 
-    init(session: ProbeSession, builder: SpanBuilder, queue: SpanQueue, health: HealthState, stats: CaptureStats, logger: Logger) {
+    init(
+        session: ProbeSession, builder: SpanBuilder, queue: SpanQueue, health: HealthState, stats: CaptureStats,
+        logger: Logger, exitWithParent: Bool
+    ) {
+        parent = exitWithParent ? getppid() : nil
         self.session = session
         self.builder = builder
         self.queue = queue
@@ -51,6 +57,10 @@ final class CaptureService: Service, @unchecked Sendable {
             if now &- lastRefresh > 1_000_000_000 {
                 builder.clock.refresh()
                 lastRefresh = now
+                if let parent, getppid() != parent {
+                    logger.notice("parent process gone: shutting down")
+                    kill(getpid(), SIGTERM)
+                }
             }
         }
     }

@@ -38,6 +38,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logging.make(label: "tusk", level: logLevel)
+
         var capture = CaptureOptions.default
         capture.pids = pids
         capture.maxQueryBytes = maxQueryBytes
@@ -54,7 +55,8 @@ struct RunCommand: AsyncParsableCommand {
         let health = HealthState()
         let stats = CaptureStats()
         let captureService = CaptureService(
-            session: session, builder: SpanBuilder(), queue: queue, health: health, stats: stats, logger: logger)
+            session: session, builder: SpanBuilder(), queue: queue, health: health, stats: stats, logger: logger,
+            exitWithParent: getenv("TUSK_EXIT_WITH_PARENT").map { String(cString: $0) == "1" } ?? false)
         let exportService = BatchExportService(
             queue: queue, exporter: ConsoleExporter(format: consoleFormat, counters: counters),
             options: .init(maxBatchSize: 512, scheduleDelay: .milliseconds(200), shutdownTimeout: .seconds(5)),

@@ -38,7 +38,7 @@ public final class AgentProcess: @unchecked Sendable {
         listenPort = try freePort()
         child = try Spawned(
             Self.binary, ["run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments,
-            environment: environment)
+            environment: environment.merging(["TUSK_EXIT_WITH_PARENT": "1"]) { $1 })
         child.closeInput()
         Thread { [self] in readLines(child.stdout) { self.lines.append($0) } }.start()
         Thread { [self] in readLines(child.stderr) { self.log += $0 + "\n" } }.start()

@@ -1,0 +1,1 @@
+// Placeholder until the TraceContext helper lands its code.
