@@ -193,6 +193,17 @@ struct {
 	__type(value, struct counters);
 } counters SEC(".maps");
 
+/* PostgreSQL connections per process, indexed by a hash of the tgid: a process whose slot is 0
+ * has none, so its reads (and its writes, once their fds have a verdict) cost an array lookup
+ * instead of hash lookups. Shared slots only ever cause a lookup too many, never one too few. */
+#define PROCESS_SLOTS (1 << 18)
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PROCESS_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} process_conns SEC(".maps");
+
 /* Processes to trace when filter_pids is set (filled before attach). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -229,6 +240,12 @@ static __always_inline __u32 be32(const __u8 *p)
 static __always_inline __u8 *text_of(struct slot *s)
 {
 	return (__u8 *)s + sizeof(struct slot);
+}
+
+static __always_inline __u32 *process_conns_of(__u32 tgid)
+{
+	__u32 index = (tgid * 2654435761U) & (PROCESS_SLOTS - 1);
+	return bpf_map_lookup_elem(&process_conns, &index);
 }
 
 static __always_inline struct slot *slot_at(__u32 index)
@@ -363,6 +380,9 @@ __noinline int tusk_conn_end(struct conn *conn, __u32 outcome, __u64 now_ns)
 	drain(conn, outcome, now_ns);
 	if (!cancel)
 		emit_conn_end(conn, now_ns);
+	__u32 *owned = process_conns_of(key.tgid);
+	if (owned && *owned)
+		__sync_fetch_and_add(owned, -1);
 	bpf_map_delete_elem(&conns, &key);
 	if (!cancel)
 		count(TUSK_C_CONNS_CLOSED);
@@ -1163,8 +1183,11 @@ static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *
 		fresh.flags = CONN_MIDSTREAM;
 		count(TUSK_C_CONNS_MIDSTREAM);
 	}
-	if (bpf_map_update_elem(&conns, key, &fresh, BPF_ANY))
+	if (bpf_map_update_elem(&conns, key, &fresh, BPF_NOEXIST))
 		return 0;
+	__u32 *owned = process_conns_of(key->tgid);
+	if (owned)
+		__sync_fetch_and_add(owned, 1);
 	bpf_map_delete_elem(&verdicts, key);
 	count(TUSK_C_CONNS_OPENED);
 	return bpf_map_lookup_elem(&conns, key);
@@ -1189,7 +1212,8 @@ static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __
 		return 0;
 	struct conn_key key = { .tgid = tgid, .fd = fd };
 	__u8 classify_fd = 0;
-	if (!bpf_map_lookup_elem(&conns, &key)) {
+	__u32 *owned = process_conns_of(tgid);
+	if (!owned || !*owned || !bpf_map_lookup_elem(&conns, &key)) {
 		/* clients speak first: an unknown fd can only become PostgreSQL through a send */
 		if (!(io & IO_SEND))
 			return 0;
