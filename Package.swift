@@ -72,5 +72,6 @@ let package = Package(
         .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ClientTests", dependencies: ["TestSupport"]),
     ]
 )
