@@ -21,8 +21,8 @@ enum CgroupDirectoryName {
     static let containerPrefixes = ["cri-containerd-", "crio-", "docker-", "libpod-"]
 
     /// The container id in a container cgroup's name, e.g. `cri-containerd-<id>.scope` → `<id>`.
-    static func containerID(_ name: Substring) -> String? {
-        var id = name
+    static func containerID(_ name: String) -> String? {
+        var id = Substring(name)
         if id.hasSuffix(".scope") { id = id.dropLast(".scope".count) }
         if let prefix = containerPrefixes.first(where: { id.hasPrefix($0) }) { id = id.dropFirst(prefix.count) }
         return id.count == 64 && id.allSatisfy(\.isLowercaseHexDigit) ? String(id) : nil
@@ -30,7 +30,7 @@ enum CgroupDirectoryName {
 
     /// A pod cgroup's name, systemd form: `<prefix>-pod<uid_with_underscores>.slice`, where the
     /// prefix names the kubepods cgroup and the QoS class (`kubepods-burstable`).
-    static func systemdPod(_ name: Substring) -> (uid: String, qos: QoSClass)? {
+    static func systemdPod(_ name: String) -> (uid: String, qos: QoSClass)? {
         guard name.hasSuffix(".slice") else { return nil }
         let stem = name.dropLast(".slice".count)
         guard let marker = stem.ranges(of: "-pod").last else { return nil }
@@ -43,7 +43,7 @@ enum CgroupDirectoryName {
     }
 
     /// A pod cgroup's name, cgroupfs form: `pod<uid>`.
-    static func cgroupfsPod(_ name: Substring) -> String? {
+    static func cgroupfsPod(_ name: String) -> String? {
         guard name.hasPrefix("pod") else { return nil }
         return podUID(String(name.dropFirst(3)))
     }

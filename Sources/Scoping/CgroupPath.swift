@@ -9,10 +9,10 @@
 /// same pod).
 public struct CgroupPath: Hashable, Sendable, CustomStringConvertible {
     /// The directory names from the root down; `..` steps are kept.
-    public var components: [Substring]
+    public var components: [String]
 
     public init(_ text: String) {
-        components = text.split(separator: "/")
+        components = text.split(separator: "/").map(String.init)
     }
 
     public var description: String { "/" + components.joined(separator: "/") }
@@ -64,7 +64,7 @@ public struct CgroupPath: Hashable, Sendable, CustomStringConvertible {
 
     /// The deepest container name: runtimes may nest a cgroup inside the container's own
     /// (`crio-<id>.scope/container`), and the container is the one with the id.
-    private func containerID(in names: ArraySlice<Substring>) -> String? {
+    private func containerID(in names: ArraySlice<String>) -> String? {
         names.reversed().lazy.compactMap(CgroupDirectoryName.containerID).first
     }
 

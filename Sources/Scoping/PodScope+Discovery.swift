@@ -30,9 +30,7 @@ extension PodScope {
             pod = try findPod(uid: podUID, under: mount)
         }
         guard let mount else { throw .noUnifiedHierarchy(source: file.source) }
-        let directory = mount.directory(of: pod.path)
-        guard let cgroupID = CgroupFilesystem.inode(ofDirectory: directory) else { throw .missingDirectory(path: directory) }
-        return PodScope(pod: pod, directory: directory, cgroupID: cgroupID)
+        return PodScope(pod: pod, directory: mount.directory(of: pod.path), cgroupID: try mount.cgroupID(of: pod.path))
     }
 
     /// Walks the hierarchy breadth-first for the cgroup kubelet made for pod `uid`, without
@@ -47,7 +45,7 @@ extension PodScope {
                     let child = parent == "/" ? "/" + name : parent + "/" + name
                     if let pod = CgroupPath(child).podCgroup {
                         if pod.podUID == wanted { return pod }
-                    } else if CgroupDirectoryName.containerID(Substring(name)) == nil {
+                    } else if CgroupDirectoryName.containerID(name) == nil {
                         next.append(child)
                     }
                 }

@@ -11,8 +11,8 @@ public enum QoSClass: String, Hashable, Sendable {
 
     /// The class from kubelet's cgroup name for it ("burstable", "besteffort"); anything else is
     /// the kubepods cgroup itself, where guaranteed pods live.
-    init(cgroupName: Substring) {
-        switch cgroupName {
+    init(cgroupName: some StringProtocol) {
+        switch String(cgroupName) {
         case "burstable": self = .burstable
         case "besteffort": self = .bestEffort
         default: self = .guaranteed

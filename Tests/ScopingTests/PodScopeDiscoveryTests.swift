@@ -109,3 +109,15 @@ import Testing
         #expect(!file.entries.isEmpty)
     }
 }
+
+@Suite struct CgroupIDTests {
+    @Test func cgroupIDOfAPathOnAMount() throws {
+        let host = try PodScopeDiscoveryTests.FakeHost(procCgroup: "0::/\n", directories: ["/system.slice/postgresql.service"])
+        let mount = CgroupMount(hierarchy: .unified, mountPoint: host.cgroupRoot)
+        #expect(try mount.cgroupID(of: "/system.slice/postgresql.service")
+            == host.inode(host.cgroupRoot + "/system.slice/postgresql.service"))
+        #expect(throws: ScopingError.missingDirectory(path: host.cgroupRoot + "/system.slice/nope.service")) {
+            try mount.cgroupID(of: "/system.slice/nope.service")
+        }
+    }
+}
