@@ -21,5 +21,8 @@ public struct PodCgroup: Hashable, Sendable {
 
     /// The pod cgroup's depth below the hierarchy root (the root is level 0): the level to pass
     /// to `bpf_get_current_ancestor_cgroup_id()` to get the pod's cgroup id from any task in it.
+    /// Counted from the root the path is relative to: on a node that is itself a container with
+    /// its own cgroup namespace (kind), the kernel's level is deeper; a cgroup array with
+    /// `bpf_current_task_under_cgroup()` needs no level at all.
     public var level: Int { CgroupPath(path).components.count }
 }
