@@ -122,20 +122,22 @@ static int in_cte_scope(walker *w, const char *name) {
 }
 
 // A RangeVar's fields: relname, schemaname, catalogname, location.
-static void emit_range_var(walker *w, int32_t fields) {
+static void emit_range_var_as(walker *w, int32_t fields, int32_t kind) {
     const char *relname = decoded(w, member(w, fields, "relname"));
     if (!relname) return;
     const char *schema = decoded(w, member(w, fields, "schemaname"));
     const char *catalog = decoded(w, member(w, fields, "catalogname"));
     // An unqualified name that a WITH clause in scope defines is that query, not a table.
     if (!schema && !catalog && in_cte_scope(w, relname)) return;
-    cpgq_item *item = add_item(w, CPGQ_ITEM_COLLECTION);
+    cpgq_item *item = add_item(w, kind);
     if (!item) return;
     item->name = relname;
     item->schema = schema;
     item->catalog = catalog;
     item->location = json_int(&w->tree, member(w, fields, "location"), -1);
 }
+
+static void emit_range_var(walker *w, int32_t fields) { emit_range_var_as(w, fields, CPGQ_ITEM_COLLECTION); }
 
 // A qualified name printed as a list of String nodes ([{"String":{"sval":"s"}}, ...]).
 static void emit_name_list(walker *w, int32_t kind, int32_t list, int32_t location) {
@@ -349,10 +351,20 @@ static const char *prefixed(walker *w, const char *prefix, const char *words) {
     return out;
 }
 
-static int is_relation_kind(walker *w, int32_t v) {
-    return json_string_is(&w->tree, v, "OBJECT_TABLE") || json_string_is(&w->tree, v, "OBJECT_VIEW")
-        || json_string_is(&w->tree, v, "OBJECT_MATVIEW") || json_string_is(&w->tree, v, "OBJECT_INDEX")
-        || json_string_is(&w->tree, v, "OBJECT_SEQUENCE") || json_string_is(&w->tree, v, "OBJECT_FOREIGN_TABLE");
+// What a relation of ObjectType `v` is to a span: a collection (tables and things queried like
+// them), another target (indexes, sequences), or 0 when the statement's names are not relations.
+static int32_t relation_item_kind(walker *w, int32_t v) {
+    if (json_string_is(&w->tree, v, "OBJECT_TABLE") || json_string_is(&w->tree, v, "OBJECT_VIEW")
+        || json_string_is(&w->tree, v, "OBJECT_MATVIEW") || json_string_is(&w->tree, v, "OBJECT_FOREIGN_TABLE"))
+        return CPGQ_ITEM_COLLECTION;
+    if (json_string_is(&w->tree, v, "OBJECT_INDEX") || json_string_is(&w->tree, v, "OBJECT_SEQUENCE"))
+        return CPGQ_ITEM_OTHER_TARGET;
+    return 0;
+}
+
+static void visit_relation_as(walker *w, int32_t fields, const char *key, int32_t kind) {
+    int32_t relation = member(w, fields, key);
+    if (kind && relation >= 0 && value_at(w, relation)->type == JSON_OBJECT) emit_range_var_as(w, relation, kind);
 }
 
 static void visit_range_var_list(walker *w, int32_t fields, const char *key) {
@@ -510,29 +522,34 @@ static void visit_statement(walker *w, int32_t stmt) {
         emit_operation(w, "REINDEX", 1);
         visit_relation(w, f, "relation");
     } else if (node_is(w, type, "AlterTableStmt")) {
-        emit_operation(w, prefixed(w, "ALTER ", object_words(w, member(w, f, "objtype"))), 1);
-        visit_relation(w, f, "relation");
+        int32_t kind = member(w, f, "objtype");
+        emit_operation(w, prefixed(w, "ALTER ", object_words(w, kind)), 1);
+        visit_relation_as(w, f, "relation", relation_item_kind(w, kind));
     } else if (node_is(w, type, "RenameStmt")) {
         // Renaming a column or constraint alters the table that holds it.
         int32_t kind = member(w, f, "renameType");
         if (json_string_is(&w->tree, kind, "OBJECT_COLUMN") || json_string_is(&w->tree, kind, "OBJECT_TABCONSTRAINT"))
             kind = member(w, f, "relationType");
         emit_operation(w, prefixed(w, "ALTER ", object_words(w, kind)), 1);
-        visit_relation(w, f, "relation");
+        // ALTER TRIGGER … ON t RENAME names the trigger's table: a collection all the same.
+        int32_t item_kind = relation_item_kind(w, kind);
+        visit_relation_as(w, f, "relation", item_kind ? item_kind : CPGQ_ITEM_COLLECTION);
     } else if (node_is(w, type, "AlterObjectSchemaStmt") || node_is(w, type, "AlterOwnerStmt")) {
-        emit_operation(w, prefixed(w, "ALTER ", object_words(w, member(w, f, "objectType"))), 1);
-        visit_relation(w, f, "relation");
+        int32_t kind = member(w, f, "objectType");
+        emit_operation(w, prefixed(w, "ALTER ", object_words(w, kind)), 1);
+        visit_relation_as(w, f, "relation", relation_item_kind(w, kind));
     } else if (node_is(w, type, "AlterFunctionStmt")) {
         emit_operation(w, prefixed(w, "ALTER ", object_words(w, member(w, f, "objtype"))), 1);
     } else if (node_is(w, type, "DropStmt")) {
         int32_t kind = member(w, f, "removeType");
         emit_operation(w, prefixed(w, "DROP ", object_words(w, kind)), 1);
         int32_t objects = member(w, f, "objects");
-        if (is_relation_kind(w, kind) && objects >= 0 && value_at(w, objects)->type == JSON_ARRAY) {
+        int32_t item_kind = relation_item_kind(w, kind);
+        if (item_kind && objects >= 0 && value_at(w, objects)->type == JSON_ARRAY) {
             for (int32_t e = value_at(w, objects)->first_child; e >= 0; e = value_at(w, e)->next) {
                 int32_t list_type;
                 int32_t list = unwrap_node(w, e, &list_type);
-                if (list >= 0 && node_is(w, list_type, "List")) emit_name_list(w, CPGQ_ITEM_COLLECTION, member(w, list, "items"), -1);
+                if (list >= 0 && node_is(w, list_type, "List")) emit_name_list(w, item_kind, member(w, list, "items"), -1);
             }
         }
     } else if (node_is(w, type, "DefineStmt")) {

@@ -7,6 +7,8 @@ struct ParsedStatement {
         /// word can name it. `topLevel`: the statement's own command rather than a nested one.
         case operation(name: String?, topLevel: Bool)
         case collection(QualifiedName)
+        /// Named in the summary but not a collection: an index, a sequence.
+        case otherTarget(QualifiedName)
         case procedure(QualifiedName)
         case deallocation(Deallocation)
     }

@@ -27,6 +27,8 @@ enum PostgresParser {
                 statements[statements.count - 1].items.append(.operation(name: name, topLevel: item.top_level != 0))
             case Int32(CPGQ_ITEM_COLLECTION.rawValue):
                 if let name = qualifiedName(item) { statements[statements.count - 1].items.append(.collection(name)) }
+            case Int32(CPGQ_ITEM_OTHER_TARGET.rawValue):
+                if let name = qualifiedName(item) { statements[statements.count - 1].items.append(.otherTarget(name)) }
             case Int32(CPGQ_ITEM_PROCEDURE.rawValue):
                 if let name = qualifiedName(item) { statements[statements.count - 1].items.append(.procedure(name)) }
             case Int32(CPGQ_ITEM_DEALLOCATE.rawValue):

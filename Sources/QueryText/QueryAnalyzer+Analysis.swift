@@ -8,7 +8,8 @@ extension QueryAnalyzer {
         let terminated = workspace.nulTerminated(text)
         if mode == .sanitized, let literals = PostgresScanner.literalRanges(terminated), !literals.isEmpty {
             workspace.alternateRedactions.removeAll()
-            for literal in literals {
+            // libpg_query reports U&'…' strings with an empty range; the lexer's own token covers them.
+            for literal in literals where literal.end > literal.start {
                 workspace.alternateRedactions.append(Redaction(start: literal.start, end: literal.end, replacement: .placeholder))
             }
             LiteralRedactor.merge(workspace.alternateRedactions.buffer, into: workspace.redactions, spare: workspace.spareRedactions)

@@ -36,16 +36,16 @@ struct StatementDescriber {
                 description.summaryParts.append(spelled)
                 targetsOfOperation = []
                 if topLevel && description.operation == nil { description.operation = spelled }
-            case let .collection(name), let .procedure(name):
+            case let .collection(name), let .otherTarget(name), let .procedure(name):
                 let (written, value) = names(name)
                 if !targetsOfOperation.contains(written) {
                     targetsOfOperation.append(written)
                     description.summaryParts.append(written)
                 }
-                if case .procedure = item {
-                    if description.procedure == nil { description.procedure = value }
-                } else if !description.collections.contains(value) {
-                    description.collections.append(value)
+                switch item {
+                case .procedure where description.procedure == nil: description.procedure = value
+                case .collection where !description.collections.contains(value): description.collections.append(value)
+                default: break
                 }
             case let .deallocation(deallocation):
                 description.deallocations.append(deallocation)

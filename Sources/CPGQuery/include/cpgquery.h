@@ -29,6 +29,9 @@ typedef enum cpgq_item_kind {
     CPGQ_ITEM_PROCEDURE = 4,
     /// The statement forgets prepared statements: `name` is the one it forgets, NULL for all of them.
     CPGQ_ITEM_DEALLOCATE = 5,
+    /// Another object the operation names, such as an index or sequence: part of the summary, not a
+    /// collection. Named like CPGQ_ITEM_COLLECTION.
+    CPGQ_ITEM_OTHER_TARGET = 6,
 } cpgq_item_kind;
 
 typedef struct cpgq_item {
