@@ -18,6 +18,8 @@ enum PostgresParser {
         for index in 0..<Int(result.pointee.item_count) {
             let item = result.pointee.items[index]
             switch item.kind {
+            case _ where statements.isEmpty && item.kind != Int32(CPGQ_ITEM_STATEMENT.rawValue):
+                continue // every item follows its statement's start; never otherwise, but cheap to guard
             case Int32(CPGQ_ITEM_STATEMENT.rawValue):
                 let start = min(max(0, Int(item.location)), text.count)
                 let end = item.length > 0 ? min(text.count, start + Int(item.length)) : text.count

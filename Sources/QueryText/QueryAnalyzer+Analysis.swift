@@ -5,8 +5,10 @@ extension QueryAnalyzer {
     /// sanitized text in `sanitized` mode, without text otherwise.
     func buildAnalysis(_ text: UnsafeBufferPointer<UInt8>, captureTruncated: Bool) -> QueryAnalysis {
         let workspace = self.workspace
-        let terminated = workspace.nulTerminated(text)
-        if mode == .sanitized, let literals = PostgresScanner.literalRanges(terminated), !literals.isEmpty {
+        // What the sanitized text keeps: all of it but a dropped unterminated or cut-off last token.
+        let kept = workspace.removedTail ? workspace.redactions[workspace.redactions.count - 1].start : text.count
+        let keptText = UnsafeBufferPointer(rebasing: text[..<kept])
+        if mode == .sanitized, let literals = PostgresScanner.literalRanges(workspace.nulTerminated(keptText)), !literals.isEmpty {
             workspace.alternateRedactions.removeAll()
             // libpg_query reports U&'…' strings with an empty range; the lexer's own token covers them.
             for literal in literals where literal.end > literal.start {
@@ -17,7 +19,11 @@ extension QueryAnalyzer {
 
         var analysis = QueryAnalysis(text: nil)
         var statementTexts: [[UInt8]] = []
-        if let statements = PostgresParser.parse(terminated) {
+        // A cut capture is parsed without its last token, which may be half a name: the tree would
+        // report `pgbench_acc` for a capture cut inside `pgbench_accounts`. A complete text is parsed
+        // whole, so `parsed` says what the server's parser said.
+        let parsedText = captureTruncated ? keptText : text
+        if let statements = PostgresParser.parse(workspace.nulTerminated(parsedText)) {
             let describer = StatementDescriber(text: text, tokens: workspace.tokens)
             let descriptions = statements.map(describer.describe)
             let attributes = ConventionRules.attributes(of: descriptions)
@@ -46,9 +52,9 @@ extension QueryAnalyzer {
         }
         var lexer = SQLLexer()
         lexer.tokenize(output.buffer, into: workspace.alternateTokens)
-        let kept = TokenBoundary.cut(tokens: workspace.alternateTokens, length: output.count, limit: maxLength)
-        analysis.text = String(decoding: UnsafeBufferPointer(rebasing: output.buffer[..<kept]), as: UTF8.self)
-        analysis.truncated = captureTruncated || workspace.removedTail || kept < output.count
+        let length = TokenBoundary.cut(tokens: workspace.alternateTokens, length: output.count, limit: maxLength)
+        analysis.text = String(decoding: UnsafeBufferPointer(rebasing: output.buffer[..<length]), as: UTF8.self)
+        analysis.truncated = captureTruncated || workspace.removedTail || length < output.count
         return analysis
     }
 

@@ -49,7 +49,7 @@ public struct QueryAnalyzer {
     /// - Parameter captureTruncated: the capture kept only the text's beginning, so its last token
     ///   may be incomplete (it is dropped) and `truncated` is set.
     public mutating func analyze(_ text: UnsafeRawBufferPointer, captureTruncated: Bool) -> QueryAnalysis {
-        analyze(text.bindMemory(to: UInt8.self), captureTruncated: captureTruncated)
+        text.withMemoryRebound(to: UInt8.self) { analyze($0, captureTruncated: captureTruncated) }
     }
 
     public mutating func analyze<Bytes: Collection<UInt8>>(_ text: Bytes, captureTruncated: Bool) -> QueryAnalysis {

@@ -10,8 +10,17 @@ enum SanitizedTextWriter {
         into output: ScratchBuffer<UInt8>
     ) {
         var position = range.lowerBound
-        for index in 0..<redactions.count {
+        // Redactions are sorted and disjoint: start at the first that ends inside the range, so a
+        // batch of many statements costs one pass over its redactions, not one per statement.
+        var low = 0
+        var high = redactions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if redactions[middle].end <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        for index in low..<redactions.count {
             let redaction = redactions[index]
+            if redaction.start >= range.upperBound { break }
             let start = max(redaction.start, range.lowerBound)
             let end = min(redaction.end, range.upperBound)
             guard start < end, start >= position else { continue }

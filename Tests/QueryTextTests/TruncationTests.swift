@@ -52,6 +52,31 @@ import Testing
         #expect(insideLiteral.parsed == false)
     }
 
+    @Test func aCutCaptureIsDescribedByTheTextItKeeps() {
+        var analyzer = QueryAnalyzer()
+        // Cut inside a name: the half name must not become a collection.
+        let halfName = analyzer.analyze("SELECT * FROM pgbench_acc", captureTruncated: true)
+        #expect(halfName.parsed == false)
+        #expect(halfName.collection == nil)
+        #expect(halfName.summary == nil)
+        // Cut after whitespace: every kept token is whole.
+        let whole = analyzer.analyze("SELECT * FROM accounts ", captureTruncated: true)
+        #expect(whole.parsed)
+        #expect(whole.summary == "SELECT accounts")
+        #expect(whole.truncated)
+    }
+
+    @Test func aBatchOfThousandsOfStatements() {
+        let sql = (0..<5_000).map { "INSERT INTO t VALUES (\($0))" }.joined(separator: "; ")
+        var analyzer = QueryAnalyzer()
+        let analysis = analyzer.analyze(sql)
+        #expect(analysis.batchSize == 5_000)
+        #expect(analysis.text == "INSERT INTO t VALUES (?)")
+        #expect(analysis.summary == "BATCH INSERT t")
+        #expect(analysis.operation == "BATCH INSERT")
+        #expect(analysis.collection == "t")
+    }
+
     @Test func aHundredKilobyteStatementIsSanitizedSummarizedAndCut() {
         var rows: [String] = []
         var value = 7
