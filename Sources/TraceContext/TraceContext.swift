@@ -1,1 +1,0 @@
-// Placeholder until the TraceContext helper lands its code.

@@ -1,0 +1,102 @@
+// The W3C `traceparent` value: which trace and which parent span a statement belongs to.
+//
+//   00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+//   │  │                                │                └ trace-flags, 2 hex: bit 0 sampled,
+//   │  │                                │                  bit 1 random trace id (Level 2)
+//   │  │                                └ parent-id, 16 hex, not all zeros
+//   │  └ trace-id, 32 hex, not all zeros
+//   └ version, 2 hex, not ff
+// All hex lowercase (HEXDIGLC). https://www.w3.org/TR/trace-context-2/#traceparent-header
+
+/// A valid W3C traceparent.
+public struct TraceParent: Sendable, Hashable {
+    /// The format version; 0 for the current one, 1…254 for later ones read as version 0.
+    public var version: UInt8
+    /// Trace id bytes 0–7, big-endian (as `TraceID.high` in Spans).
+    public var traceIDHigh: UInt64
+    /// Trace id bytes 8–15, big-endian (as `TraceID.low` in Spans); its low 56 bits are the
+    /// randomness that trace-id-ratio sampling reads.
+    public var traceIDLow: UInt64
+    /// The caller's span id, big-endian (as `SpanID.value` in Spans).
+    public var parentSpanID: UInt64
+    /// All eight trace-flags bits as received.
+    public var flags: UInt8
+
+    public static let sampledFlag: UInt8 = 0x01
+    public static let randomTraceIDFlag: UInt8 = 0x02
+
+    /// The caller may have recorded its span.
+    public var isSampled: Bool { flags & Self.sampledFlag != 0 }
+    /// The caller vouches that the low 56 bits of the trace id are random.
+    public var hasRandomTraceID: Bool { flags & Self.randomTraceIDFlag != 0 }
+
+    /// The 16 trace id bytes, big-endian.
+    public var traceIDBytes: [UInt8] { Self.bigEndianBytes(traceIDHigh) + Self.bigEndianBytes(traceIDLow) }
+    /// The 8 parent span id bytes, big-endian.
+    public var parentSpanIDBytes: [UInt8] { Self.bigEndianBytes(parentSpanID) }
+
+    /// The version-00 header value for these ids and flags (a later version is written as 00, as
+    /// W3C "Versioning of traceparent" asks of a vendor that only knows version 00).
+    public var headerValue: String {
+        "00-\(Self.hex(traceIDHigh))\(Self.hex(traceIDLow))-\(Self.hex(parentSpanID))-\(Self.hex(flags))"
+    }
+
+    public init(version: UInt8 = 0, traceIDHigh: UInt64, traceIDLow: UInt64, parentSpanID: UInt64, flags: UInt8) {
+        self.version = version
+        self.traceIDHigh = traceIDHigh
+        self.traceIDLow = traceIDLow
+        self.parentSpanID = parentSpanID
+        self.flags = flags
+    }
+
+    /// Parses a traceparent value; nil when the value is invalid and must be ignored.
+    ///
+    /// Version 00 must be exactly 55 characters. A later version (01…fe) must be at least 55
+    /// characters, with its first four fields laid out as in version 00 and, when longer, a `-`
+    /// after the flags (W3C Trace Context, "Versioning of traceparent"); the fields after that are not
+    /// read. Invalid: version `ff`, uppercase or other non-hex digits, an all-zero trace id or
+    /// parent id, a missing dash.
+    public init?(_ text: some StringProtocol) {
+        let utf8 = text.utf8
+        guard let parsed = utf8.withContiguousStorageIfAvailable(Self.parse)
+            ?? Array(utf8).withUnsafeBufferPointer(Self.parse)
+        else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> TraceParent? {
+        guard bytes.count >= 55, bytes[2] == .minus, bytes[35] == .minus, bytes[52] == .minus,
+            let version = hexValue(bytes, 0..<2), version != 0xFF,
+            let traceIDHigh = hexValue(bytes, 3..<19), let traceIDLow = hexValue(bytes, 19..<35),
+            let parentSpanID = hexValue(bytes, 36..<52), let flags = hexValue(bytes, 53..<55)
+        else { return nil }
+        if version == 0 {
+            guard bytes.count == 55 else { return nil }
+        } else if bytes.count > 55 {
+            guard bytes[55] == .minus else { return nil }
+        }
+        guard traceIDHigh != 0 || traceIDLow != 0, parentSpanID != 0 else { return nil }
+        return TraceParent(
+            version: UInt8(version), traceIDHigh: traceIDHigh, traceIDLow: traceIDLow,
+            parentSpanID: parentSpanID, flags: UInt8(flags))
+    }
+
+    /// The value of lowercase hex digits (at most 16 of them).
+    private static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
+        var value: UInt64 = 0
+        for index in range {
+            guard let digit = bytes[index].lowercaseHexValue else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
+    }
+
+    private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    }
+
+    private static func hex<Value: FixedWidthInteger>(_ value: Value) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: Value.bitWidth / 4 - digits.count) + digits
+    }
+}
