@@ -239,8 +239,18 @@ static void visit_relation(walker *w, int32_t fields, const char *key) {
     if (relation >= 0 && value_at(w, relation)->type == JSON_OBJECT) emit_range_var(w, relation);
 }
 
-// Fields of a SelectStmt, in the order their clauses are written.
+// Fields of a SelectStmt, in the order their clauses are written. Each arm of a UNION is a
+// SelectStmt of its own and may carry its own WITH.
+static void visit_select_clauses(walker *w, int32_t fields, int top_level);
+
 static void visit_select(walker *w, int32_t fields, int top_level) {
+    int scope = w->cte_count;
+    visit_with(w, member(w, fields, "withClause"));
+    visit_select_clauses(w, fields, top_level);
+    w->cte_count = scope;
+}
+
+static void visit_select_clauses(walker *w, int32_t fields, int top_level) {
     if (!string_member_is(w, fields, "op", "SETOP_NONE") && member(w, fields, "larg") >= 0) {
         // UNION / INTERSECT / EXCEPT: the statement's command is its first SELECT.
         int32_t larg = member(w, fields, "larg");
@@ -270,11 +280,13 @@ static void visit_select(walker *w, int32_t fields, int top_level) {
 }
 
 static void visit_dml(walker *w, int32_t type_key, int32_t fields, int top_level) {
-    int scope = w->cte_count;
-    visit_with(w, member(w, fields, "withClause"));
     if (node_is(w, type_key, "SelectStmt")) {
         visit_select(w, fields, top_level);
-    } else if (node_is(w, type_key, "InsertStmt")) {
+        return;
+    }
+    int scope = w->cte_count;
+    visit_with(w, member(w, fields, "withClause"));
+    if (node_is(w, type_key, "InsertStmt")) {
         emit_operation(w, "INSERT", top_level);
         visit_relation(w, fields, "relation");
         int32_t type;

@@ -52,9 +52,9 @@ extension QueryAnalyzer {
         }
         var lexer = SQLLexer()
         lexer.tokenize(output.buffer, into: workspace.alternateTokens)
-        let length = TokenBoundary.cut(tokens: workspace.alternateTokens, length: output.count, limit: maxLength)
-        analysis.text = String(decoding: UnsafeBufferPointer(rebasing: output.buffer[..<length]), as: UTF8.self)
-        analysis.truncated = captureTruncated || workspace.removedTail || length < output.count
+        let (shown, cut) = TokenBoundary.text(output.buffer, tokens: workspace.alternateTokens, limit: maxLength)
+        analysis.text = shown
+        analysis.truncated = captureTruncated || workspace.removedTail || cut
         return analysis
     }
 

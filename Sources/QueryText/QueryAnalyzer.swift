@@ -81,9 +81,9 @@ public struct QueryAnalyzer {
     private func withRawText(_ analysis: QueryAnalysis, _ text: UnsafeBufferPointer<UInt8>, captureTruncated: Bool) -> QueryAnalysis {
         guard mode == .raw else { return analysis }
         var result = analysis
-        let kept = TokenBoundary.cut(tokens: workspace.tokens, length: text.count, limit: maxLength)
-        result.text = String(decoding: UnsafeBufferPointer(rebasing: text[..<kept]), as: UTF8.self)
-        result.truncated = captureTruncated || kept < text.count
+        let (kept, cut) = TokenBoundary.text(text, tokens: workspace.tokens, limit: maxLength)
+        result.text = kept
+        result.truncated = captureTruncated || cut
         return result
     }
 }

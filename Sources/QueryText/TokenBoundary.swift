@@ -15,4 +15,18 @@ enum TokenBoundary {
         }
         return low == 0 ? 0 : tokens[low - 1].end
     }
+
+    /// `bytes` (whose tokens are `tokens`) as a String of at most `limit` UTF-8 bytes, cut between
+    /// tokens, and whether it was cut. Invalid UTF-8 becomes U+FFFD, up to three bytes for one, so
+    /// the cut moves back until the repaired text fits too (each byte dropped saves at most three).
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, tokens: ScratchBuffer<SQLToken>, limit: Int) -> (text: String, cut: Bool) {
+        var budget = limit
+        while true {
+            let kept = cut(tokens: tokens, length: bytes.count, limit: budget)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<kept]), as: UTF8.self)
+            let excess = text.utf8.count - limit
+            if excess <= 0 || kept == 0 { return (text, kept < bytes.count) }
+            budget = kept - (excess + 2) / 3
+        }
+    }
 }
