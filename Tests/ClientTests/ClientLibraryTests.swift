@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Each real client library against the real agent, the real kernel programs and a real
+/// PostgreSQL 15. A workload program per library runs the same plan (Tests/Workloads/README.md)
+/// and prints what it sent, got and measured; every span of its process is held against that:
+/// exact text, status and SQLSTATE, rows, a duration within the client's own, one span per
+/// statement (plus the queries the driver runs on its own), pipelines in order.
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
+struct ClientLibraryTests {
+    let postgres: PostgresSandbox
+
+    init() throws {
+        postgres = try PostgresSandbox.shared.get()
+    }
+
+    @Test(.enabled(if: ClientWorkload.psycopg2.isAvailable))
+    func psycopg2InterpolatesOnTheClientAndBatchesIntoOneQuery() throws { try check(.psycopg2) }
+
+    @Test(.enabled(if: ClientWorkload.psycopg3.isAvailable))
+    func psycopg3BindsOnTheServerPreparesByNameAndPipelines() throws { try check(.psycopg3) }
+
+    @Test(.enabled(if: ClientWorkload.asyncpg.isAvailable))
+    func asyncpgPreparesEveryStatementAndPipelinesExecutemany() throws { try check(.asyncpg) }
+
+    @Test(.enabled(if: ClientWorkload.pg8000.isAvailable))
+    func pg8000ParsesDescribesAndExecutesInSeparateRoundTrips() throws { try check(.pg8000) }
+
+    @Test(.enabled(if: ClientWorkload.jdbc.isAvailable))
+    func jdbcUsesNamedStatementsAndBatchesWithWriteAndRead() throws { try check(.jdbc) }
+
+    @Test(.enabled(if: ClientWorkload.pgx.isAvailable))
+    func pgxCachesStatementsByNameAndSendsBatches() throws { try check(.pgx) }
+
+    @Test(.enabled(if: ClientWorkload.nodePostgres.isAvailable))
+    func nodePostgresUsesUnnamedAndNamedStatements() throws { try check(.nodePostgres) }
+
+    @Test(.enabled(if: ClientWorkload.rubyPG.isAvailable))
+    func rubyPGUsesSimpleExtendedPreparedAndPipelineMode() throws { try check(.rubyPG) }
+
+    @Test(.enabled(if: ClientWorkload.postgresNIO.isAvailable))
+    func postgresNIOUsesUnnamedAndPreparedStatements() throws { try check(.postgresNIO) }
+
+    private func check(_ client: ClientWorkload) throws {
+        let scratch = NSTemporaryDirectory() + "tusk-client-\(client.name)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let command = try client.prepare(scratch)
+
+        let agent = try AgentProcess(arguments: rawTextArguments)
+        let table = "client_\(client.name.replacingOccurrences(of: "-", with: "_"))_\(getpid())"
+        let environment = command.environment.merging([
+            "PGHOST": "127.0.0.1", "PGPORT": String(postgres.port), "PGUSER": "tusk", "PGDATABASE": "tusk",
+            "TUSK_TABLE": table,
+        ]) { $1 }
+        let workload = try ChildProcess.run(command.executable, command.arguments, environment: environment)
+        try #require(workload.status == 0, "\(client) workload exited \(workload.status):\n\(workload.errorOutput)\n\(workload.output)")
+        let statements = try workload.output.split(separator: "\n").map(WorkloadStatement.init(line:))
+
+        // the workload did what the plan says...
+        checkPlan(statements)
+        // ...and the agent saw exactly that, attributed to the workload's process
+        let pid = try #require(statements.first?.pid)
+        let expected = ExpectedSpan.sequence(
+            for: statements, driverQueries: client.driverQueries, processNanoseconds: workload.elapsedNanoseconds)
+        _ = agent.spans(pid: pid, timeout: 15) { $0.count >= expected.count }
+        usleep(500_000)  // a span beyond the expected ones would arrive by now
+        let spans = agent.spans.filter { $0.pid == pid }
+        try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
+        #expect(agent.stop() == 0)
+    }
+
+    /// Every step ran as often as planned and came out as planned, as the client saw it.
+    private func checkPlan(_ statements: [WorkloadStatement], sourceLocation: SourceLocation = #_sourceLocation) {
+        var counts: [String: Int] = [:]
+        for statement in statements {
+            counts[statement.step, default: 0] += statement.step == "batch" ? statement.statementCount : 1
+        }
+        #expect(counts == ExpectedOutcome.planStatements, sourceLocation: sourceLocation)
+        for statement in statements {
+            let planned = ExpectedOutcome(plannedFor: statement)
+            #expect(statement.sqlstate == planned?.sqlstate, "\(statement)", sourceLocation: sourceLocation)
+            if let rows = statement.rows {
+                #expect(rows == planned?.rows, "\(statement)", sourceLocation: sourceLocation)
+            }
+        }
+        #expect(Set(statements.map(\.pid)).count == 1, "one process", sourceLocation: sourceLocation)
+    }
+}
