@@ -20,7 +20,8 @@ public struct QueryAnalysis: Sendable, Equatable {
     /// Statements in the text, at least 1. Export `db.operation.batch.size` only when ≥ 2: the
     /// conventions count a single statement as a plain operation, not a batch of one.
     public var batchSize: Int
-    /// Whether PostgreSQL's parser accepted the whole text.
+    /// Whether PostgreSQL's parser accepted the text — for a cut capture, the part kept without its
+    /// possibly partial last token. Summary, operation and names are only set when it did.
     public var parsed: Bool
     /// Prepared statements the text removes, in order (empty for almost every query).
     public var deallocations: [Deallocation]
