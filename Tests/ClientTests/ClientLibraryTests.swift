@@ -59,7 +59,7 @@ struct ClientLibraryTests {
         let statements = try workload.output.split(separator: "\n").map(WorkloadStatement.init(line:))
 
         // the workload did what the plan says...
-        checkPlan(statements)
+        checkPlan(statements, batches: client.batches)
         // ...and the agent saw exactly that, attributed to the workload's process
         let pid = try #require(statements.first?.pid)
         let expected = ExpectedSpan.sequence(
@@ -72,15 +72,14 @@ struct ClientLibraryTests {
     }
 
     /// Every step ran as often as planned and came out as planned, as the client saw it.
-    private func checkPlan(_ statements: [WorkloadStatement], sourceLocation: SourceLocation = #_sourceLocation) {
+    private func checkPlan(_ statements: [WorkloadStatement], batches: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
         var counts: [String: Int] = [:]
         for statement in statements {
-            counts[statement.step, default: 0] += statement.step == "batch" ? statement.statementCount : 1
+            counts[statement.step, default: 0] += statement.statementCount
         }
-        #expect(counts == ExpectedOutcome.planStatements, sourceLocation: sourceLocation)
-        for statement in statements {
-            let planned = ExpectedOutcome(plannedFor: statement)
-            #expect(statement.sqlstate == planned?.sqlstate, "\(statement)", sourceLocation: sourceLocation)
+        #expect(counts == ExpectedOutcome.planStatements(batches: batches), sourceLocation: sourceLocation)
+        for (statement, planned) in zip(statements, ExpectedOutcome.planned(for: statements)) {
+            #expect(statement.sqlstate == ExpectedOutcome.raised(by: statement), "\(statement)", sourceLocation: sourceLocation)
             if let rows = statement.rows {
                 #expect(rows == planned?.rows, "\(statement)", sourceLocation: sourceLocation)
             }

@@ -6,7 +6,7 @@ extension ClientWorkload {
     private static let env = "/usr/bin/env"
 
     /// A Python workload: the shared helper is on PYTHONPATH; nothing is compiled, nothing written.
-    private static func python(_ name: String, module: String, driverQueries: [DriverQuery] = []) -> ClientWorkload {
+    private static func python(_ name: String, module: String, driverQueries: [DriverQuery] = [], batches: Bool = true) -> ClientWorkload {
         ClientWorkload(
             name: name,
             missing: { fails(env, ["python3", "-c", "import \(module)"]) },
@@ -15,7 +15,7 @@ extension ClientWorkload {
                     executable: env, arguments: ["python3", "\(directory)/\(name)/workload.py"],
                     environment: ["PYTHONPATH": "\(directory)/python", "PYTHONDONTWRITEBYTECODE": "1"])
             },
-            driverQueries: driverQueries)
+            driverQueries: driverQueries, batches: batches)
     }
 
     static let psycopg2 = python("psycopg2", module: "psycopg2")
@@ -30,7 +30,7 @@ extension ClientWorkload {
 
     static let asyncpg = python("asyncpg", module: "asyncpg")
 
-    static let pg8000 = python("pg8000", module: "pg8000.native")
+    static let pg8000 = python("pg8000", module: "pg8000.native", batches: false)
 
     /// pgjdbc from Debian's libpostgresql-jdbc-java, compiled with javac.
     static let jdbc = ClientWorkload(
@@ -86,7 +86,7 @@ extension ClientWorkload {
                 executable: env, arguments: ["node", "\(directory)/node-postgres/workload.js"],
                 environment: ["NODE_PATH": nodePath])
         },
-        driverQueries: [])
+        driverQueries: [], batches: false)
     private static let nodePath = "/opt/tusk-clients/node/usr/share/nodejs:/usr/share/nodejs"
 
     /// ruby-pg from Debian's ruby-pg.
@@ -107,5 +107,5 @@ extension ClientWorkload {
             try build(env, ["swift", "build", "--package-path", package], environment: ["PATH": path])
             return Command(executable: "\(package)/.build/debug/postgres-nio-workload", arguments: [])
         },
-        driverQueries: [])
+        driverQueries: [], batches: false)
 }

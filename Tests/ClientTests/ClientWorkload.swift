@@ -17,6 +17,9 @@ struct ClientWorkload: Sendable, CustomStringConvertible {
     /// Builds what needs building into the scratch directory given and returns the command.
     let prepare: @Sendable (_ scratch: String) throws -> Command
     let driverQueries: [DriverQuery]
+    /// Whether the driver sends several statements in one round trip (a pipeline, a batch, or one
+    /// multi-statement Query); the plan's `batch_error` step runs only where it does.
+    var batches = true
 
     var description: String { name }
 

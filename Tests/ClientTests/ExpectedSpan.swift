@@ -25,9 +25,10 @@ struct ExpectedSpan: Sendable, CustomStringConvertible {
                 text: query.text, outcome: .done, maxNanoseconds: processNanoseconds, call: nil,
                 origin: "driver after connecting (\(query.reason))"))
         }
+        let outcomes = ExpectedOutcome.planned(for: statements)
         for (index, statement) in statements.enumerated() {
             spans.append(ExpectedSpan(
-                text: statement.sql, outcome: ExpectedOutcome(plannedFor: statement) ?? .done,
+                text: statement.sql, outcome: outcomes[index] ?? .done,
                 maxNanoseconds: statement.nanoseconds, call: statement.call, origin: "call \(statement.call) \(statement.step)"))
             let lastOfCall = index + 1 == statements.count || statements[index + 1].call != statement.call
             guard lastOfCall else { continue }

@@ -38,6 +38,10 @@ struct SpanChecks {
                 #expect(span.status == "unset" && code == nil, "\(what) — \(span.statusMessage ?? "")", sourceLocation: sourceLocation)
                 #expect(affected == rows, what, sourceLocation: sourceLocation)
                 #expect(returned == nil, what, sourceLocation: sourceLocation)
+            case .skipped:
+                #expect(span.status == "error" && span.string("error.type") == "skipped", what, sourceLocation: sourceLocation)
+                #expect(code == nil, what, sourceLocation: sourceLocation)
+                #expect(returned == nil && affected == nil, what, sourceLocation: sourceLocation)
             case .done:
                 #expect(span.status == "unset" && code == nil, "\(what) — \(span.statusMessage ?? "")", sourceLocation: sourceLocation)
                 #expect(returned == nil && affected == nil, what, sourceLocation: sourceLocation)

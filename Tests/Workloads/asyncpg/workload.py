@@ -38,6 +38,10 @@ async def main():
     rows = [(10 + i, f"batch {i}", i) for i in range(4)]
     with report.call("batch", *[insert] * len(rows)):
         await connection.executemany(insert, rows)  # returns nothing: rows stay unknown
+    # the middle INSERT fails: the server skips the rest, up to the single Sync
+    rows = [(20, "pipeline ok", 0), (1, "pipeline dup", 0), (21, "pipeline skipped", 0)]
+    with report.call("batch_error", *[insert] * len(rows)):
+        await connection.executemany(insert, rows)
     await execute("delete", f"DELETE FROM {TABLE} WHERE id >= 10")
     await fetch("undefined_table", "SELECT * FROM tusk_no_such_table")
     await execute("unique_violation", insert, 1, "dup", 0)

@@ -3,6 +3,7 @@
 // statement, a PreparedStatement with ? rewritten to $n and, from its prepareThreshold-th
 // execution on (1 here), under a server-side name (S_N) that later executions only Bind. The
 // batch is addBatch/executeBatch: the four Bind/Execute groups and one Sync in one round trip.
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -102,6 +103,21 @@ public final class Workload {
                 List<Long> rows = new ArrayList<>();
                 for (int n : insert.executeBatch()) rows.add((long) n);
                 return rows;
+            });
+            // the middle INSERT fails: the server skips the rest of the batch, up to its Sync
+            call("batch_error", Collections.nCopies(3, insertSent), () -> {
+                int[][] rows = {{20, 0}, {1, 0}, {21, 0}};
+                for (int[] row : rows) {
+                    insert.setInt(1, row[0]); insert.setString(2, "pipeline " + row[0]); insert.setInt(3, row[1]);
+                    insert.addBatch();
+                }
+                try {
+                    insert.executeBatch();
+                } catch (BatchUpdateException error) {
+                    insert.clearBatch();
+                    throw error.getNextException() != null ? error.getNextException() : error;
+                }
+                return Collections.nCopies(3, null);
             });
             String delete = "DELETE FROM " + table + " WHERE id >= 10";
             call("delete", delete, () -> List.of((long) statement.executeUpdate(delete)));

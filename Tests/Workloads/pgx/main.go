@@ -117,6 +117,21 @@ func main() {
 		}
 		return rows, results.Close()
 	})
+	// the middle INSERT fails: the server skips the rest of the batch, up to its Sync
+	call("batch_error", []string{insert, insert, insert}, func() ([]*int64, error) {
+		batch := &pgx.Batch{}
+		for _, id := range []int{20, 1, 21} {
+			batch.Queue(insert, id, fmt.Sprintf("pipeline %d", id), 0)
+		}
+		results := conn.SendBatch(ctx, batch)
+		defer results.Close()
+		for i := 0; i < 3; i++ {
+			if _, err := results.Exec(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
 	exec("delete", "DELETE FROM "+table+" WHERE id >= 10")
 	query("undefined_table", "SELECT * FROM tusk_no_such_table")
 	exec("unique_violation", insert, 1, "dup", 0)

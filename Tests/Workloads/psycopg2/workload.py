@@ -38,6 +38,10 @@ with report.call("batch", joined) as call:
     # rows stay unknown here (the DELETE below deletes all four)
     psycopg2.extras.execute_batch(cursor, insert, rows)
 
+rows = [(20, "pipeline ok", 0), (1, "pipeline dup", 0), (21, "pipeline skipped", 0)]
+with report.call("batch_error", ";".join(sent(insert, row) for row in rows)):
+    psycopg2.extras.execute_batch(cursor, insert, rows)
+
 run("delete", f"DELETE FROM {TABLE} WHERE id >= 10")
 run("undefined_table", "SELECT * FROM tusk_no_such_table", returns_rows=True)
 run("unique_violation", insert, (1, "dup", 0))

@@ -38,6 +38,13 @@ with report.call("batch", *[insert_sent] * len(rows)) as call:
             batch_cursor.execute(insert, row)
     call.rows = [batch_cursor.rowcount for batch_cursor in cursors]
 
+# the middle INSERT fails: the server skips the rest of the pipeline, up to its Sync
+rows = [(20, "pipeline ok", 0), (1, "pipeline dup", 0), (21, "pipeline skipped", 0)]
+with report.call("batch_error", *[insert_sent] * len(rows)):
+    with connection.pipeline():
+        for row in rows:
+            connection.cursor().execute(insert, row)
+
 delete = f"DELETE FROM {TABLE} WHERE id >= 10"
 run("delete", delete, delete)
 run("undefined_table", "SELECT * FROM tusk_no_such_table", "SELECT * FROM tusk_no_such_table", returns_rows=True)

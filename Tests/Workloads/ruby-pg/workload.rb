@@ -63,6 +63,23 @@ call('batch', [insert] * 4) do
   conn.exit_pipeline_mode
   counts
 end
+# the middle INSERT fails: the server skips the rest of the pipeline, up to its Sync; libpq
+# reports the skipped one as PGRES_PIPELINE_ABORTED
+call('batch_error', [insert] * 3) do
+  conn.enter_pipeline_mode
+  [20, 1, 21].each { |id| conn.send_query_params(insert, [id, "pipeline #{id}", 0]) }
+  conn.pipeline_sync
+  failed = nil
+  3.times do
+    result = conn.get_result
+    failed ||= result if result.result_status == PG::PGRES_FATAL_ERROR
+    conn.get_result # nil: the end of this statement's results
+  end
+  conn.get_result # the pipeline's Sync
+  conn.exit_pipeline_mode
+  failed&.check
+  [nil] * 3
+end
 run.call('delete', "DELETE FROM #{TABLE} WHERE id >= 10")
 run.call('undefined_table', 'SELECT * FROM tusk_no_such_table')
 run_params.call('unique_violation', insert, [1, 'dup', 0])
