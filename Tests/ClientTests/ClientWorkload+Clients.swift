@@ -47,10 +47,10 @@ extension ClientWorkload {
         driverQueries: [
             DriverQuery(
                 text: "SET extra_float_digits = 3", position: .afterConnecting,
-                reason: "pgjdbc asks for full float precision once the server version is known"),
+                reason: "the startup packet asks for 2, valid on any server; pgjdbc raises it once it knows the version"),
             DriverQuery(
                 text: "SET application_name = 'PostgreSQL JDBC Driver'", position: .afterConnecting,
-                reason: "pgjdbc names itself when the startup packet could not"),
+                reason: "left out of the startup packet unless assumeMinServerVersion vouches for the server"),
         ])
     private static let jdbcJar = "/usr/share/java/postgresql.jar"
 
@@ -89,11 +89,11 @@ extension ClientWorkload {
         driverQueries: [], batches: false)
     private static let nodePath = "/opt/tusk-clients/node/usr/share/nodejs:/usr/share/nodejs"
 
-    /// ruby-pg from Debian's ruby-pg.
+    /// ruby-pg from Debian's ruby-pg, for Debian's ruby (whatever other ruby PATH may find first).
     static let rubyPG = ClientWorkload(
         name: "ruby-pg",
-        missing: { fails(env, ["ruby", "-e", "require 'pg'"]) },
-        prepare: { _ in Command(executable: env, arguments: ["ruby", "\(directory)/ruby-pg/workload.rb"]) },
+        missing: { exists("/usr/bin/ruby") ? fails("/usr/bin/ruby", ["-e", "require 'pg'"]) : "ruby not installed (ruby-pg)" },
+        prepare: { _ in Command(executable: "/usr/bin/ruby", arguments: ["\(directory)/ruby-pg/workload.rb"]) },
         driverQueries: [])
 
     /// PostgresNIO: a package of its own, built in place (Tests/Workloads/postgresnio/.build, ignored
