@@ -25,26 +25,28 @@ struct SpanChecks {
             let returned = span.int("db.response.returned_rows")
             let affected = span.int("tusk.rows_affected")
             let code = span.string("db.response.status_code")
+            let got = Comment(rawValue: "\(want) — got \(span.status) \(code ?? "") \(span.statusMessage ?? ""), "
+                + "returned_rows \(returned.map(String.init) ?? "none"), rows_affected \(affected.map(String.init) ?? "none")")
             switch want.outcome {
             case .failed(let sqlstate):
-                #expect(span.status == "error", what, sourceLocation: sourceLocation)
-                #expect(code == sqlstate, what, sourceLocation: sourceLocation)
-                #expect(returned == nil && affected == nil, what, sourceLocation: sourceLocation)
+                #expect(span.status == "error", got, sourceLocation: sourceLocation)
+                #expect(code == sqlstate, got, sourceLocation: sourceLocation)
+                #expect(returned == nil && affected == nil, got, sourceLocation: sourceLocation)
             case .returned(let rows):
-                #expect(span.status == "unset" && code == nil, "\(what) — \(span.statusMessage ?? "")", sourceLocation: sourceLocation)
-                #expect(returned == rows, what, sourceLocation: sourceLocation)
-                #expect(affected == nil, what, sourceLocation: sourceLocation)
+                #expect(span.status == "unset" && code == nil, got, sourceLocation: sourceLocation)
+                #expect(returned == rows, got, sourceLocation: sourceLocation)
+                #expect(affected == nil, got, sourceLocation: sourceLocation)
             case .affected(let rows):
-                #expect(span.status == "unset" && code == nil, "\(what) — \(span.statusMessage ?? "")", sourceLocation: sourceLocation)
-                #expect(affected == rows, what, sourceLocation: sourceLocation)
-                #expect(returned == nil, what, sourceLocation: sourceLocation)
+                #expect(span.status == "unset" && code == nil, got, sourceLocation: sourceLocation)
+                #expect(affected == rows, got, sourceLocation: sourceLocation)
+                #expect(returned == nil, got, sourceLocation: sourceLocation)
             case .skipped:
-                #expect(span.status == "error" && span.string("error.type") == "skipped", what, sourceLocation: sourceLocation)
-                #expect(code == nil, what, sourceLocation: sourceLocation)
-                #expect(returned == nil && affected == nil, what, sourceLocation: sourceLocation)
+                #expect(span.status == "error" && span.string("error.type") == "skipped", got, sourceLocation: sourceLocation)
+                #expect(code == nil, got, sourceLocation: sourceLocation)
+                #expect(returned == nil && affected == nil, got, sourceLocation: sourceLocation)
             case .done:
-                #expect(span.status == "unset" && code == nil, "\(what) — \(span.statusMessage ?? "")", sourceLocation: sourceLocation)
-                #expect(returned == nil && affected == nil, what, sourceLocation: sourceLocation)
+                #expect(span.status == "unset" && code == nil, got, sourceLocation: sourceLocation)
+                #expect(returned == nil && affected == nil, got, sourceLocation: sourceLocation)
             }
 
             #expect(span.durationNanoseconds > 0, what, sourceLocation: sourceLocation)
