@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // The C glue to libbpf, with the BPF object embedded (scripts/gen-bpf).
@@ -41,7 +43,10 @@ let package = Package(
         .target(
             name: "Export",
             dependencies: [
-                "Spans",
+                "Spans", "OTLPProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -50,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "tusk",
             dependencies: [
-                "CTuskBPF", "Capture", "Spans", "Export",
+                "CTuskBPF", "Capture", "Spans", "Export", "Scoping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,6 +75,12 @@ let package = Package(
         .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),
         .testTarget(name: "TraceContextTests", dependencies: ["TraceContext"]),
         .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: [
+                "Export", "Spans", "OTLPProto", "TestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["TestSupport"]),

@@ -33,9 +33,14 @@ public final class SpanBuilder {
     private let options: Options
     private var connections: BoundedMap<UInt64, ConnectionState>
     private var describer = QueryDescriber()
+    private let processes: ProcessResolver
 
-    public init(options: Options = .default, clock: WallClock = WallClock(), ids: IDGenerator = IDGenerator()) {
+    public init(
+        options: Options = .default, processes: ProcessResolver = CommandNameResolver(), clock: WallClock = WallClock(),
+        ids: IDGenerator = IDGenerator()
+    ) {
         self.options = options
+        self.processes = processes
         self.clock = clock
         self.ids = ids
         connections = BoundedMap(limit: options.maxConnections)
@@ -204,7 +209,7 @@ public final class SpanBuilder {
             endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
             status: status,
             attributes: attributes,
-            process: ObservedProcess(pid: record.pid, command: record.command))
+            process: processes.process(pid: record.pid, command: record.command))
     }
 
     /// The attributes shared by every span of the record's connection, built on first use.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Capture
 import Export
 import Glibc
@@ -21,8 +22,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
-    @Option(help: ArgumentHelp("Console output when no OTLP endpoint is set: text or json (one object per line).", valueName: "format"))
-    var consoleFormat: ConsoleFormat = .text
+    @OptionGroup(title: "Export")
+    var export: ExportFlags
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
@@ -50,17 +51,43 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
+        let settings: ExportSettings
+        do {
+            settings = try export.settings(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            Logging.fail("tusk: \(error)")
+        }
+        for warning in settings.warnings { logger.warning("\(warning)") }
+
         let counters = PipelineCounters()
-        let queue = SpanQueue(capacity: 30_000, counters: counters)
+        let queue = SpanQueue(capacity: settings.maxQueueSize, counters: counters)
         let health = HealthState()
         let stats = CaptureStats()
+        let processes = ProcfsProcessResolver(
+            options: .init(serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine))
         let captureService = CaptureService(
-            session: session, builder: SpanBuilder(), queue: queue, health: health, stats: stats, logger: logger,
-            exitWithParent: getenv("TUSK_EXIT_WITH_PARENT").map { String(cString: $0) == "1" } ?? false)
+            session: session, builder: SpanBuilder(processes: processes), queue: queue, health: health, stats: stats,
+            logger: logger, exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
+        let exporter: any SpanExporter
+        var batching = BatchExportService<ContinuousClock>.Options(
+            maxBatchSize: settings.maxExportBatchSize, scheduleDelay: settings.scheduleDelay,
+            shutdownTimeout: settings.exportTimeout)
+        if let tracesURL = settings.tracesURL {
+            var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
+            shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
+            exporter = OTLPHTTPExporter(
+                options: OTLPExporterOptions(
+                    tracesURL: tracesURL, headers: settings.headers, timeout: settings.timeout,
+                    compression: settings.compression, userAgent: "tusk/\(TuskVersion.current)"),
+                encoder: OTLPRequestEncoder(sharedResourceAttributes: shared),
+                counters: counters, logger: logger, clock: ContinuousClock())
+            logger.info("exporting OTLP/HTTP", metadata: ["url": "\(tracesURL)", "compression": "\(settings.compression)"])
+        } else {
+            exporter = ConsoleExporter(format: export.consoleFormat, counters: counters)
+            if export.scheduleDelay == nil { batching.scheduleDelay = .milliseconds(200) }
+        }
         let exportService = BatchExportService(
-            queue: queue, exporter: ConsoleExporter(format: consoleFormat, counters: counters),
-            options: .init(maxBatchSize: 512, scheduleDelay: .milliseconds(200), shutdownTimeout: .seconds(5)),
-            clock: ContinuousClock(), logger: logger)
+            queue: queue, exporter: exporter, options: batching, clock: ContinuousClock(), logger: logger)
 
         var services: [any Service] = [exportService]
         if let address = ListenAddress(listen) {
@@ -81,5 +108,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
+extension RunCommand {
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-extension ConsoleFormat: ExpressibleByArgument {}

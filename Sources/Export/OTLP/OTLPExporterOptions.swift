@@ -1,0 +1,33 @@
+/// Where and how the OTLP/HTTP exporter sends spans. Built by the CLI from flags and the standard
+/// OTEL_EXPORTER_OTLP_* environment variables (see `tusk run --help`).
+public struct OTLPExporterOptions: Sendable, Equatable {
+    public enum Compression: String, Sendable, CaseIterable {
+        case none
+        case gzip
+    }
+
+    /// The full traces URL (`…/v1/traces`).
+    public var tracesURL: String
+    /// Extra request headers (authentication, tenancy).
+    public var headers: [(name: String, value: String)]
+    /// Per-request timeout.
+    public var timeout: Duration
+    public var compression: Compression
+    public var userAgent: String
+
+    public init(
+        tracesURL: String, headers: [(name: String, value: String)] = [], timeout: Duration = .seconds(10),
+        compression: Compression = .none, userAgent: String
+    ) {
+        self.tracesURL = tracesURL
+        self.headers = headers
+        self.timeout = timeout
+        self.compression = compression
+        self.userAgent = userAgent
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.tracesURL == b.tracesURL && a.headers.map { "\($0.name)=\($0.value)" } == b.headers.map { "\($0.name)=\($0.value)" }
+            && a.timeout == b.timeout && a.compression == b.compression && a.userAgent == b.userAgent
+    }
+}

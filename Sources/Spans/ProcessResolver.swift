@@ -1,0 +1,32 @@
+/// Finds (and remembers) the resource of an observed process. Called on the reader thread for
+/// every span, so implementations cache; the one in `tusk` reads /proc while the process lives.
+public protocol ProcessResolver: AnyObject {
+    func process(pid: Int32, command: String) -> ObservedProcess
+    /// The process is gone (or its pid may be reused): forget it.
+    func forget(pid: Int32)
+}
+
+/// A resolver that knows only what the kernel record says: pid and command name.
+public final class CommandNameResolver: ProcessResolver {
+    private var known: [Int32: ObservedProcess] = [:]
+
+    public init() {}
+
+    public func process(pid: Int32, command: String) -> ObservedProcess {
+        if let process = known[pid], process.command == command { return process }
+        let process = ObservedProcess(
+            pid: pid, command: command,
+            resourceAttributes: [
+                .string("service.name", command),
+                .int("process.pid", Int64(pid)),
+                .string("process.executable.name", command),
+            ])
+        if known.count > 4096 { known.removeAll() }
+        known[pid] = process
+        return process
+    }
+
+    public func forget(pid: Int32) {
+        known[pid] = nil
+    }
+}

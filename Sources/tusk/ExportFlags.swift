@@ -1,0 +1,85 @@
+import ArgumentParser
+import Export
+
+/// `tusk run` flags for the exporter. Each overrides the standard environment variable it names.
+struct ExportFlags: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "OTLP/HTTP endpoint; /v1/traces is appended unless the URL ends with it. Env: OTEL_EXPORTER_OTLP_ENDPOINT (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is). Default: none, spans go to the console.",
+        valueName: "url"))
+    var otlpEndpoint: String?
+
+    @Option(name: .customLong("otlp-header"), help: ArgumentHelp(
+        "Request header name=value (repeatable, percent-encoded). Env: OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS.",
+        valueName: "name=value"))
+    var otlpHeaders: [String] = []
+
+    @Option(help: ArgumentHelp("Export request timeout in milliseconds. Env: OTEL_EXPORTER_OTLP_TIMEOUT. Default: 10000.", valueName: "ms"))
+    var otlpTimeout: Int?
+
+    @Option(help: ArgumentHelp("gzip or none. Env: OTEL_EXPORTER_OTLP_COMPRESSION. Default: none.", valueName: "compression"))
+    var otlpCompression: OTLPExporterOptions.Compression?
+
+    @Option(help: ArgumentHelp(
+        "service.name of every span's resource (set it for a sidecar). Env: OTEL_SERVICE_NAME. Default: the observed process's own OTEL_SERVICE_NAME (from /proc/PID/environ), else its executable name.",
+        valueName: "name"))
+    var serviceName: String?
+
+    @Option(name: .customLong("resource-attribute"), help: ArgumentHelp(
+        "Resource attribute key=value added to every resource (repeatable). Env: OTEL_RESOURCE_ATTRIBUTES.", valueName: "key=value"))
+    var resourceAttributes: [String] = []
+
+    @Flag(help: "Leave process.command_line out of resources (arguments may carry secrets). Default: included.")
+    var noProcessCommandLine = false
+
+    @Option(help: ArgumentHelp("Spans waiting for export before new ones are dropped (counted). Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 30000.", valueName: "n"))
+    var maxQueueSize: Int?
+
+    @Option(help: ArgumentHelp("Largest batch per export request. Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE. Default: 512.", valueName: "n"))
+    var maxExportBatchSize: Int?
+
+    @Option(help: ArgumentHelp("Longest wait before a partial batch is exported, milliseconds. Env: OTEL_BSP_SCHEDULE_DELAY. Default: 5000 (console: 200).", valueName: "ms"))
+    var scheduleDelay: Int?
+
+    @Option(help: ArgumentHelp("Time allowed at shutdown to export what is queued, milliseconds. Env: OTEL_BSP_EXPORT_TIMEOUT. Default: 30000.", valueName: "ms"))
+    var exportTimeout: Int?
+
+    @Option(help: ArgumentHelp("Console output when no OTLP endpoint is set: text or json (one object per line). Default: text.", valueName: "format"))
+    var consoleFormat: ConsoleFormat = .text
+
+    /// The environment's settings with these flags applied on top.
+    func settings(environment: [String: String]) throws -> ExportSettings {
+        var settings = ExportSettings.fromEnvironment(environment)
+        if let otlpEndpoint {
+            settings.tracesURL = otlpEndpoint.hasSuffix("/v1/traces") ? otlpEndpoint : ExportSettings.tracesURL(base: otlpEndpoint)
+        }
+        for header in otlpHeaders {
+            let parsed = KeyValueList.parse(header)
+            guard let pair = parsed.pairs.first, parsed.rejected.isEmpty else {
+                throw ValidationError("--otlp-header expects name=value, got '\(header)'")
+            }
+            settings.headers.removeAll { $0.name.lowercased() == pair.key.lowercased() }
+            settings.headers.append((pair.key, pair.value))
+        }
+        if let otlpTimeout { settings.timeout = .milliseconds(otlpTimeout) }
+        if let otlpCompression { settings.compression = otlpCompression }
+        if let serviceName { settings.serviceName = serviceName }
+        for attribute in resourceAttributes {
+            let parsed = KeyValueList.parse(attribute)
+            guard parsed.rejected.isEmpty, !parsed.pairs.isEmpty else {
+                throw ValidationError("--resource-attribute expects key=value, got '\(attribute)'")
+            }
+            for pair in parsed.pairs {
+                settings.resourceAttributes.removeAll { $0.key == pair.key }
+                settings.resourceAttributes.append(pair)
+            }
+        }
+        if let maxQueueSize { settings.maxQueueSize = maxQueueSize }
+        if let maxExportBatchSize { settings.maxExportBatchSize = min(maxExportBatchSize, settings.maxQueueSize) }
+        if let scheduleDelay { settings.scheduleDelay = .milliseconds(scheduleDelay) }
+        if let exportTimeout { settings.exportTimeout = .milliseconds(exportTimeout) }
+        return settings
+    }
+}
+
+extension OTLPExporterOptions.Compression: ExpressibleByArgument {}
+extension ConsoleFormat: ExpressibleByArgument {}

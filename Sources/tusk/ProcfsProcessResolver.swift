@@ -1,0 +1,103 @@
+import Export
+import Glibc
+import Scoping
+import Spans
+
+/// Resource attributes of an observed process, read from /proc the first time a span of it is
+/// built (while it is most likely still alive) and remembered.
+///
+/// service.name: Tusk's own `--service-name`/OTEL_SERVICE_NAME when set explicitly (a sidecar);
+/// else the process's own OTEL_SERVICE_NAME, or service.name in its OTEL_RESOURCE_ATTRIBUTES
+/// (from /proc/PID/environ), so Tusk's spans land under the application's service; else its
+/// executable name.
+final class ProcfsProcessResolver: ProcessResolver {
+    struct Options {
+        /// An explicit service name for every process (`--service-name`, OTEL_SERVICE_NAME).
+        var serviceName: String?
+        /// Add process.command_line (`--no-process-command-line` turns it off: arguments may hold secrets).
+        var includeCommandLine: Bool
+        var procRoot = "/proc"
+        var capacity = 4096
+    }
+
+    private let options: Options
+    private var known: [Int32: ObservedProcess] = [:]
+
+    init(options: Options) {
+        self.options = options
+    }
+
+    func process(pid: Int32, command: String) -> ObservedProcess {
+        if let process = known[pid], process.command == command { return process }
+        let process = ObservedProcess(pid: pid, command: command, resourceAttributes: attributes(pid: pid, command: command))
+        if known.count >= options.capacity { known.removeAll(keepingCapacity: true) }
+        known[pid] = process
+        return process
+    }
+
+    func forget(pid: Int32) {
+        known[pid] = nil
+    }
+
+    func attributes(pid: Int32, command: String) -> [SpanAttribute] {
+        let directory = "\(options.procRoot)/\(pid)"
+        let executablePath = readLink("\(directory)/exe")
+        let executableName = executablePath.map { String($0.split(separator: "/").last ?? Substring(command)) } ?? command
+        let environment = readNulSeparated("\(directory)/environ")
+        let serviceName = options.serviceName ?? Self.serviceName(fromEnvironment: environment) ?? executableName
+        var attributes: [SpanAttribute] = [
+            .string("service.name", serviceName),
+            .int("process.pid", Int64(pid)),
+            .string("process.executable.name", executableName),
+        ]
+        if let executablePath { attributes.append(.string("process.executable.path", executablePath)) }
+        if options.includeCommandLine {
+            let arguments = readNulSeparated("\(directory)/cmdline")
+            if !arguments.isEmpty { attributes.append(.string("process.command_line", arguments.joined(separator: " "))) }
+        }
+        if let cgroups = try? ProcCgroupFile(contentsOf: "\(directory)/cgroup") {
+            let identity = cgroups.containerIdentity
+            if let container = identity.containerID { attributes.append(.string("container.id", container)) }
+            if let pod = identity.podUID { attributes.append(.string("k8s.pod.uid", pod)) }
+        }
+        return attributes
+    }
+
+    /// OTEL_SERVICE_NAME, else service.name inside OTEL_RESOURCE_ATTRIBUTES, of an environment.
+    static func serviceName(fromEnvironment environment: [String]) -> String? {
+        var fromAttributes: String?
+        for entry in environment {
+            if entry.hasPrefix("OTEL_SERVICE_NAME=") {
+                let value = String(entry.dropFirst("OTEL_SERVICE_NAME=".count))
+                if !value.isEmpty { return value }
+            } else if entry.hasPrefix("OTEL_RESOURCE_ATTRIBUTES=") {
+                let pairs = KeyValueList.parse(String(entry.dropFirst("OTEL_RESOURCE_ATTRIBUTES=".count))).pairs
+                fromAttributes = pairs.last { $0.key == "service.name" && !$0.value.isEmpty }?.value
+            }
+        }
+        return fromAttributes
+    }
+
+    private func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let bytes = buffer[0..<n].map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func readNulSeparated(_ path: String) -> [String] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var content: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while content.count < 1 << 20 {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            content += buffer[0..<n]
+        }
+        return content.split(separator: 0, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
