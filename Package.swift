@@ -68,7 +68,7 @@ let package = Package(
         // Throughput of query analysis (scripts/bench-query-text).
         .executableTarget(name: "bench-query-text", dependencies: ["QueryText"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
-        .target(name: "TestSupport", dependencies: ["Capture"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Capture", "Spans"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
         .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),

@@ -16,7 +16,7 @@ public enum RetryAfter {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         var day: Int?, month: Int?, year: Int?, time: String?
         switch words.count {
-        case 5 where words[4] == "GMT" && words[1].contains("-"):
+        case 4 where words[3] == "GMT" && words[1].contains("-"):
             // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
             let parts = words[1].split(separator: "-")
             guard parts.count == 3 else { return nil }

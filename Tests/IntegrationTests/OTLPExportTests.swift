@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The real agent exporting real queries to a test OTLP/HTTP receiver that decodes with the
+/// official opentelemetry-proto package — and the backend misbehaving.
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
+struct OTLPExportTests {
+    let postgres: PostgresSandbox
+
+    init() throws {
+        postgres = try PostgresSandbox.shared.get()
+    }
+
+    /// Runs `count` distinct statements through psql; returns psql's pid and the texts.
+    func runQueries(_ count: Int, tag: String) throws -> (pid: Int32, texts: [String]) {
+        let texts = (0..<count).map { "SELECT \($0) AS \(tag)_\($0)" }
+        let psql = try ChildProcess.run(
+            postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(),
+            input: texts.map { $0 + ";\n" }.joined())
+        try #require(psql.status == 0, "\(psql.errorOutput)")
+        return (psql.pid, texts.map { $0 + ";" })
+    }
+
+    func metric(_ agent: AgentProcess, _ line: String) throws -> Int? {
+        let page = try HTTPRequest.get(port: agent.listenPort, path: "/metrics").body
+        return page.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Int($0.split(separator: " ").last!.split(separator: ".")[0]) }
+    }
+
+    func hex(_ value: Any?) -> String { value as? String ?? "" }
+
+    @Test func spansArriveDecodableByTheOfficialPackage() throws {
+        let receiver = try OTLPReceiver()
+        let agent = try AgentProcess(arguments: [
+            "--otlp-endpoint", receiver.endpoint, "--otlp-compression", "gzip", "--schedule-delay", "100",
+            "--otlp-header", "x-tenant=team%20a", "--resource-attribute", "deployment.environment=test",
+        ])
+        let script = "SELECT 1 AS one;\nSELECT * FROM nosuch_otlp;\n"
+        let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: script)
+        let spans = try receiver.spans(minimum: 2).filter { ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(psql.pid) }
+        try #require(spans.count == 2, "receiver got \((try? receiver.spans()) ?? [])")
+
+        for span in spans {
+            #expect(hex(span["trace_id"]).count == 32 && hex(span["trace_id"]) != String(repeating: "0", count: 32))
+            #expect(hex(span["span_id"]).count == 16)
+            #expect(hex(span["parent_span_id"]).isEmpty)
+            #expect(span["kind"] as? Int == 3)  // SPAN_KIND_CLIENT
+            let start = span["start_time_unix_nano"] as? UInt64 ?? 0
+            let end = span["end_time_unix_nano"] as? UInt64 ?? 0
+            #expect(start > 1_700_000_000_000_000_000 && end > start)
+            #expect(span["scope_name"] as? String == "tusk")
+            #expect((span["scope_version"] as? String)?.isEmpty == false)
+            let resource = span["resource"] as? [String: Any] ?? [:]
+            #expect(resource["service.name"] as? String == "psql")
+            #expect(resource["host.name"] as? String != nil)
+            #expect(resource["deployment.environment"] as? String == "test")
+            let attributes = span["attributes"] as? [String: Any] ?? [:]
+            #expect(attributes["db.system.name"] as? String == "postgresql")
+            #expect(attributes["server.port"] as? Int == postgres.port)
+        }
+        let ok = try #require(spans.first { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT 1 AS one;" })
+        #expect(ok["status_code"] as? Int == 0)
+        let failed = try #require(spans.first { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT * FROM nosuch_otlp;" })
+        #expect(failed["status_code"] as? Int == 2)
+        #expect(failed["status_message"] as? String == "relation \"nosuch_otlp\" does not exist")
+        #expect((failed["attributes"] as? [String: Any])?["db.response.status_code"] as? String == "42P01")
+
+        let request = try #require(try receiver.requests().first)
+        let headers = request["headers"] as? [String: Any] ?? [:]
+        #expect(headers["content-type"] as? String == "application/x-protobuf")
+        #expect(headers["content-encoding"] as? String == "gzip")
+        #expect((headers["user-agent"] as? String)?.hasPrefix("tusk/") == true)
+        #expect(headers["x-tenant"] as? String == "team a")
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func after503sEverySpanStillArrivesExactlyOnce() throws {
+        let receiver = try OTLPReceiver()
+        try receiver.control(#"{"fail_next": 3, "status": 503}"#)
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let (pid, texts) = try runQueries(20, tag: "retry")
+        let spans = try receiver.spans(minimum: texts.count, timeout: 30).filter {
+            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
+        }
+        let received = spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }
+        #expect(received.sorted() == texts.sorted())
+        #expect(Set(spans.map { hex($0["span_id"]) }).count == spans.count)
+        #expect(try receiver.requests().filter { $0["status"] as? Int == 503 }.count == 3)
+        #expect(try metric(agent, "tusk_export_retries_total") == 3)
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func aTenSecondOutageLosesNothing() throws {
+        let receiver = try OTLPReceiver()
+        receiver.stop()
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let (pid, texts) = try runQueries(30, tag: "outage")
+        Thread.sleep(forTimeInterval: 10)
+        try receiver.start()
+        let spans = try receiver.spans(minimum: texts.count, timeout: 40).filter {
+            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
+        }
+        #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
+        #expect(try metric(agent, "tusk_dropped_total{reason=\"undeliverable\"}") == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func a400IsNotRetriedAndCountsAsDropped() throws {
+        let receiver = try OTLPReceiver()
+        try receiver.control(#"{"reject_all_status": 400}"#)
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let (_, texts) = try runQueries(5, tag: "rejected")
+        var dropped = 0
+        for _ in 0..<100 {
+            dropped = try metric(agent, "tusk_dropped_total{reason=\"rejected\"}") ?? 0
+            if dropped >= texts.count { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(dropped >= texts.count)
+        Thread.sleep(forTimeInterval: 1.5)
+        let requests = try receiver.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.allSatisfy { $0["status"] as? Int == 400 })
+        #expect(try metric(agent, "tusk_export_retries_total") == 0)
+        #expect(try metric(agent, "tusk_dropped_total{reason=\"rejected\"}") == requests.compactMap { $0["span_count"] as? Int }.reduce(0, +))
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func shutdownExportsWhatIsQueued() throws {
+        let receiver = try OTLPReceiver()
+        // a long schedule delay: only shutdown makes these spans leave
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"])
+        let (pid, texts) = try runQueries(5, tag: "shutdown")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try receiver.spans().isEmpty)
+        #expect(agent.stop(signal: SIGTERM) == 0)
+        let spans = try receiver.spans(minimum: texts.count, timeout: 5).filter {
+            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
+        }
+        #expect(spans.count == texts.count)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The test OTLP/HTTP receiver (Tests/Receivers/otlp_receiver.py): it decodes request bodies with
+/// the official opentelemetry-proto Python package, never with Tusk's generated code.
+public final class OTLPReceiver: @unchecked Sendable {
+    public let port: Int
+    private var child: Spawned?
+
+    /// Starts a receiver on `port` (a free one by default).
+    public init(port: Int? = nil) throws {
+        self.port = try port ?? freePort()
+        try start()
+    }
+
+    deinit { stop() }
+
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    public func start() throws {
+        let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Receivers/otlp_receiver.py").path
+        let child = try Spawned("/usr/bin/env", ["python3", script, "--host", "127.0.0.1", "--port", String(port), "--quiet"])
+        child.closeInput()
+        self.child = child
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if (try? HTTPRequest.get(port: port, path: "/healthz"))?.status == 200 { return }
+            usleep(50_000)
+        }
+        throw OTLPReceiverError(message: "the OTLP receiver did not start on port \(port)")
+    }
+
+    /// Kills the receiver (the backend "goes down").
+    public func stop() {
+        guard let child else { return }
+        kill(child.pid, SIGKILL)
+        _ = child.wait()
+        self.child = nil
+    }
+
+    /// Received spans (flattened with their resource), waiting until at least `minimum` arrived.
+    public func spans(minimum: Int = 0, timeout: Int = 20) throws -> [[String: Any]] {
+        let response = try HTTPRequest.get(port: port, path: "/spans?min=\(minimum)&timeout=\(timeout)")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        return object?["spans"] as? [[String: Any]] ?? []
+    }
+
+    /// Every request received (headers, status answered, span count).
+    public func requests() throws -> [[String: Any]] {
+        let response = try HTTPRequest.get(port: port, path: "/spans")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        return object?["requests"] as? [[String: Any]] ?? []
+    }
+
+    /// Fault injection, e.g. `{"fail_next": 3, "status": 503}` or `{"reject_all_status": 400}`.
+    public func control(_ json: String) throws {
+        let response = try HTTPRequest.postJSON(port: port, path: "/control", json: json)
+        guard response.status == 200 else { throw OTLPReceiverError(message: "control \(json): \(response.status) \(response.body)") }
+    }
+
+    public struct OTLPReceiverError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+}
