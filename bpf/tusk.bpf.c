@@ -304,7 +304,10 @@ static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_
 	}
 	struct tusk_record *r = &s->rec;
 	r->outcome = outcome;
-	r->end_ns = end_ns;
+	/* a failed request ended with its ErrorResponse (that is when clients return), not with the
+	 * ReadyForQuery that answers the Sync after it */
+	if (!(r->flags & TUSK_F_ERROR) || !r->end_ns)
+		r->end_ns = end_ns;
 	r->flags &= ~(TUSK_F_OPEN | TUSK_F_ANSWERED);
 	__u32 len = r->text_len;
 	if (len > text_cap)
@@ -798,6 +801,7 @@ static __always_inline void backend_end(struct chunk *c, struct stream *s)
 			answered(c, item);
 		return;
 	case 'E':
+		r->end_ns = c->now_ns;
 		if (kind != TUSK_KIND_QUERY && kind != TUSK_KIND_FUNCTION && kind != TUSK_KIND_STARTUP) {
 			conn->flags |= CONN_ERROR_SKIP;
 			answered(c, item);

@@ -165,15 +165,6 @@ public final class SpanBuilder {
         }
         attributes.append(contentsOf: connectionAttributes(record))
 
-        let tag = TagSummary(record.tag)
-        if record.dataRows > 0 || tag.returnsRows {
-            attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(record.dataRows)))
-        }
-        if tag.countsRows && !tag.returnsRows {
-            // a multi-statement Query sums its statements' counts
-            attributes.append(.int(Attribute.tuskRowsAffected, Int64(min(record.rows, UInt64(Int64.max)))))
-        }
-        attributes.append(.int(Attribute.threadID, Int64(record.tid)))
 
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -197,6 +188,19 @@ public final class SpanBuilder {
         default:
             break
         }
+
+        // a failed request's rows were rolled back (or never returned in full): report none
+        if status == .unset {
+            let tag = TagSummary(record.tag)
+            if record.dataRows > 0 || tag.returnsRows {
+                attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(record.dataRows)))
+            }
+            if tag.countsRows && !tag.returnsRows {
+                // a multi-statement Query sums its statements' counts
+                attributes.append(.int(Attribute.tuskRowsAffected, Int64(min(record.rows, UInt64(Int64.max)))))
+            }
+        }
+        attributes.append(.int(Attribute.threadID, Int64(record.tid)))
 
         let name = description?.operation ?? (record.kind == .functionCall ? "FUNCTION" : "postgresql")
         return DatabaseSpan(
