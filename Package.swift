@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swift-otel/swift-otel-semantic-conventions", from: "1.44.0", traits: []),
     ],
     targets: [
         // The C glue to libbpf, with the BPF object embedded (scripts/gen-bpf).
@@ -38,7 +39,12 @@ let package = Package(
         // sqlcommenter comments, W3C traceparent/tracestate, sampling decisions. Pure.
         .target(name: "TraceContext"),
         // Records to database spans. Pure.
-        .target(name: "Spans", dependencies: ["Capture", "Wire"]),
+        .target(
+            name: "Spans",
+            dependencies: [
+                "Capture", "Wire", "QueryText", "TraceContext",
+                .product(name: "OTelSemanticConventions", package: "swift-otel-semantic-conventions"),
+            ]),
         // Where spans go: the console, OTLP. Owns the network.
         .target(
             name: "Export",
@@ -55,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "tusk",
             dependencies: [
-                "CTuskBPF", "Capture", "Spans", "Export", "Scoping",
+                "CTuskBPF", "Capture", "Spans", "Export", "Scoping", "QueryText", "TraceContext",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

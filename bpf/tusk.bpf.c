@@ -581,6 +581,8 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 		item = new_item(c, TUSK_KIND_QUERY, 0);
 		if (item) {
 			item->rec.text_total = body;
+			if (body > text_cap)
+				item->rec.flags |= TUSK_F_TEXT_TRUNCATED;
 			capture_into(s, item, CAP_TEXT, conn->tail);
 		}
 		return 0;
@@ -589,6 +591,8 @@ static __always_inline int frontend_begin(struct chunk *c, struct stream *s, __u
 		if (item) {
 			item->rec.flags |= TUSK_F_PARSE;
 			item->rec.text_total = body;
+			if (body > text_cap)
+				item->rec.flags |= TUSK_F_TEXT_TRUNCATED;
 			capture_into(s, item, CAP_TEXT, conn->tail);
 		}
 		return 0;

@@ -1,8 +1,9 @@
 import Wire
 
 /// What Tusk remembers about one PostgreSQL connection between its requests: who connected to
-/// which database, and the SQL text behind each prepared statement and portal name.
-struct ConnectionState {
+/// which database, and the SQL text behind each prepared statement and portal name. A class, so
+/// the statement maps are changed in place rather than copied per request.
+final class ConnectionState {
     var startup: StartupParameters?
     /// Attributes every span of this connection carries (namespace, user, addresses), built once.
     var attributes: [SpanAttribute]?

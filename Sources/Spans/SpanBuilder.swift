@@ -1,4 +1,6 @@
 import Capture
+import QueryText
+import TraceContext
 import Wire
 
 /// Turns captured requests into database spans, keeping per-connection state (startup
@@ -9,12 +11,26 @@ public final class SpanBuilder {
         public var maxStatementsPerConnection: Int
         /// Connections remembered at once (their state is small). Default 65536.
         public var maxConnections: Int
+        /// db.query.text: sanitized (default), raw or off (`--query-text`).
+        public var queryText: QueryTextMode
+        /// Longest exported db.query.text, cut at a token boundary (`--max-query-length`). Default 2048.
+        public var maxQueryLength: Int
+        /// Which spans to keep (`--sampler`, OTEL_TRACES_SAMPLER). Default parentbased_always_on.
+        public var sampler: SamplerConfiguration
 
-        public static let `default` = Options(maxStatementsPerConnection: 1000, maxConnections: 65536)
+        public static let `default` = Options(
+            maxStatementsPerConnection: 1000, maxConnections: 65536, queryText: .sanitized, maxQueryLength: 2048,
+            sampler: .default)
 
-        public init(maxStatementsPerConnection: Int, maxConnections: Int) {
+        public init(
+            maxStatementsPerConnection: Int, maxConnections: Int, queryText: QueryTextMode, maxQueryLength: Int,
+            sampler: SamplerConfiguration
+        ) {
             self.maxStatementsPerConnection = maxStatementsPerConnection
             self.maxConnections = maxConnections
+            self.queryText = queryText
+            self.maxQueryLength = maxQueryLength
+            self.sampler = sampler
         }
     }
 
@@ -24,6 +40,10 @@ public final class SpanBuilder {
         public var desynchronized = 0
         /// Too many requests in flight for the kernel to track.
         public var overflowed = 0
+        /// Left out by the sampler.
+        public var unsampled = 0
+        /// sqlcommenter traceparent values that failed W3C validation (the span became a root).
+        public var invalidTraceparents = 0
         public init() {}
     }
 
@@ -32,7 +52,8 @@ public final class SpanBuilder {
     private var ids: IDGenerator
     private let options: Options
     private var connections: BoundedMap<UInt64, ConnectionState>
-    private var describer = QueryDescriber()
+    private var analyzer: QueryAnalyzer
+    private let sampler: Sampler
     private let processes: ProcessResolver
 
     public init(
@@ -44,9 +65,12 @@ public final class SpanBuilder {
         self.clock = clock
         self.ids = ids
         connections = BoundedMap(limit: options.maxConnections)
+        analyzer = QueryAnalyzer(mode: options.queryText, maxLength: options.maxQueryLength)
+        sampler = Sampler(options.sampler)
     }
 
-    /// The span for `record`, or nil for protocol bookkeeping (startup, Close, a successful Parse).
+    /// The span for `record`, or nil for protocol bookkeeping (startup, Close, a successful Parse)
+    /// and for what the sampler leaves out.
     public func span(for record: CapturedRequest) -> DatabaseSpan? {
         switch record.outcome {
         case .desync:
@@ -60,7 +84,7 @@ public final class SpanBuilder {
         }
         switch record.kind {
         case .startup:
-            var state = ConnectionState(maxStatements: options.maxStatementsPerConnection)
+            let state = ConnectionState(maxStatements: options.maxStatementsPerConnection)
             state.startup = StartupParameters(body: record.text)
             connections[record.connectionID] = state
             return nil
@@ -78,8 +102,10 @@ public final class SpanBuilder {
         case .execute:
             return makeSpan(record, text: remember(record))
         case .query:
-            if describer.isDeallocate(record.text) { forgetDeallocated(record) }
-            return makeSpan(record, text: .known(record.text, truncated: record.flags.contains(.textTruncated)))
+            // the query string ends at its NUL (captured when the whole message fit)
+            let end = record.text.firstIndex(of: 0) ?? record.text.endIndex
+            return makeSpan(
+                record, text: .known(Array(record.text[..<end]), truncated: record.flags.contains(.textTruncated), sentNow: true))
         case .functionCall:
             return makeSpan(record, text: .none)
         }
@@ -89,24 +115,29 @@ public final class SpanBuilder {
 
     /// Where a request's SQL text came from.
     enum Text {
-        case known([UInt8], truncated: Bool)
+        /// `sentNow`: the text travelled with this request (its sqlcommenter comment applies to it).
+        case known([UInt8], truncated: Bool, sentNow: Bool)
         /// Prepared before Tusk was watching (or forgotten): only the name is known.
         case unknownStatement(String)
         case none
     }
 
     private func state(_ record: CapturedRequest) -> ConnectionState {
-        connections[record.connectionID] ?? ConnectionState(maxStatements: options.maxStatementsPerConnection)
+        if let state = connections[record.connectionID] { return state }
+        let state = ConnectionState(maxStatements: options.maxStatementsPerConnection)
+        connections[record.connectionID] = state
+        return state
     }
 
     /// Learns the Parse/Bind in `record` and returns the text it executes.
     private func remember(_ record: CapturedRequest) -> Text {
-        var state = state(record)
-        defer { connections[record.connectionID] = state }
+        let state = state(record)
         var statement: String?
+        var parsed: ParseBody?
         if record.flags.contains(.parse), let parse = ParseBody(body: record.text) {
             state.statements[parse.statement] = parse.query
             statement = parse.statement
+            parsed = parse
         }
         if record.flags.contains(.bind), let bind = PortalNames.bind(record.names) {
             state.portals[bind.portal] = bind.statement
@@ -116,55 +147,92 @@ public final class SpanBuilder {
         } else if statement == nil, let target = PortalNames.target(record.names) {
             statement = target.isStatement ? target.name : state.portals[target.name]
         }
+        if let parsed { return .known(parsed.query, truncated: parsed.queryTruncated, sentNow: true) }
         guard let statement else { return .none }
         guard let query = state.statements[statement] else { return .unknownStatement(statement) }
-        let truncated = record.flags.contains(.parse) && ParseBody(body: record.text)?.queryTruncated == true
-        return .known(query, truncated: truncated)
+        return .known(query, truncated: false, sentNow: false)
     }
 
     private func forget(_ record: CapturedRequest) {
-        guard let target = PortalNames.target(record.names), var state = connections[record.connectionID] else { return }
+        guard let target = PortalNames.target(record.names), let state = connections[record.connectionID] else { return }
         if target.isStatement {
             state.statements[target.name] = nil
         } else {
             state.portals[target.name] = nil
         }
-        connections[record.connectionID] = state
     }
 
-    private func forgetDeallocated(_ record: CapturedRequest) {
-        guard var state = connections[record.connectionID] else { return }
-        if let name = describer.deallocatedName(record.text) {
-            state.statements[name] = nil
-        } else {
-            state.statements.removeAll()
+    private func forget(_ deallocations: [Deallocation], _ record: CapturedRequest) {
+        guard !deallocations.isEmpty, let state = connections[record.connectionID] else { return }
+        for deallocation in deallocations {
+            switch deallocation {
+            case .all: state.statements.removeAll()
+            case .named(let name): state.statements[name] = nil
+            }
         }
-        connections[record.connectionID] = state
     }
 
     // MARK: - the span
 
-    private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan {
+    private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
         var attributes: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
-        attributes.reserveCapacity(16)
-        var description: QueryDescription?
+        attributes.reserveCapacity(20)
+        var analysis: QueryAnalysis?
+        var parent: (traceParent: TraceParent, state: TraceState?)?
         switch text {
-        case .known(let bytes, let truncated):
-            let described = describer.describe(bytes)
-            description = described
-            attributes.append(.string(Attribute.dbQueryText, described.text))
-            if let operation = described.operation {
-                attributes.append(.string(Attribute.dbOperationName, operation))
+        case .known(var bytes, let truncated, let sentNow):
+            if let comment = SQLCommenter.parse(bytes) {
+                // one statement keeps one text whatever trace it ran in
+                bytes = comment.removed(from: bytes)
+                if sentNow {
+                    if let traceParent = comment.traceParent {
+                        parent = (traceParent, comment.traceState)
+                    } else if comment["traceparent"] != nil {
+                        counters.invalidTraceparents += 1
+                    }
+                }
             }
-            if truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
+            let result = analyzer.analyze(bytes, captureTruncated: truncated)
+            analysis = result
+            if record.kind == .query { forget(result.deallocations, record) }
+            if let text = result.text { attributes.append(.string(Attribute.dbQueryText, text)) }
+            if let summary = result.summary { attributes.append(.string(Attribute.dbQuerySummary, summary)) }
+            if let operation = result.operation { attributes.append(.string(Attribute.dbOperationName, operation)) }
+            if let collection = result.collection { attributes.append(.string(Attribute.dbCollectionName, collection)) }
+            if let procedure = result.storedProcedure { attributes.append(.string(Attribute.dbStoredProcedureName, procedure)) }
+            if result.batchSize >= 2 {
+                attributes.append(.int(Attribute.dbOperationBatchSize, Int64(result.batchSize)))
+                attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.commands)))
+            }
+            if result.truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
         case .unknownStatement(let name):
             attributes.append(.bool(Attribute.tuskQueryTextUnknown, true))
             attributes.append(.string(Attribute.tuskStatementName, name))
         case .none:
             break
         }
-        attributes.append(contentsOf: connectionAttributes(record))
 
+        // the trace: the application's (sqlcommenter traceparent) or a new root
+        let traceID: TraceID
+        let traceFlags: UInt8
+        let sampled: Bool
+        if let parent {
+            traceID = TraceID(high: parent.traceParent.traceIDHigh, low: parent.traceParent.traceIDLow)
+            traceFlags = parent.traceParent.flags & 0x03  // W3C: unknown flag bits are not passed on
+            sampled = sampler.shouldSample(
+                parent: ParentContext(parent.traceParent, traceState: parent.state), traceIDLow: traceID.low)
+        } else {
+            traceID = ids.traceID()
+            traceFlags = 0x03  // sampled, random trace id
+            sampled = sampler.shouldSample(parent: nil, traceIDLow: traceID.low)
+        }
+        guard sampled else {
+            counters.unsampled += 1
+            return nil
+        }
+
+        let connection = connectionAttributes(record)
+        attributes.append(contentsOf: connection.attributes)
 
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -188,7 +256,6 @@ public final class SpanBuilder {
         default:
             break
         }
-
         // a failed request's rows were rolled back (or never returned in full): report none
         if status == .unset {
             let tag = TagSummary(record.tag)
@@ -202,11 +269,18 @@ public final class SpanBuilder {
         }
         attributes.append(.int(Attribute.threadID, Int64(record.tid)))
 
-        let name = description?.operation ?? (record.kind == .functionCall ? "FUNCTION" : "postgresql")
+        let name = record.kind == .functionCall && analysis == nil
+            ? "FUNCTION"
+            : QueryAnalysis.spanName(
+                analysis, namespace: connection.namespace, serverAddress: connection.serverAddress,
+                serverPort: connection.serverPort)
         return DatabaseSpan(
-            traceID: ids.traceID(),
+            traceID: traceID,
             spanID: ids.spanID(),
-            traceFlags: 0x03,  // sampled, random trace id
+            parentSpanID: parent.map { SpanID($0.traceParent.parentSpanID) },
+            traceState: parent?.state?.value ?? "",
+            traceFlags: traceFlags,
+            parentIsRemote: parent != nil,
             name: name,
             kind: record.role == .server ? .server : .client,
             startUnixNanoseconds: clock.unixNanoseconds(monotonic: record.startNanoseconds),
@@ -216,10 +290,10 @@ public final class SpanBuilder {
             process: processes.process(pid: record.pid, command: record.command))
     }
 
-    /// The attributes shared by every span of the record's connection, built on first use.
-    private func connectionAttributes(_ record: CapturedRequest) -> [SpanAttribute] {
-        if let cached = connections[record.connectionID]?.attributes { return cached }
-        var state = state(record)
+    /// What every span of the record's connection shares, built on first use.
+    private func connectionAttributes(_ record: CapturedRequest) -> ConnectionAttributes {
+        let state = state(record)
+        if let cached = state.attributes { return ConnectionAttributes(attributes: cached, startup: state.startup, socket: record.socket, role: record.role) }
         var attributes: [SpanAttribute] = []
         if let database = state.startup?.database {
             attributes.append(.string(Attribute.dbNamespace, database))
@@ -232,8 +306,7 @@ public final class SpanBuilder {
         }
         appendNetwork(record, to: &attributes)
         state.attributes = attributes
-        connections[record.connectionID] = state
-        return attributes
+        return ConnectionAttributes(attributes: attributes, startup: state.startup, socket: record.socket, role: record.role)
     }
 
     private func appendNetwork(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) {

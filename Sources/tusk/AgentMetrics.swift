@@ -36,6 +36,8 @@ final class AgentMetrics: Sendable {
         counters = [
             counter("records_read", "Records read from the kernel ring buffer") { stats.recordsRead.load(ordering: .relaxed) },
             counter("spans_emitted", "Spans built from records") { stats.spansEmitted.load(ordering: .relaxed) },
+            counter("spans_unsampled", "Spans the sampler left out") { stats.unsampled.load(ordering: .relaxed) },
+            counter("invalid_traceparents", "sqlcommenter traceparents that failed W3C validation (span made a root)") { stats.invalidTraceparents.load(ordering: .relaxed) },
             counter("spans_exported", "Spans the exporter delivered") { pipeline.exported.load(ordering: .relaxed) },
             counter("export_retries", "Export requests retried") { pipeline.retried.load(ordering: .relaxed) },
             counter("kernel_records", "Records the kernel submitted", [], kernel { $0.records }),

@@ -10,4 +10,8 @@ final class CaptureStats: Sendable {
     let droppedDesync = Atomic<Int>(0)
     /// Records dropped by the span builder: too many requests in flight to track.
     let droppedOverflow = Atomic<Int>(0)
+    /// Spans the sampler left out.
+    let unsampled = Atomic<Int>(0)
+    /// sqlcommenter traceparents that failed W3C validation.
+    let invalidTraceparents = Atomic<Int>(0)
 }

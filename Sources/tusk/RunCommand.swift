@@ -6,6 +6,7 @@ import Glibc
 import Logging
 import ServiceLifecycle
 import Spans
+import TraceContext
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
+
+    @OptionGroup(title: "Spans")
+    var spans: SpanFlags
 
     @OptionGroup(title: "Export")
     var export: ExportFlags
@@ -58,6 +62,14 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
         for warning in settings.warnings { logger.warning("\(warning)") }
+        let sampler: SamplerConfiguration
+        do {
+            let (configuration, warnings) = try spans.samplerConfiguration(environment: ProcessInfo.processInfo.environment)
+            sampler = configuration
+            for warning in warnings { logger.warning("\(warning)") }
+        } catch {
+            Logging.fail("tusk: \(error)")
+        }
 
         let counters = PipelineCounters()
         let queue = SpanQueue(capacity: settings.maxQueueSize, counters: counters)
@@ -66,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
         let processes = ProcfsProcessResolver(
             options: .init(serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine))
         let captureService = CaptureService(
-            session: session, builder: SpanBuilder(processes: processes), queue: queue, health: health, stats: stats,
+            session: session, builder: SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes), queue: queue, health: health, stats: stats,
             logger: logger, exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
         let exporter: any SpanExporter
         var batching = BatchExportService<ContinuousClock>.Options(

@@ -22,7 +22,7 @@ struct CaptureEndToEndTests {
 
     @Test(arguments: [false, true])
     func psqlQueriesBecomeSpansWithTheirTextStatusRowsAndTiming(unixSocket: Bool) throws {
-        let agent = try AgentProcess()
+        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let statements = [
             "SELECT 1 AS one",
             "SELECT * FROM nosuch_table",
@@ -65,7 +65,7 @@ struct CaptureEndToEndTests {
 
     @Test(arguments: ["simple", "extended", "prepared"])
     func pgbenchInEveryQueryModeGetsOneSpanPerStatement(mode: String) throws {
-        let agent = try AgentProcess()
+        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let logPrefix = NSTemporaryDirectory() + "tusk-pgbench-\(mode)-\(getpid())"
         let transactions = 20
         let pgbench = try ChildProcess.run(
@@ -101,7 +101,7 @@ struct CaptureEndToEndTests {
     }
 
     @Test func otherTrafficMakesNoSpansAndTheEndpointsAnswer() throws {
-        let agent = try AgentProcess()
+        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let fetch = """
             import urllib.request, sys
             base = "http://127.0.0.1:\(agent.listenPort)"

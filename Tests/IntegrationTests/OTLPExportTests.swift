@@ -31,7 +31,7 @@ struct OTLPExportTests {
 
     @Test func spansArriveDecodableByTheOfficialPackage() throws {
         let receiver = try OTLPReceiver()
-        let agent = try AgentProcess(arguments: [
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", 
             "--otlp-endpoint", receiver.endpoint, "--otlp-compression", "gzip", "--schedule-delay", "100",
             "--otlp-header", "x-tenant=team%20a", "--resource-attribute", "deployment.environment=test",
         ])
@@ -77,7 +77,7 @@ struct OTLPExportTests {
     @Test func after503sEverySpanStillArrivesExactlyOnce() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"fail_next": 3, "status": 503}"#)
-        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let (pid, texts) = try runQueries(20, tag: "retry")
         let spans = try receiver.spans(minimum: texts.count, timeout: 30).filter {
             ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
@@ -93,7 +93,7 @@ struct OTLPExportTests {
     @Test func aTenSecondOutageLosesNothing() throws {
         let receiver = try OTLPReceiver()
         receiver.stop()
-        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let (pid, texts) = try runQueries(30, tag: "outage")
         Thread.sleep(forTimeInterval: 10)
         try receiver.start()
@@ -108,7 +108,7 @@ struct OTLPExportTests {
     @Test func a400IsNotRetriedAndCountsAsDropped() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"reject_all_status": 400}"#)
-        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let (_, texts) = try runQueries(5, tag: "rejected")
         var dropped = 0
         for _ in 0..<100 {
@@ -129,7 +129,7 @@ struct OTLPExportTests {
     @Test func shutdownExportsWhatIsQueued() throws {
         let receiver = try OTLPReceiver()
         // a long schedule delay: only shutdown makes these spans leave
-        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"])
         let (pid, texts) = try runQueries(5, tag: "shutdown")
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try receiver.spans().isEmpty)

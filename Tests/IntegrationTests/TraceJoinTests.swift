@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A real application instrumented with the OpenTelemetry SDK (opentelemetry-instrumentation-psycopg2
+/// with sqlcommenter on) exports its spans to the same receiver as Tusk: Tusk's span for each query
+/// must sit inside the application's database span — same trace, that span as parent, nested in
+/// time — and carry the application's service.name.
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
+struct TraceJoinTests {
+    @Test func tuskSpansJoinTheApplicationsTraces() throws {
+        let postgres = try PostgresSandbox.shared.get()
+        let receiver = try OTLPReceiver()
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let queries = 12
+        let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/otel-app/app.py").path
+        let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"
+        let app = try ChildProcess.run(
+            "/usr/bin/env", ["python3", script, dsn, receiver.endpoint + "/v1/traces", String(queries)],
+            environment: ["OTEL_SERVICE_NAME": "checkout-app"])
+        try #require(app.status == 0, "\(app.errorOutput)")
+
+        let all = try receiver.spans(minimum: 2 * queries + 1)
+        let appSpans = all.filter { $0["scope_name"] as? String != "tusk" }
+        let tuskSpans = all.filter {
+            $0["scope_name"] as? String == "tusk" && ($0["resource"] as? [String: Any])?["service.name"] as? String == "checkout-app"
+        }
+        let appDatabaseSpans = appSpans.filter { ($0["name"] as? String) != "GET /orders" }
+        try #require(appDatabaseSpans.count == queries, "app spans: \(appSpans.map { $0["name"] ?? "" })")
+        try #require(tuskSpans.count == queries, "tusk spans: \(tuskSpans.map { ($0["attributes"] as? [String: Any])?["db.query.text"] ?? "" })")
+
+        let tolerance: Int64 = 100_000  // 100 µs
+        for tusk in tuskSpans {
+            let parentID = try #require(tusk["parent_span_id"] as? String)
+            let parent = try #require(appDatabaseSpans.first { $0["span_id"] as? String == parentID }, "no app span \(parentID)")
+            #expect(tusk["trace_id"] as? String == parent["trace_id"] as? String)
+            let (start, end) = (tusk["start_time_unix_nano"] as! Int64, tusk["end_time_unix_nano"] as! Int64)
+            let (parentStart, parentEnd) = (parent["start_time_unix_nano"] as! Int64, parent["end_time_unix_nano"] as! Int64)
+            #expect(start >= parentStart - tolerance, "starts \(parentStart - start) ns before its parent")
+            #expect(end <= parentEnd + tolerance, "ends \(end - parentEnd) ns after its parent")
+            #expect((tusk["flags"] as? Int ?? 0) & 0x300 == 0x300, "remote parent flags")
+            let text = (tusk["attributes"] as? [String: Any])?["db.query.text"] as? String
+            #expect(text == "SELECT ? AS joined_marker", "the sqlcommenter comment is removed")
+        }
+        // the comment with sampled=00 produced no span
+        #expect(!all.contains { (($0["attributes"] as? [String: Any])?["db.query.text"] as? String)?.contains("unsampled_marker") == true })
+        #expect(agent.stop() == 0)
+    }
+}
