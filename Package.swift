@@ -73,6 +73,8 @@ let package = Package(
         ),
         // Throughput of query analysis (scripts/bench-query-text).
         .executableTarget(name: "bench-query-text", dependencies: ["QueryText"]),
+        // Coverage-guided fuzzing of everything that decodes captured bytes (scripts/fuzz).
+        .executableTarget(name: "fuzz-decoder", dependencies: ["Capture", "Wire", "Spans", "QueryText", "TraceContext"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
         .target(name: "TestSupport", dependencies: ["Capture", "Spans"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
