@@ -216,6 +216,11 @@ struct {
 
 const volatile __u32 self_tgid = 0;
 const volatile __u8 filter_pids = 0;
+/* trace only processes inside these cgroup v2 subtrees: the id of each subtree's root and its
+ * depth below the hierarchy root (checked with the task's ancestor at that depth) */
+const volatile __u32 cgroup_count = 0;
+const volatile __u64 cgroup_ids[TUSK_MAX_CGROUPS] = {};
+const volatile __u32 cgroup_levels[TUSK_MAX_CGROUPS] = {};
 const volatile __u32 text_cap = TUSK_DEFAULT_QUERY_BYTES + TUSK_NAME_SLACK;
 const volatile __u32 max_inflight = 1024;
 const volatile __u64 wakeup_bytes = 256 << 10;
@@ -1203,9 +1208,25 @@ static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *
 
 /* ---- syscalls ---- */
 
+static __always_inline int in_scope(void)
+{
+	if (!cgroup_count)
+		return 1;
+	for (int i = 0; i < TUSK_MAX_CGROUPS; i++) {
+		if (i >= cgroup_count)
+			break;
+		if (bpf_get_current_ancestor_cgroup_id(cgroup_levels[i]) == cgroup_ids[i])
+			return 1;
+	}
+	return 0;
+}
+
 static __always_inline int traced(__u32 tgid)
 {
 	if (tgid == self_tgid)
+		return 0;
+	/* other pods: out before any other work */
+	if (!in_scope())
 		return 0;
 	if (filter_pids && !bpf_map_lookup_elem(&pid_filter, &tgid))
 		return 0;

@@ -12,6 +12,7 @@
 #define TUSK_NAMES_CAP 128   /* Bind/Execute/Describe/Close body prefix: portal\0statement\0 */
 #define TUSK_DEFAULT_QUERY_BYTES 1024
 #define TUSK_NAME_SLACK 64   /* Parse bodies start with the statement name (NAMEDATALEN = 64) */
+#define TUSK_MAX_CGROUPS 8   /* cgroup subtrees a scope may name */
 
 /* What the request was, from the frontend messages that made it. */
 enum tusk_kind {

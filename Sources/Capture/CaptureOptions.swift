@@ -12,6 +12,9 @@ public struct CaptureOptions: Sendable, Equatable {
     public var maxRequestsPerConnection: Int
     /// Ring buffer bytes (a power of two). Default 16 MiB.
     public var ringBytes: Int
+    /// Trace only processes inside these cgroup v2 subtrees (`--cgroup`, `--scope pod`), checked
+    /// in the kernel before any other work. Empty: every cgroup. At most 8.
+    public var cgroups: [CgroupSubtree] = []
     /// Leave the agent's own process out. Default true; tests that talk PostgreSQL from the
     /// process that loaded the programs turn it off.
     public var ignoreSelf: Bool
@@ -32,6 +35,18 @@ public struct CaptureOptions: Sendable, Equatable {
         self.ringBytes = ringBytes
         self.ignoreSelf = ignoreSelf
     }
+
+    /// A cgroup v2 directory: its id (the directory's inode) and depth below the hierarchy root.
+    public struct CgroupSubtree: Sendable, Equatable {
+        public var id: UInt64
+        public var level: UInt32
+        public init(id: UInt64, level: UInt32) {
+            self.id = id
+            self.level = level
+        }
+    }
+
+    public static let maxCgroups = 8
 
     /// Limits the kernel side can honour.
     public static let queryBytesRange = 64...16384

@@ -19,7 +19,16 @@ public final class ProbeSession: @unchecked Sendable {
                 max_connections: UInt32(options.maxConnections),
                 max_requests: UInt32(options.maxRequests),
                 max_requests_per_conn: UInt32(options.maxRequestsPerConnection),
-                ring_bytes: UInt32(options.ringBytes))
+                ring_bytes: UInt32(options.ringBytes), cgroup_count: 0, cgroup_ids: (0, 0, 0, 0, 0, 0, 0, 0),
+                cgroup_levels: (0, 0, 0, 0, 0, 0, 0, 0))
+            let cgroups = options.cgroups.prefix(CaptureOptions.maxCgroups)
+            raw.cgroup_count = UInt32(cgroups.count)
+            withUnsafeMutableBytes(of: &raw.cgroup_ids) { ids in
+                for (index, cgroup) in cgroups.enumerated() { ids.storeBytes(of: cgroup.id, toByteOffset: index * 8, as: UInt64.self) }
+            }
+            withUnsafeMutableBytes(of: &raw.cgroup_levels) { levels in
+                for (index, cgroup) in cgroups.enumerated() { levels.storeBytes(of: cgroup.level, toByteOffset: index * 4, as: UInt32.self) }
+            }
             return tusk_probes_load(&raw, &error, error.count)
         }
         guard let loaded else {

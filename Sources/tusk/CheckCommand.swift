@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Capture
 
 struct CheckCommand: AsyncParsableCommand {
@@ -6,8 +7,17 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Preflight: can Tusk trace on this machine? One line per finding; non-zero exit on a blocker.")
 
+    @OptionGroup(title: "Scope")
+    var scope: ScopeFlags
+
     func run() async throws {
-        let findings = Preflight.run()
+        var findings = Preflight.run()
+        do {
+            let resolved = try scope.resolve(environment: ProcessInfo.processInfo.environment)
+            findings.append(Preflight.Finding(verdict: .ok, message: resolved.description))
+        } catch {
+            findings.append(Preflight.Finding(verdict: .blocker, message: "\(error)"))
+        }
         for finding in findings {
             print(finding.line)
         }

@@ -16,8 +16,27 @@ final class ProcfsProcessResolver: ProcessResolver {
         var serviceName: String?
         /// Add process.command_line (`--no-process-command-line` turns it off: arguments may hold secrets).
         var includeCommandLine: Bool
+        /// Tusk's own pod from the downward API (K8S_POD_NAME, K8S_NAMESPACE_NAME, K8S_POD_UID):
+        /// processes in that pod get k8s.pod.name and k8s.namespace.name.
+        var ownPod: OwnPod?
+        /// Only Tusk's own pod is traced (`--scope pod`): every process belongs to it.
+        var podScope = false
         var procRoot = "/proc"
         var capacity = 4096
+    }
+
+    struct OwnPod {
+        var uid: String?
+        var name: String?
+        var namespace: String?
+
+        init?(environment: [String: String]) {
+            func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+            uid = value("K8S_POD_UID")
+            name = value("K8S_POD_NAME")
+            namespace = value("K8S_NAMESPACE_NAME")
+            if uid == nil && name == nil && namespace == nil { return nil }
+        }
     }
 
     private let options: Options
@@ -55,11 +74,18 @@ final class ProcfsProcessResolver: ProcessResolver {
             let arguments = readNulSeparated("\(directory)/cmdline")
             if !arguments.isEmpty { attributes.append(.string("process.command_line", arguments.joined(separator: " "))) }
         }
+        var podUID: String?
         if let cgroups = try? ProcCgroupFile(contentsOf: "\(directory)/cgroup") {
             let identity = cgroups.containerIdentity
             if let container = identity.containerID { attributes.append(.string("container.id", container)) }
-            if let pod = identity.podUID { attributes.append(.string("k8s.pod.uid", pod)) }
+            podUID = identity.podUID
         }
+        if let own = options.ownPod, options.podScope || (podUID != nil && podUID == own.uid) {
+            podUID = podUID ?? own.uid
+            if let name = own.name { attributes.append(.string("k8s.pod.name", name)) }
+            if let namespace = own.namespace { attributes.append(.string("k8s.namespace.name", namespace)) }
+        }
+        if let podUID { attributes.append(.string("k8s.pod.uid", podUID)) }
         return attributes
     }
 

@@ -23,6 +23,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
+    @OptionGroup(title: "Scope")
+    var scope: ScopeFlags
+
     @OptionGroup(title: "Spans")
     var spans: SpanFlags
 
@@ -47,6 +50,15 @@ struct RunCommand: AsyncParsableCommand {
         var capture = CaptureOptions.default
         capture.pids = pids
         capture.maxQueryBytes = maxQueryBytes
+        var podScope = false
+        do {
+            let resolved = try scope.resolve(environment: ProcessInfo.processInfo.environment)
+            capture.cgroups = resolved.subtrees
+            podScope = resolved.isPod
+            logger.info("\(resolved.description)")
+        } catch {
+            Logging.fail("tusk: \(error)")
+        }
 
         let session: ProbeSession
         do {
@@ -76,7 +88,9 @@ struct RunCommand: AsyncParsableCommand {
         let health = HealthState()
         let stats = CaptureStats()
         let processes = ProcfsProcessResolver(
-            options: .init(serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine))
+            options: .init(
+                serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
+                ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
         let captureService = CaptureService(
             session: session, builder: SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes), queue: queue, health: health, stats: stats,
             logger: logger, exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
