@@ -216,6 +216,9 @@ struct {
 
 const volatile __u32 self_tgid = 0;
 const volatile __u8 filter_pids = 0;
+/* which side of a connection to observe: the application (client) and/or the backend (server) */
+const volatile __u8 trace_clients = 1;
+const volatile __u8 trace_servers = 0;
 /* trace only processes inside these cgroup v2 subtrees: the id of each subtree's root and its
  * depth below the hierarchy root (checked with the task's ancestor at that depth) */
 const volatile __u32 cgroup_count = 0;
@@ -1170,18 +1173,31 @@ static __always_inline int classify(const __u8 *buf, __u32 len)
 	return FIRST_OTHER;
 }
 
-/* First send on an fd with no verdict: start tracking it, or remember it is not PostgreSQL. */
-static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *first, __u32 first_len)
+/* First bytes on an fd with no verdict: start tracking it, or remember it is not PostgreSQL.
+ * A client's first write, or a server backend's first read, is a StartupMessage (or, for a
+ * connection opened before Tusk, whole frontend messages). */
+static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *first, __u32 first_len, __u8 role)
 {
-	int kind = classify(first, first_len);
 	struct conn fresh = {};
-	if (kind == FIRST_OTHER || !stream_socket(key->fd, &fresh)) {
+	int kind = FIRST_OTHER;
+	int socket = 0;
+	if (role == TUSK_ROLE_SERVER) {
+		/* reads of files are common: look at the fd before the bytes */
+		socket = stream_socket(key->fd, &fresh);
+		if (socket)
+			kind = classify(first, first_len);
+	} else {
+		kind = classify(first, first_len);
+		if (kind != FIRST_OTHER)
+			socket = stream_socket(key->fd, &fresh);
+	}
+	if (kind == FIRST_OTHER || !socket) {
 		__u32 *attempts = bpf_map_lookup_elem(&verdicts, key);
 		if (attempts) {
 			(*attempts)++;
 		} else {
-			/* fds that are not sockets never become PostgreSQL: no second try */
-			__u32 start = kind == FIRST_OTHER ? 1 : CLASSIFY_ATTEMPTS;
+			/* fds known not to be sockets never become PostgreSQL: no second try */
+			__u32 start = (role == TUSK_ROLE_SERVER ? socket : kind == FIRST_OTHER) ? 1 : CLASSIFY_ATTEMPTS;
 			bpf_map_update_elem(&verdicts, key, &start, BPF_ANY);
 		}
 		return 0;
@@ -1189,7 +1205,7 @@ static __always_inline struct conn *recognise(struct conn_key *key, const __u8 *
 	fresh.conn_id = __sync_fetch_and_add(&next_conn_id, 1);
 	fresh.tgid = key->tgid;
 	fresh.fd = key->fd;
-	fresh.role = TUSK_ROLE_CLIENT;
+	fresh.role = role;
 	if (kind == FIRST_STARTUP) {
 		fresh.fe.mode = MODE_UNTYPED;
 	} else {
@@ -1243,8 +1259,9 @@ static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __
 	__u8 classify_fd = 0;
 	__u32 *owned = process_conns_of(tgid);
 	if (!owned || !*owned || !bpf_map_lookup_elem(&conns, &key)) {
-		/* clients speak first: an unknown fd can only become PostgreSQL through a send */
-		if (!(io & IO_SEND))
+		/* clients speak first: a client connection starts with a send, a server backend's
+		 * with a read */
+		if (!((io & IO_SEND) ? trace_clients : trace_servers))
 			return 0;
 		__u32 *attempts = bpf_map_lookup_elem(&verdicts, &key);
 		if (attempts && *attempts >= CLASSIFY_ATTEMPTS)
@@ -1340,7 +1357,7 @@ static __always_inline int on_exit(long ret)
 		const __u8 *first = first_buffer(st, &first_len);
 		if (!first)
 			return 0;
-		conn = recognise(&key, first, first_len);
+		conn = recognise(&key, first, first_len, sending ? TUSK_ROLE_CLIENT : TUSK_ROLE_SERVER);
 		if (!conn)
 			return 0;
 	}
@@ -1386,6 +1403,35 @@ EXIT(read)
 EXIT(recvfrom)
 EXIT(readv)
 EXIT(recvmsg)
+
+struct exit_ctx {
+	__u32 tgid;
+	__u64 now_ns;
+};
+
+static long end_if_owned(void *map, struct conn_key *key, struct conn *conn, struct exit_ctx *x)
+{
+	if (key->tgid == x->tgid)
+		tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, x->now_ns);
+	return 0;
+}
+
+/* A process that dies (killed, or exiting without closing) never calls close: end its
+ * connections here. Only processes that had PostgreSQL connections pay for the walk. */
+SEC("tracepoint/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if ((__u32)pid_tgid != tgid)
+		return 0; /* a thread, not the process */
+	__u32 *owned = process_conns_of(tgid);
+	if (!owned || !*owned)
+		return 0;
+	struct exit_ctx x = { .tgid = tgid, .now_ns = bpf_ktime_get_ns() };
+	bpf_for_each_map_elem(&conns, end_if_owned, &x, 0);
+	return 0;
+}
 
 /* A closed fd may come back as another connection: forget both the state and the verdict. */
 SEC("tracepoint/syscalls/sys_enter_close")

@@ -79,6 +79,8 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *e
 	s->rodata->text_cap = text_cap;
 	if (o->max_requests_per_conn)
 		s->rodata->max_inflight = o->max_requests_per_conn;
+	s->rodata->trace_clients = o->trace_clients;
+	s->rodata->trace_servers = o->trace_servers;
 	s->rodata->cgroup_count = o->cgroup_count < TUSK_MAX_CGROUPS ? o->cgroup_count : TUSK_MAX_CGROUPS;
 	for (uint32_t i = 0; i < s->rodata->cgroup_count; i++) {
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];

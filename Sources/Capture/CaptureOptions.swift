@@ -12,6 +12,16 @@ public struct CaptureOptions: Sendable, Equatable {
     public var maxRequestsPerConnection: Int
     /// Ring buffer bytes (a power of two). Default 16 MiB.
     public var ringBytes: Int
+    public enum Side: String, Sendable, CaseIterable {
+        /// The application's side: CLIENT spans.
+        case client
+        /// The PostgreSQL backend's side (Tusk next to the database): SERVER spans.
+        case server
+        case both
+    }
+
+    /// Which side of connections to observe (`--side`). Default client.
+    public var side: Side = .client
     /// Trace only processes inside these cgroup v2 subtrees (`--cgroup`, `--scope pod`), checked
     /// in the kernel before any other work. Empty: every cgroup. At most 8.
     public var cgroups: [CgroupSubtree] = []

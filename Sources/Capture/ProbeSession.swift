@@ -19,7 +19,9 @@ public final class ProbeSession: @unchecked Sendable {
                 max_connections: UInt32(options.maxConnections),
                 max_requests: UInt32(options.maxRequests),
                 max_requests_per_conn: UInt32(options.maxRequestsPerConnection),
-                ring_bytes: UInt32(options.ringBytes), cgroup_count: 0, cgroup_ids: (0, 0, 0, 0, 0, 0, 0, 0),
+                ring_bytes: UInt32(options.ringBytes),
+                trace_clients: options.side == .server ? 0 : 1, trace_servers: options.side == .client ? 0 : 1,
+                cgroup_count: 0, cgroup_ids: (0, 0, 0, 0, 0, 0, 0, 0),
                 cgroup_levels: (0, 0, 0, 0, 0, 0, 0, 0))
             let cgroups = options.cgroups.prefix(CaptureOptions.maxCgroups)
             raw.cgroup_count = UInt32(cgroups.count)

@@ -20,6 +20,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve GET /healthz and GET /metrics on HOST:PORT ('off' to disable).", valueName: "host:port"))
     var listen: String = "127.0.0.1:9464"
 
+    @Option(help: ArgumentHelp(
+        "client: the application's side of connections (CLIENT spans); server: the PostgreSQL backend's side (SERVER spans, Tusk next to the database); both.",
+        valueName: "side"))
+    var side: CaptureOptions.Side = .client
+
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
@@ -50,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         var capture = CaptureOptions.default
         capture.pids = pids
         capture.maxQueryBytes = maxQueryBytes
+        capture.side = side
         var podScope = false
         do {
             let resolved = try scope.resolve(environment: ProcessInfo.processInfo.environment)
@@ -143,3 +149,4 @@ extension RunCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension CaptureOptions.Side: ExpressibleByArgument {}

@@ -16,6 +16,8 @@ struct tusk_probe_options {
 	uint32_t max_requests;          /* requests in flight, all connections together */
 	uint32_t max_requests_per_conn; /* requests in flight on one connection */
 	uint32_t ring_bytes;            /* ring buffer size, a power of two */
+	uint8_t trace_clients;          /* observe applications' side of connections */
+	uint8_t trace_servers;          /* observe PostgreSQL backends' side */
 	/* trace only processes inside these cgroup v2 subtrees (id of the subtree root, its depth) */
 	uint32_t cgroup_count;
 	uint64_t cgroup_ids[TUSK_MAX_CGROUPS];
