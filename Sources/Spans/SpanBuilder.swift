@@ -269,11 +269,16 @@ public final class SpanBuilder {
         }
         attributes.append(.int(Attribute.threadID, Int64(record.tid)))
 
-        let name = record.kind == .functionCall && analysis == nil
-            ? "FUNCTION"
-            : QueryAnalysis.spanName(
+        let name: String
+        if let summary = analysis?.summary {
+            name = summary  // the usual case: no need to format the fallbacks
+        } else if record.kind == .functionCall && analysis == nil {
+            name = "FUNCTION"
+        } else {
+            name = QueryAnalysis.spanName(
                 analysis, namespace: connection.namespace, serverAddress: connection.serverAddress,
                 serverPort: connection.serverPort)
+        }
         return DatabaseSpan(
             traceID: traceID,
             spanID: ids.spanID(),

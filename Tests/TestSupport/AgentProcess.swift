@@ -33,12 +33,18 @@ public final class AgentProcess: @unchecked Sendable {
     private var log = ""
     private var exitStatus: Int32?
 
-    /// Starts `tusk run` with `arguments` (plus a free --listen port) and waits until the probes are attached.
-    public init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Starts `tusk run` with `arguments` (plus a free --listen port) and waits until the probes
+    /// are attached; `cgroup`: start it inside that cgroup v2 directory (as if in a container).
+    public init(arguments: [String] = [], environment: [String: String] = [:], cgroup: String? = nil) throws {
         listenPort = try freePort()
-        child = try Spawned(
-            Self.binary, ["run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments,
-            environment: environment.merging(["TUSK_EXIT_WITH_PARENT": "1"]) { $1 })
+        let command = [Self.binary, "run", "--listen", "127.0.0.1:\(listenPort)", "--console-format", "json"] + arguments
+        let environment = environment.merging(["TUSK_EXIT_WITH_PARENT": "1"]) { $1 }
+        if let cgroup {
+            let quoted = command.map { "'\($0)'" }.joined(separator: " ")
+            child = try Spawned("/bin/sh", ["-c", "echo $$ > '\(cgroup)/cgroup.procs' && exec \(quoted)"], environment: environment)
+        } else {
+            child = try Spawned(command[0], Array(command.dropFirst()), environment: environment)
+        }
         child.closeInput()
         Thread { [self] in readLines(child.stdout) { self.lines.append($0) } }.start()
         Thread { [self] in readLines(child.stderr) { self.log += $0 + "\n" } }.start()

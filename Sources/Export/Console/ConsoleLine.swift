@@ -11,14 +11,23 @@ public enum ConsoleLine {
         var queryText: String?
         var statementName: String?
         for attribute in span.attributes {
-            switch (attribute.key, attribute.value) {
-            case (Attribute.dbResponseStatusCode, .string(let value)): statusCode = value
-            case (Attribute.errorType, .string(let value)): errorType = value
-            case (Attribute.dbResponseReturnedRows, .int(let value)): returnedRows = value
-            case (Attribute.tuskRowsAffected, .int(let value)): affectedRows = value
-            case (Attribute.dbQueryText, .string(let value)): queryText = value
-            case (Attribute.tuskStatementName, .string(let value)): statementName = value
-            default: break
+            // compare lengths first: most keys differ in length, and String == on long keys is slow
+            let key = attribute.key
+            switch key.utf8.count {
+            case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText:
+                if case .string(let value) = attribute.value { queryText = value }
+            case Attribute.dbResponseStatusCode.utf8.count where key == Attribute.dbResponseStatusCode:
+                if case .string(let value) = attribute.value { statusCode = value }
+            case Attribute.errorType.utf8.count where key == Attribute.errorType:
+                if case .string(let value) = attribute.value { errorType = value }
+            case Attribute.dbResponseReturnedRows.utf8.count where key == Attribute.dbResponseReturnedRows:
+                if case .int(let value) = attribute.value { returnedRows = value }
+            case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected:
+                if case .int(let value) = attribute.value { affectedRows = value }
+            case Attribute.tuskStatementName.utf8.count where key == Attribute.tuskStatementName:
+                if case .string(let value) = attribute.value { statementName = value }
+            default:
+                break
             }
         }
         appendTimestamp(span.startUnixNanoseconds, to: &out)
