@@ -166,6 +166,20 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } free_slots SEC(".maps");
 
+/* The first WINDOW bytes of the buffer being walked, read from user memory once: headers and
+ * short fields are taken from here instead of one user-memory read each. */
+#define WINDOW 256
+struct window {
+	__u8 bytes[2 * WINDOW]; /* the second half is room the verifier asks for */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct window);
+} windows SEC(".maps");
+
 /* Room for records with no slot (connection ends). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -275,7 +289,9 @@ static __always_inline int is_frontend_type(__u8 t)
 struct chunk {
 	struct conn *conn;
 	const __u8 *buf;
+	struct window *win; /* buf[0..win_len) */
 	__u64 now_ns;
+	__u32 win_len;
 	__u32 len;
 	__u32 pos;
 	__u32 tid;
@@ -851,6 +867,15 @@ static __always_inline __u32 capture_text(struct slot *item, __u32 off, const __
 	return take;
 }
 
+/* Copy `n` bytes at the walk position: from the window when they are in it. */
+static __always_inline void copy_at(struct chunk *c, void *dst, __u32 n, const __u8 *src)
+{
+	if (c->win && c->pos + n <= c->win_len && n <= WINDOW)
+		bpf_probe_read_kernel(dst, n, &c->win->bytes[c->pos & (WINDOW - 1)]);
+	else
+		bpf_probe_read_user(dst, n, src);
+}
+
 static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 {
 	struct slot *item = slot_at(s->cap_slot);
@@ -875,7 +900,7 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 		take = TUSK_NAMES_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(r->names + off, take, src);
+		copy_at(c, r->names + off, take, src);
 		r->names_len = off + take;
 		break;
 	case CAP_TAG:
@@ -884,7 +909,7 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 		take = TUSK_TAG_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(r->tag + off, take, src);
+		copy_at(c, r->tag + off, take, src);
 		r->tag_len = off + take;
 		break;
 	case CAP_ERROR:
@@ -893,13 +918,13 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 		take = TUSK_ERROR_CAP - off;
 		if (take > n)
 			take = n;
-		bpf_probe_read_user(r->error + off, take, src);
+		copy_at(c, r->error + off, take, src);
 		r->error_len = off + take;
 		break;
 	case CAP_TX_STATUS:
 		if (off >= 1)
 			goto full;
-		bpf_probe_read_user(&r->tx_status, 1, src);
+		copy_at(c, &r->tx_status, 1, src);
 		take = 1;
 		break;
 	case CAP_BACKEND_KEY: {
@@ -966,8 +991,18 @@ static __always_inline long message_step(struct chunk *c)
 		n = avail;
 	if (n > 8)
 		n = 8;
-	if (n == 0 || bpf_probe_read_user(&s->hdr[have], n, c->buf + c->pos))
+	if (n == 0)
 		goto broken;
+	if (c->win && c->pos + n <= c->win_len) {
+		__u32 at = c->pos & (WINDOW - 1);
+		for (int i = 0; i < 8; i++) {
+			if (i >= n)
+				break;
+			s->hdr[(have + i) & 7] = c->win->bytes[at + i];
+		}
+	} else if (bpf_probe_read_user(&s->hdr[have], n, c->buf + c->pos)) {
+		goto broken;
+	}
 	c->pos += n;
 	s->hdr_have = have + n;
 	if (have + n < size)
@@ -1029,6 +1064,7 @@ struct walk_state {
 	__u64 now_ns;
 	__u32 len;
 	__u32 pos;
+	__u32 win_len; /* bytes of buf in this CPU's window */
 	__u32 tid;
 	__u8 backend;
 	__u8 stop;
@@ -1041,10 +1077,14 @@ __noinline int tusk_walk_step(struct conn *conn, struct walk_state *w)
 {
 	if (!conn || !w)
 		return 1;
+	__u32 zero = 0;
 	struct chunk c = {
 		.conn = conn, .buf = (const __u8 *)w->buf, .len = w->len, .pos = w->pos,
 		.now_ns = w->now_ns, .tid = w->tid, .backend = w->backend,
+		.win = bpf_map_lookup_elem(&windows, &zero), .win_len = w->win_len,
 	};
+	if (!c.win)
+		c.win_len = 0;
 	long done = message_step(&c);
 	w->pos = c.pos;
 	w->stop = c.stop;
@@ -1074,6 +1114,17 @@ static __always_inline void walk(struct conn *conn, const __u8 *buf, __u32 len, 
 		.conn = conn,
 		.w = { .buf = (__u64)buf, .len = len, .now_ns = now_ns, .tid = tid, .backend = backend },
 	};
+	__u32 zero = 0;
+	struct window *win = bpf_map_lookup_elem(&windows, &zero);
+	if (win) {
+		__u32 n = len;
+		/* keep the bound check on the register the helper gets, where the verifier sees it */
+		asm volatile("" : "+r"(n));
+		if (n > WINDOW)
+			n = WINDOW;
+		if (!bpf_probe_read_user(win->bytes, n, buf))
+			x.w.win_len = n;
+	}
 	/* at most two steps per message (header, body); messages are at least one byte */
 	__u32 steps = 2 * len + 2;
 	if (steps > (1U << 23))
@@ -1272,7 +1323,8 @@ static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __
 						   BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return 0;
-	st->start_ns = bpf_ktime_get_ns();
+	/* a send's start is the request's start; a read's time is taken when it returns */
+	st->start_ns = (io & IO_SEND) ? bpf_ktime_get_ns() : 0;
 	st->buf = buf;
 	st->count = count_or_vlen;
 	st->fd = fd;
@@ -1341,8 +1393,8 @@ static __always_inline int on_exit(long ret)
 	st->active = 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
-	__u64 now_ns = bpf_ktime_get_ns();
 	int sending = st->io & IO_SEND;
+	__u64 now_ns = sending ? st->start_ns : bpf_ktime_get_ns();
 	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (ret <= 0) {
 		/* end of stream: the server closed or killed the connection */
@@ -1362,7 +1414,7 @@ static __always_inline int on_exit(long ret)
 			return 0;
 	}
 	int backend = conn->role == TUSK_ROLE_CLIENT ? !sending : sending;
-	walk_io(conn, st, ret, backend, sending ? st->start_ns : now_ns, (__u32)pid_tgid);
+	walk_io(conn, st, ret, backend, now_ns, (__u32)pid_tgid);
 	if (conn->flags & CONN_DEAD) {
 		int quiet = conn->flags & CONN_CANCEL;
 		tusk_conn_end(conn, TUSK_OUTCOME_DESYNC, now_ns);
