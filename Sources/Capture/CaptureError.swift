@@ -8,6 +8,9 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch errno {
+        case EACCES where step.contains("load") && geteuid() == 0:
+            // as root, EACCES from BPF_PROG_LOAD is the verifier refusing a memory access
+            return "\(step): the kernel's verifier rejected the programs: \(detail)"
         case EPERM, EACCES:
             return "\(step): permission denied — run as root, or grant CAP_BPF, CAP_PERFMON and "
                 + "CAP_SYS_RESOURCE (and CAP_DAC_READ_SEARCH for /sys/kernel/tracing)"
