@@ -12,8 +12,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
             // as root, EACCES from BPF_PROG_LOAD is the verifier refusing a memory access
             return "\(step): the kernel's verifier rejected the programs: \(detail)"
         case EPERM, EACCES:
-            return "\(step): permission denied — run as root, or grant CAP_BPF, CAP_PERFMON and "
-                + "CAP_SYS_RESOURCE (and CAP_DAC_READ_SEARCH for /sys/kernel/tracing)"
+            return "\(step): permission denied — run as root, or grant CAP_BPF and CAP_PERFMON"
         case ENOENT where step.contains("attach"):
             return "\(step): syscall tracepoints not found — is tracefs mounted at /sys/kernel/tracing?"
         case EINVAL where step.contains("load"), ENOTSUP, ENOSYS, E2BIG:

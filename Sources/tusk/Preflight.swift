@@ -52,6 +52,9 @@ enum Preflight {
             if access("\(root)/events/syscalls/sys_enter_read", F_OK) == 0 {
                 return Finding(verdict: .ok, message: "syscall tracepoints under \(root)")
             }
+            if access(root, F_OK) == 0 && access(root, R_OK | X_OK) != 0 {
+                return Finding(verdict: .blocker, message: "\(root) is not readable by this user: run as root")
+            }
         }
         return Finding(
             verdict: .blocker,
