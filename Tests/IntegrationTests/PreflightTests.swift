@@ -7,7 +7,7 @@ import TestSupport
 struct PreflightTests {
     /// The binary, copied where the unprivileged user can run it.
     func unprivilegedCopy() throws -> String {
-        let copy = NSTemporaryDirectory() + "tusk-unprivileged-\(getpid())"
+        let copy = NSTemporaryDirectory() + "tusk-unprivileged-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: copy)
         try FileManager.default.copyItem(atPath: AgentProcess.binary, toPath: copy)
         chmod(copy, 0o755)
