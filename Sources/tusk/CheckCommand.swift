@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import Capture
 
 struct CheckCommand: AsyncParsableCommand {
@@ -18,9 +19,9 @@ struct CheckCommand: AsyncParsableCommand {
         } catch {
             findings.append(Preflight.Finding(verdict: .blocker, message: "\(error)"))
         }
-        for finding in findings {
-            print(finding.line)
-        }
+        // written straight to the fd: the exit that follows must not lose buffered lines
+        let text = Array(findings.map { $0.line + "\n" }.joined().utf8)
+        _ = text.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
         if findings.contains(where: { $0.verdict == .blocker }) {
             throw ExitCode(1)
         }
