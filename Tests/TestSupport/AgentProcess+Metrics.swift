@@ -6,12 +6,26 @@ extension AgentProcess {
     /// The value of one sample on GET /metrics, named as it appears there, e.g.
     /// `tusk_kernel_connections` or `tusk_dropped_total{reason="desync"}`.
     public func metric(_ sample: String) throws -> Double {
-        let page = try HTTPRequest.get(port: listenPort, path: "/metrics")
+        let page = try metricsPage()
         guard page.status == 200 else { throw AgentError(message: "GET /metrics: \(page.status)") }
         for line in page.body.split(separator: "\n") where line.hasPrefix(sample + " ") {
             if let value = Double(line.dropFirst(sample.count + 1).split(separator: " ")[0]) { return value }
         }
         throw AgentError(message: "no sample \(sample) on /metrics:\n\(page.body)")
+    }
+
+    /// GET /metrics. The endpoint and the probes start side by side, so right after "probes
+    /// attached" the port may not be listening yet: connecting is retried for up to 10 s.
+    private func metricsPage() throws -> HTTPRequest.Response {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                return try HTTPRequest.get(port: listenPort, path: "/metrics")
+            } catch {
+                if Date() >= deadline || !isRunning { throw error }
+                usleep(50_000)
+            }
+        }
     }
 
     /// Waits until `sample` equals `value` (gauges settle once the ring buffer is read); the last value seen.

@@ -10,6 +10,7 @@ public final class InteractiveProcess: @unchecked Sendable {
     private var outputEnded = false
     private var errors = ""
     private var exitStatus: Int32?
+    private var inputClosed = false
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         child = try Spawned(executable, arguments, environment: environment)
@@ -21,6 +22,12 @@ public final class InteractiveProcess: @unchecked Sendable {
             condition.unlock()
         }.start()
         Thread { [self] in readLines(child.stderr) { self.errors += $0 + "\n" } }.start()
+    }
+
+    /// `executable arguments…` held until the test sends a line: its pid is known (for
+    /// `tusk run --pid`) before it does anything. `sh` reads the line, then execs the program.
+    public static func heldUntilGo(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> InteractiveProcess {
+        try InteractiveProcess("/bin/sh", ["-c", "read go && exec \"$0\" \"$@\"", executable] + arguments, environment: environment)
     }
 
     deinit {
@@ -41,10 +48,13 @@ public final class InteractiveProcess: @unchecked Sendable {
 
     /// Writes `line` and a newline to the program's standard input.
     public func send(_ line: String) {
+        guard !inputClosed else { return }
         child.write(line + "\n")
     }
 
     public func closeInput() {
+        guard !inputClosed else { return }
+        inputClosed = true
         child.closeInput()
     }
 
