@@ -411,8 +411,7 @@ __noinline int tusk_conn_end(struct conn *conn, __u32 outcome, __u64 now_ns)
 	if (owned && *owned)
 		__sync_fetch_and_add(owned, -1);
 	bpf_map_delete_elem(&conns, &key);
-	if (!cancel)
-		count(TUSK_C_CONNS_CLOSED);
+	count(TUSK_C_CONNS_CLOSED);
 	return 0;
 }
 

@@ -237,7 +237,8 @@ public final class SpanBuilder {
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
             let fields = ErrorFields(body: record.errorFields)
-            if record.flags.contains(.error) || fields.isError {
+            // only an ErrorResponse fails a request; a NoticeResponse (even WARNING 25P01) does not
+            if record.flags.contains(.error) {
                 let code = fields.sqlState ?? "ERROR"
                 attributes.append(.string(Attribute.dbResponseStatusCode, code))
                 attributes.append(.string(Attribute.errorType, code))

@@ -48,8 +48,9 @@ final class AgentMetrics: Sendable {
             counter("connections_closed", "PostgreSQL connections ended", [], kernel { $0.connectionsClosed }),
             counter("unmatched_responses", "Backend answers with no request waiting", [], kernel { $0.unmatched }),
             counter("dropped", dropped, [("reason", "kernel_ring_full")], kernel { $0.recordsLost }),
-            counter("dropped", dropped, [("reason", "desync")]) { stats.droppedDesync.load(ordering: .relaxed) },
-            counter("dropped", dropped, [("reason", "overflow")]) { stats.droppedOverflow.load(ordering: .relaxed) },
+            // connections whose bytes stopped parsing as PostgreSQL, and requests too many to track
+            counter("dropped", dropped, [("reason", "desync")], kernel { $0.desynchronized }),
+            counter("dropped", dropped, [("reason", "overflow")], kernel { $0.overflowed }),
             counter("dropped", dropped, [("reason", "queue_full")]) { pipeline.droppedQueueFull.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },

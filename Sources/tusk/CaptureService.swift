@@ -76,8 +76,6 @@ final class CaptureService: Service, @unchecked Sendable {
             }
         }
         stats.recordsRead.add(read, ordering: .relaxed)
-        stats.droppedDesync.store(builder.counters.desynchronized, ordering: .relaxed)
-        stats.droppedOverflow.store(builder.counters.overflowed, ordering: .relaxed)
         stats.unsampled.store(builder.counters.unsampled, ordering: .relaxed)
         stats.invalidTraceparents.store(builder.counters.invalidTraceparents, ordering: .relaxed)
         if !batch.isEmpty {

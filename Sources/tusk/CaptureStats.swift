@@ -6,10 +6,6 @@ final class CaptureStats: Sendable {
     let recordsRead = Atomic<Int>(0)
     /// Spans built from them.
     let spansEmitted = Atomic<Int>(0)
-    /// Records dropped by the span builder: the stream stopped parsing as PostgreSQL.
-    let droppedDesync = Atomic<Int>(0)
-    /// Records dropped by the span builder: too many requests in flight to track.
-    let droppedOverflow = Atomic<Int>(0)
     /// Spans the sampler left out.
     let unsampled = Atomic<Int>(0)
     /// sqlcommenter traceparents that failed W3C validation.

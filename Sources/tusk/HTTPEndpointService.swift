@@ -6,21 +6,11 @@ import ServiceLifecycle
 
 /// GET /healthz (503 until the probes are attached, then 200) and GET /metrics (Prometheus text).
 final class HTTPEndpointService: Service {
-    private let address: ListenAddress
-    private let health: HealthState
-    private let metrics: AgentMetrics
+    private let channel: any Channel
     private let logger: Logger
 
-    init(address: ListenAddress, health: HealthState, metrics: AgentMetrics, logger: Logger) {
-        self.address = address
-        self.health = health
-        self.metrics = metrics
-        self.logger = logger
-    }
-
-    func run() async throws {
-        let health = self.health
-        let metrics = self.metrics
+    /// Binds before the probes attach, so /healthz and /metrics answer from the first moment.
+    static func bind(address: ListenAddress, health: HealthState, metrics: AgentMetrics, logger: Logger) async throws -> HTTPEndpointService {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -31,6 +21,15 @@ final class HTTPEndpointService: Service {
             .bind(host: address.host, port: address.port)
             .get()
         logger.info("serving /healthz and /metrics", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+        return HTTPEndpointService(channel: channel, logger: logger)
+    }
+
+    private init(channel: any Channel, logger: Logger) {
+        self.channel = channel
+        self.logger = logger
+    }
+
+    func run() async throws {
         try? await gracefulShutdown()
         try await channel.close()
     }

@@ -124,7 +124,11 @@ struct RunCommand: AsyncParsableCommand {
         var services: [any Service] = [exportService]
         if let address = ListenAddress(listen) {
             let metrics = AgentMetrics(session: session, stats: stats, pipeline: counters, queue: queue)
-            services.append(HTTPEndpointService(address: address, health: health, metrics: metrics, logger: logger))
+            do {
+                services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
+            } catch {
+                Logging.fail("tusk: --listen \(listen): \(error)")
+            }
         }
         services.append(captureService)  // last: shut down first, so the queue drains after it
         let group = ServiceGroup(

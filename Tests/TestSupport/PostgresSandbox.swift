@@ -24,6 +24,7 @@ public final class PostgresSandbox: Sendable {
         atexit {
             if let (script, directory) = sandboxToStop {
                 _ = try? ChildProcess.run("/bin/bash", [script, "stop", directory])
+                try? FileManager.default.removeItem(atPath: directory)
             }
         }
         // tables the client workloads use
