@@ -1,9 +1,12 @@
 /// A dictionary that forgets its oldest insertions beyond `limit`, so a client that prepares
 /// without ever closing cannot grow Tusk's memory.
 struct BoundedMap<Key: Hashable, Value> {
-    private var values: [Key: Value] = [:]
-    private var order: [Key] = []
+    /// Each value remembers the insertion that made it, so a stale entry in `order` (the key was
+    /// removed and inserted again since) never evicts the newer value.
+    private var values: [Key: (value: Value, insertion: UInt64)] = [:]
+    private var order: [(key: Key, insertion: UInt64)] = []
     private var orderStart = 0
+    private var insertions: UInt64 = 0
     let limit: Int
 
     init(limit: Int) {
@@ -13,16 +16,20 @@ struct BoundedMap<Key: Hashable, Value> {
     var count: Int { values.count }
 
     subscript(key: Key) -> Value? {
-        get { values[key] }
+        get { values[key]?.value }
         set {
             guard let newValue else {
                 values[key] = nil
                 return
             }
-            if values.updateValue(newValue, forKey: key) == nil {
-                order.append(key)
-                evict()
+            if let existing = values[key] {
+                values[key] = (newValue, existing.insertion)  // an update keeps its place
+                return
             }
+            insertions += 1
+            values[key] = (newValue, insertions)
+            order.append((key, insertions))
+            evict()
         }
     }
 
@@ -36,17 +43,13 @@ struct BoundedMap<Key: Hashable, Value> {
         while values.count > limit, orderStart < order.count {
             let oldest = order[orderStart]
             orderStart += 1
-            values[oldest] = nil
-        }
-        // keys removed or re-inserted still sit in `order`: compact, keeping each live key's
-        // latest insertion
-        if orderStart > limit || order.count - orderStart > 2 * limit + 16 {
-            var seen = Set<Key>()
-            var compacted: [Key] = []
-            for key in order[orderStart...].reversed() where values[key] != nil && seen.insert(key).inserted {
-                compacted.append(key)
+            if values[oldest.key]?.insertion == oldest.insertion {
+                values[oldest.key] = nil
             }
-            order = compacted.reversed()
+        }
+        // stale entries (removed or re-inserted keys) pile up in `order`: compact now and then
+        if orderStart > limit || order.count - orderStart > 2 * limit + 16 {
+            order = order[orderStart...].filter { values[$0.key]?.insertion == $0.insertion }
             orderStart = 0
         }
     }

@@ -135,7 +135,7 @@ public final class SpanBuilder {
         var statement: String?
         var parsed: ParseBody?
         if record.flags.contains(.parse), let parse = ParseBody(body: record.text) {
-            state.statements[parse.statement] = parse.query
+            state.statements[parse.statement] = (parse.query, parse.queryTruncated)
             statement = parse.statement
             parsed = parse
         }
@@ -150,7 +150,7 @@ public final class SpanBuilder {
         if let parsed { return .known(parsed.query, truncated: parsed.queryTruncated, sentNow: true) }
         guard let statement else { return .none }
         guard let query = state.statements[statement] else { return .unknownStatement(statement) }
-        return .known(query, truncated: false, sentNow: false)
+        return .known(query.text, truncated: query.truncated, sentNow: false)
     }
 
     private func forget(_ record: CapturedRequest) {
@@ -194,7 +194,8 @@ public final class SpanBuilder {
             }
             let result = analyzer.analyze(bytes, captureTruncated: truncated)
             analysis = result
-            if record.kind == .query { forget(result.deallocations, record) }
+            // DEALLOCATE / DISCARD ALL, sent as a simple Query or through the extended protocol
+            forget(result.deallocations, record)
             if let text = result.text { attributes.append(.string(Attribute.dbQueryText, text)) }
             if let summary = result.summary { attributes.append(.string(Attribute.dbQuerySummary, summary)) }
             if let operation = result.operation { attributes.append(.string(Attribute.dbOperationName, operation)) }
@@ -218,7 +219,8 @@ public final class SpanBuilder {
         let sampled: Bool
         if let parent {
             traceID = TraceID(high: parent.traceParent.traceIDHigh, low: parent.traceParent.traceIDLow)
-            traceFlags = parent.traceParent.flags & 0x03  // W3C: unknown flag bits are not passed on
+            // sampled because kept; the random-trace-id bit is the parent's (W3C: unknown bits are not passed on)
+            traceFlags = (parent.traceParent.flags & 0x02) | 0x01
             sampled = sampler.shouldSample(
                 parent: ParentContext(parent.traceParent, traceState: parent.state), traceIDLow: traceID.low)
         } else {
@@ -261,7 +263,7 @@ public final class SpanBuilder {
         if status == .unset {
             let tag = TagSummary(record.tag)
             if record.dataRows > 0 || tag.returnsRows {
-                attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(record.dataRows)))
+                attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(min(record.dataRows, UInt64(Int64.max)))))
             }
             if tag.countsRows && !tag.returnsRows {
                 // a multi-statement Query sums its statements' counts

@@ -20,6 +20,7 @@ public struct CommandTag: Sendable, Equatable {
         let text = String(decoding: bytes[..<end], as: UTF8.self)
         guard !text.isEmpty else { return nil }
         var words = text.split(separator: " ")
+        guard !words.isEmpty else { return nil }
         // INSERT oid rows; SELECT/UPDATE/DELETE/MERGE/FETCH/MOVE/COPY rows
         if Self.counted.contains(String(words[0])), words.count >= 2, let rows = UInt64(words.last!) {
             self.rows = rows
