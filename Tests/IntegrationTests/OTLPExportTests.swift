@@ -37,7 +37,7 @@ struct OTLPExportTests {
         ])
         let script = "SELECT 1 AS one;\nSELECT * FROM nosuch_otlp;\n"
         let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: script)
-        let spans = try receiver.spans(minimum: 2).filter { ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(psql.pid) }
+        let spans = try receiver.spans(minimum: 2, pids: [Int(psql.pid)])
         try #require(spans.count == 2, "receiver got \((try? receiver.spans()) ?? [])")
 
         for span in spans {
@@ -79,9 +79,7 @@ struct OTLPExportTests {
         try receiver.control(#"{"fail_next": 3, "status": 503}"#)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let (pid, texts) = try runQueries(20, tag: "retry")
-        let spans = try receiver.spans(minimum: texts.count, timeout: 30).filter {
-            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
-        }
+        let spans = try receiver.spans(minimum: texts.count, timeout: 30, pids: [Int(pid)])
         let received = spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }
         #expect(received.sorted() == texts.sorted())
         #expect(Set(spans.map { hex($0["span_id"]) }).count == spans.count)
@@ -97,9 +95,7 @@ struct OTLPExportTests {
         let (pid, texts) = try runQueries(30, tag: "outage")
         Thread.sleep(forTimeInterval: 10)
         try receiver.start()
-        let spans = try receiver.spans(minimum: texts.count, timeout: 40).filter {
-            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
-        }
+        let spans = try receiver.spans(minimum: texts.count, timeout: 40, pids: [Int(pid)])
         #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
         #expect(try metric(agent, "tusk_dropped_total{reason=\"undeliverable\"}") == 0)
         #expect(agent.stop() == 0)
@@ -132,11 +128,9 @@ struct OTLPExportTests {
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"])
         let (pid, texts) = try runQueries(5, tag: "shutdown")
         Thread.sleep(forTimeInterval: 0.5)
-        #expect(try receiver.spans().isEmpty)
+        #expect(try receiver.spans(minimum: 0, pids: [Int(pid)]).isEmpty)
         #expect(agent.stop(signal: SIGTERM) == 0)
-        let spans = try receiver.spans(minimum: texts.count, timeout: 5).filter {
-            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
-        }
+        let spans = try receiver.spans(minimum: texts.count, timeout: 5, pids: [Int(pid)])
         #expect(spans.count == texts.count)
     }
 }

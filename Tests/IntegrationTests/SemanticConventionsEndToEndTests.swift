@@ -35,7 +35,7 @@ struct SemanticConventionsEndToEndTests {
         let batchRun = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-c", batch] + postgres.connection())
         let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: workload)
         let pids = Set([setup.pid, batchRun.pid, psql.pid].map(Int.init))
-        let spans = try receiver.spans(minimum: 7).filter { pids.contains(($0["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1) }
+        let spans = try receiver.spans(minimum: 7, pids: pids)
         #expect(agent.stop() == 0)
         return spans
     }

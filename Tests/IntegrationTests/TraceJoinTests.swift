@@ -20,7 +20,9 @@ struct TraceJoinTests {
             environment: ["OTEL_SERVICE_NAME": "checkout-app"])
         try #require(app.status == 0, "\(app.errorOutput)")
 
-        let all = try receiver.spans(minimum: 2 * queries + 1)
+        let all = try receiver.spans(minimum: 2 * queries + 1) {
+            $0["scope_name"] as? String != "tusk" || ($0["resource"] as? [String: Any])?["service.name"] as? String == "checkout-app"
+        }
         let appSpans = all.filter { $0["scope_name"] as? String != "tusk" }
         let tuskSpans = all.filter {
             $0["scope_name"] as? String == "tusk" && ($0["resource"] as? [String: Any])?["service.name"] as? String == "checkout-app"

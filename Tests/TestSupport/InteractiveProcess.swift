@@ -8,6 +8,7 @@ public final class InteractiveProcess: @unchecked Sendable {
     private let condition = NSCondition()
     private var lines: [String] = []
     private var outputEnded = false
+    private var errorsEnded = false
     private var errors = ""
     private var exitStatus: Int32?
     private var inputClosed = false
@@ -21,7 +22,13 @@ public final class InteractiveProcess: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }.start()
-        Thread { [self] in readLines(child.stderr) { self.errors += $0 + "\n" } }.start()
+        Thread { [self] in
+            readLines(child.stderr) { self.errors += $0 + "\n" }
+            condition.lock()
+            errorsEnded = true
+            condition.broadcast()
+            condition.unlock()
+        }.start()
     }
 
     /// `executable arguments…` held until the test sends a line: its pid is known (for
@@ -91,6 +98,12 @@ public final class InteractiveProcess: @unchecked Sendable {
         while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         exitStatus = code
+        // what the program wrote last is read by the reader threads: wait for both to reach the
+        // end (bounded, in case a grandchild keeps the pipes open)
+        let deadline = Date().addingTimeInterval(5)
+        condition.lock()
+        while !(outputEnded && errorsEnded) && condition.wait(until: deadline) {}
+        condition.unlock()
         return code
     }
 
@@ -110,6 +123,11 @@ public final class InteractiveProcess: @unchecked Sendable {
                 condition.broadcast()
                 condition.unlock()
             }
+        }
+        if !pending.isEmpty {
+            condition.lock()
+            append(String(decoding: pending, as: UTF8.self))
+            condition.unlock()
         }
     }
 

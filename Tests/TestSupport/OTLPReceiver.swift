@@ -44,6 +44,23 @@ public final class OTLPReceiver: @unchecked Sendable {
         return object?["spans"] as? [[String: Any]] ?? []
     }
 
+    /// Received spans that satisfy `predicate`, waiting until at least `minimum` of them arrived.
+    /// Other tests run in parallel and the agent sees them too, so a count over every span proves
+    /// nothing: the wait is on the spans the caller is about.
+    public func spans(minimum: Int, timeout: Int = 20, where predicate: ([String: Any]) -> Bool) throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        while true {
+            let matching = try spans().filter(predicate)
+            if matching.count >= minimum || Date() >= deadline { return matching }
+            usleep(100_000)
+        }
+    }
+
+    /// Received spans of the processes `pids`, waiting until at least `minimum` arrived.
+    public func spans(minimum: Int, timeout: Int = 20, pids: Set<Int>) throws -> [[String: Any]] {
+        try spans(minimum: minimum, timeout: timeout) { pids.contains(($0["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1) }
+    }
+
     /// Every request received (headers, status answered, span count).
     public func requests() throws -> [[String: Any]] {
         let response = try HTTPRequest.get(port: port, path: "/spans")
