@@ -1,6 +1,7 @@
 // Throughput of Tusk's user space, one core, side by side in one run:
 //   pipeline  captured records → spans (sanitized text, cached analysis) → console lines
-//   encode    spans → OTLP ExportTraceServiceRequest bytes (and gzip), bytes per span
+//   encode    spans → OTLP ExportTraceServiceRequest bytes (and gzip), bytes per span; and the
+//             same request built as generated SwiftProtobuf messages, side by side
 //   export    spans → OTLP/HTTP POSTs to a local server that discards the bodies
 // Usage: bench-export [seconds per case, default 3]
 import Capture
@@ -42,7 +43,7 @@ func record(_ n: Int) -> CapturedRequest {
 func report(_ name: String, count: Int, wall: Double, cpu: Double, extra: String = "") {
     let perCore = Int(Double(count) / cpu)
     let micros = (cpu / Double(count) * 1e8).rounded() / 100
-    print("\(name.padding(9))\(String(perCore).leftPadded(10)) spans/s per core  \(String(micros).leftPadded(7)) µs/span  \(extra)")
+    print("\(name.padding(17))\(String(perCore).leftPadded(10)) spans/s per core  \(String(micros).leftPadded(7)) µs/span  \(extra)")
 }
 
 extension String {
@@ -83,13 +84,25 @@ do {
     var bytes = 0
     let (wall0, cpu0) = (now(), cpu())
     while now() - wall0 < seconds {
-        bytes = try encoder.encode(spans).count
+        bytes = encoder.encode(spans).count
         count += spans.count
     }
-    var body = ByteBuffer(bytes: try encoder.encode(spans))
+    var body = ByteBuffer(bytes: encoder.encode(spans))
     let gzip = try body.compress(with: .gzip()).readableBytes
     report("encode", count: count, wall: now() - wall0, cpu: cpu() - cpu0,
            extra: "\(bytes / spans.count) bytes/span (\(gzip / spans.count) gzipped)")
+}
+
+// the same request through the generated messages: what the direct writer saves
+do {
+    var count = 0
+    let (wall0, cpu0) = (now(), cpu())
+    while now() - wall0 < seconds {
+        let bytes: [UInt8] = try encoder.request(for: spans).serializedBytes()
+        precondition(!bytes.isEmpty)
+        count += spans.count
+    }
+    report("encode-generated", count: count, wall: now() - wall0, cpu: cpu() - cpu0, extra: "(SwiftProtobuf messages, the reference)")
 }
 
 // MARK: export
@@ -128,4 +141,4 @@ do {
            extra: "\(Int(Double(count) / (now() - wall0))) spans/s wall, \(counters.exported.load(ordering: .relaxed)) exported")
 }
 await exporter.shutdown()
-try await server.close()
+try await server.close().get()

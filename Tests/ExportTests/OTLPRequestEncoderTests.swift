@@ -10,7 +10,7 @@ struct OTLPRequestEncoderTests {
     let encoder = OTLPRequestEncoder(sharedResourceAttributes: [.string("host.name", "node-1"), .string("service.name", "shared")])
 
     func roundTrip(_ spans: [DatabaseSpan]) throws -> OTLPRequestEncoder.Request {
-        try OTLPRequestEncoder.Request(serializedBytes: try encoder.encode(spans))
+        try OTLPRequestEncoder.Request(serializedBytes: encoder.encode(spans))
     }
 
     @Test func groupsSpansIntoOneResourcePerProcess() throws {
@@ -70,5 +70,53 @@ struct OTLPRequestEncoderTests {
         var span = SpanFixtures.span()
         span.kind = .server
         #expect(try roundTrip([span]).resourceSpans[0].scopeSpans[0].spans[0].kind == .server)
+    }
+
+    // MARK: the direct writer against the generated messages
+
+    /// Spans that reach every branch of the writer: each value type, defaults a oneof still
+    /// writes, lengths needing one, two and three varint bytes, negative ints, non-ASCII text.
+    static var awkwardSpans: [DatabaseSpan] {
+        var root = SpanFixtures.span(seed: 3)
+        root.parentSpanID = nil
+        root.parentIsRemote = false
+        root.traceState = ""
+        root.traceFlags = 0
+        root.kind = .server
+        root.name = ""
+        root.status = .error(message: "")
+        root.attributes = [
+            .string("empty", ""), .int("zero", 0), .int("negative", -1), .int("max", .max), .int("min", .min),
+            .bool("false", false), .bool("true", true), SpanAttribute("nan", .double(.nan)), SpanAttribute("zero.double", .double(0)),
+            SpanAttribute("db.query.parameters", .strings([])), SpanAttribute("list", .strings(["", "ä", "x"])),
+            .string("db.query.text", "SELECT 'ünïcødé ✓' -- " + String(repeating: "x", count: 200)),
+            .string("long", String(repeating: "y", count: 20_000)),
+        ]
+        var clockless = SpanFixtures.span(process: SpanFixtures.worker, seed: 4)
+        clockless.startUnixNanoseconds = 0
+        clockless.endUnixNanoseconds = 0
+        clockless.status = .error(message: String(repeating: "e", count: 130))
+        let bare = ObservedProcess(pid: 1, command: "bare", resourceAttributes: [])
+        var nothing = SpanFixtures.span(process: bare, seed: 5)
+        nothing.attributes = []
+        return [SpanFixtures.span(seed: 1), root, SpanFixtures.span(error: "23505", seed: 2), clockless, nothing]
+            + (6..<300).map { SpanFixtures.span(process: $0 % 2 == 0 ? SpanFixtures.psql : SpanFixtures.worker, seed: UInt64($0)) }
+    }
+
+    @Test(arguments: [0, 1, 2, 5, 300])
+    func theWriterWritesTheBytesTheGeneratedCodeWrites(count: Int) throws {
+        let spans = Array(Self.awkwardSpans.prefix(count))
+        let reference: [UInt8] = try encoder.request(for: spans).serializedBytes()
+        let written = encoder.encode(spans)
+        #expect(written.count == reference.count)
+        #expect(written == reference)
+    }
+
+    @Test func anEncoderWithoutSharedAttributesStillWritesEveryResource() throws {
+        let bare = OTLPRequestEncoder()
+        let spans = Self.awkwardSpans
+        let reference: [UInt8] = try bare.request(for: spans).serializedBytes()
+        #expect(bare.encode(spans) == reference)
+        #expect(try OTLPRequestEncoder.Request(serializedBytes: bare.encode(spans)).resourceSpans.count == 3)
     }
 }

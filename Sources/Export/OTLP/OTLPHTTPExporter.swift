@@ -88,7 +88,7 @@ public final class OTLPHTTPExporter<C: Clock>: SpanExporter where C.Duration == 
     }
 
     func encodeBody(_ spans: [DatabaseSpan]) throws -> ByteBuffer {
-        var buffer = ByteBuffer(bytes: try encoder.encode(spans))
+        var buffer = ByteBuffer(bytes: encoder.encode(spans))
         if options.compression == .gzip {
             buffer = try buffer.compress(with: .gzip())
         }

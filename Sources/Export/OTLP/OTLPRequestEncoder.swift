@@ -18,34 +18,25 @@ public struct OTLPRequestEncoder: Sendable {
         self.sharedResourceAttributes = sharedResourceAttributes
     }
 
+    /// The request as generated OTLP messages: the reference `encode(_:)` must match byte for byte.
     public func request(for spans: [DatabaseSpan]) -> Request {
-        var order: [ObjectIdentifier] = []
-        var groups: [ObjectIdentifier: (ObservedProcess, [Opentelemetry_Proto_Trace_V1_Span])] = [:]
-        for span in spans {
-            let key = ObjectIdentifier(span.process)
-            if groups[key] == nil {
-                order.append(key)
-                groups[key] = (span.process, [])
-            }
-            groups[key]!.1.append(encode(span))
-        }
         var request = Request()
-        request.resourceSpans = order.map { key in
-            let (process, encoded) = groups[key]!
+        request.resourceSpans = processGroups(spans).map { process, members in
             var resourceSpans = Opentelemetry_Proto_Trace_V1_ResourceSpans()
             resourceSpans.resource.attributes = resourceAttributes(process).map(Self.keyValue)
             var scope = Opentelemetry_Proto_Trace_V1_ScopeSpans()
             scope.scope.name = "tusk"
             scope.scope.version = TuskVersion.current
-            scope.spans = encoded
+            scope.spans = members.map(encode)
             resourceSpans.scopeSpans = [scope]
             return resourceSpans
         }
         return request
     }
 
-    public func encode(_ spans: [DatabaseSpan]) throws -> [UInt8] {
-        try request(for: spans).serializedBytes()
+    /// The body of one export: ExportTraceServiceRequest bytes.
+    public func encode(_ spans: [DatabaseSpan]) -> [UInt8] {
+        wireBytes(spans)
     }
 
     /// The process's attributes override the shared ones with the same key.
