@@ -114,6 +114,7 @@ public final class AgentProcess: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             pending.append(contentsOf: buffer[0..<n])
             while let newline = pending.firstIndex(of: 0x0a) {

@@ -36,6 +36,7 @@ public enum HTTPRequest {
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw RequestError(message: "write: \(errno)") }
             sent += n
         }
@@ -43,6 +44,7 @@ public enum HTTPRequest {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             response.append(contentsOf: buffer[0..<n])
         }

@@ -113,6 +113,7 @@ public final class InteractiveProcess: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = Glibc.read(fd, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             pending.append(contentsOf: buffer[0..<n])
             while let newline = pending.firstIndex(of: 0x0a) {

@@ -8,9 +8,17 @@ final class Spawned: @unchecked Sendable {
     let stdout: Int32
     let stderr: Int32
 
+    private static let spawnLock = NSLock()
+
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0], errors: [Int32] = [0, 0]
+        // Children other tests spawn meanwhile must not inherit these ends (a write end held by a
+        // stranger delays the end of output): close-on-exec, set under the lock every spawn
+        // takes, so no spawn falls between pipe() and fcntl(). dup2 below clears the flag.
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         guard pipe(&input) == 0, pipe(&output) == 0, pipe(&errors) == 0 else { throw SpawnError(message: "pipe: \(errno)") }
+        for fd in input + output + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -75,6 +83,8 @@ final class Spawned: @unchecked Sendable {
                 let n = Glibc.read(descriptor.fd, &buffer, buffer.count)
                 if n > 0 {
                     if descriptor.fd == stdout { output.append(contentsOf: buffer[0..<n]) } else { errors.append(contentsOf: buffer[0..<n]) }
+                } else if n < 0 && (errno == EINTR || errno == EAGAIN) {
+                    continue  // a signal to the test runner is not the end of the child's output
                 } else {
                     open.removeAll { $0 == descriptor.fd }
                 }
