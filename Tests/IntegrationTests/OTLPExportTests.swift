@@ -22,11 +22,6 @@ struct OTLPExportTests {
         return (psql.pid, texts.map { $0 + ";" })
     }
 
-    func metric(_ agent: AgentProcess, _ line: String) throws -> Int? {
-        let page = try HTTPRequest.get(port: agent.listenPort, path: "/metrics").body
-        return page.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Int($0.split(separator: " ").last!.split(separator: ".")[0]) }
-    }
-
     func hex(_ value: Any?) -> String { value as? String ?? "" }
 
     @Test func spansArriveDecodableByTheOfficialPackage() throws {
@@ -84,7 +79,7 @@ struct OTLPExportTests {
         #expect(received.sorted() == texts.sorted())
         #expect(Set(spans.map { hex($0["span_id"]) }).count == spans.count)
         #expect(try receiver.requests().filter { $0["status"] as? Int == 503 }.count == 3)
-        #expect(try metric(agent, "tusk_export_retries_total") == 3)
+        #expect(try agent.metric("tusk_export_retries_total") == 3)
         #expect(agent.stop() == 0)
     }
 
@@ -97,7 +92,7 @@ struct OTLPExportTests {
         try receiver.start()
         let spans = try receiver.spans(minimum: texts.count, timeout: 40, pids: [Int(pid)])
         #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
-        #expect(try metric(agent, "tusk_dropped_total{reason=\"undeliverable\"}") == 0)
+        #expect(try agent.metric("tusk_dropped_total{reason=\"undeliverable\"}") == 0)
         #expect(agent.stop() == 0)
     }
 
@@ -106,19 +101,35 @@ struct OTLPExportTests {
         try receiver.control(#"{"reject_all_status": 400}"#)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let (_, texts) = try runQueries(5, tag: "rejected")
-        var dropped = 0
+        var dropped = 0.0
         for _ in 0..<100 {
-            dropped = try metric(agent, "tusk_dropped_total{reason=\"rejected\"}") ?? 0
-            if dropped >= texts.count { break }
+            dropped = try agent.metric("tusk_dropped_total{reason=\"rejected\"}")
+            if dropped >= Double(texts.count) { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        #expect(dropped >= texts.count)
+        #expect(dropped >= Double(texts.count))
         Thread.sleep(forTimeInterval: 1.5)
         let requests = try receiver.requests()
         #expect(!requests.isEmpty)
         #expect(requests.allSatisfy { $0["status"] as? Int == 400 })
-        #expect(try metric(agent, "tusk_export_retries_total") == 0)
-        #expect(try metric(agent, "tusk_dropped_total{reason=\"rejected\"}") == requests.compactMap { $0["span_count"] as? Int }.reduce(0, +))
+        #expect(try agent.metric("tusk_export_retries_total") == 0)
+        #expect(try agent.metric("tusk_dropped_total{reason=\"rejected\"}") == Double(requests.compactMap { $0["span_count"] as? Int }.reduce(0, +)))
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func aPartialSuccessIsLoggedCountedAndNotRetried() throws {
+        let receiver = try OTLPReceiver()
+        try receiver.control(#"{"partial_success": {"rejected": 2, "message": "two spans too old"}}"#)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let (pid, texts) = try runQueries(5, tag: "partial")
+        // the receiver keeps whole bodies; its answer to the first one said two spans were rejected
+        #expect(try receiver.spans(minimum: texts.count, pids: [Int(pid)]).count == texts.count)
+        #expect(try agent.metric("tusk_dropped_total{reason=\"partial_success\"}", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_export_retries_total") == 0)
+        let requests = try receiver.requests()
+        #expect(requests.allSatisfy { $0["status"] as? Int == 200 })
+        #expect(agent.stderrText.contains("backend accepted the batch partially"))
+        #expect(agent.stderrText.contains("two spans too old"))
         #expect(agent.stop() == 0)
     }
 
