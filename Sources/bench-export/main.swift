@@ -126,7 +126,7 @@ let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.single
     .bind(host: "127.0.0.1", port: 0).get()
 let port = server.localAddress!.port!
 let counters = PipelineCounters()
-let exporter = OTLPHTTPExporter(
+let exporter = try OTLPHTTPExporter(
     options: OTLPExporterOptions(tracesURL: "http://127.0.0.1:\(port)/v1/traces", userAgent: "tusk-bench"),
     encoder: encoder, counters: counters, logger: Logger(label: "bench"), clock: ContinuousClock())
 do {

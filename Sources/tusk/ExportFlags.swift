@@ -20,6 +20,11 @@ struct ExportFlags: ParsableArguments {
     var otlpCompression: OTLPExporterOptions.Compression?
 
     @Option(help: ArgumentHelp(
+        "PEM file of CA certificates trusted for an https endpoint. Env: OTEL_EXPORTER_OTLP_CERTIFICATE, OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE. Default: the system's trust store.",
+        valueName: "file"))
+    var otlpCertificate: String?
+
+    @Option(help: ArgumentHelp(
         "service.name of every span's resource (set it for a sidecar). Env: OTEL_SERVICE_NAME. Default: the observed process's own OTEL_SERVICE_NAME (from /proc/PID/environ), else its executable name.",
         valueName: "name"))
     var serviceName: String?
@@ -62,6 +67,7 @@ struct ExportFlags: ParsableArguments {
         }
         if let otlpTimeout { settings.timeout = .milliseconds(otlpTimeout) }
         if let otlpCompression { settings.compression = otlpCompression }
+        if let otlpCertificate { settings.certificatePath = otlpCertificate }
         if let serviceName { settings.serviceName = serviceName }
         for attribute in resourceAttributes {
             let parsed = KeyValueList.parse(attribute)

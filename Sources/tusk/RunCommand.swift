@@ -107,19 +107,24 @@ struct RunCommand: AsyncParsableCommand {
         if let tracesURL = settings.tracesURL {
             var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
             shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
-            exporter = OTLPHTTPExporter(
-                options: OTLPExporterOptions(
-                    tracesURL: tracesURL, headers: settings.headers, timeout: settings.timeout,
-                    compression: settings.compression, userAgent: "tusk/\(TuskVersion.current)"),
-                encoder: OTLPRequestEncoder(sharedResourceAttributes: shared),
-                counters: counters, logger: logger, clock: ContinuousClock())
+            do {
+                exporter = try OTLPHTTPExporter(
+                    options: OTLPExporterOptions(
+                        tracesURL: tracesURL, headers: settings.headers, timeout: settings.timeout,
+                        compression: settings.compression, userAgent: "tusk/\(TuskVersion.current)",
+                        certificatePath: settings.certificatePath),
+                    encoder: OTLPRequestEncoder(sharedResourceAttributes: shared),
+                    counters: counters, logger: logger, clock: ContinuousClock())
+            } catch {
+                Logging.fail("tusk: certificate \(settings.certificatePath ?? ""): \(error)")
+            }
             logger.info("exporting OTLP/HTTP", metadata: ["url": "\(tracesURL)", "compression": "\(settings.compression)"])
         } else {
             exporter = ConsoleExporter(format: export.consoleFormat, counters: counters)
             if export.scheduleDelay == nil { batching.scheduleDelay = .milliseconds(200) }
         }
         let exportService = BatchExportService(
-            queue: queue, exporter: exporter, options: batching, clock: ContinuousClock(), logger: logger)
+            queue: queue, exporter: exporter, options: batching, counters: counters, clock: ContinuousClock(), logger: logger)
 
         var services: [any Service] = [exportService]
         if let address = ListenAddress(listen) {

@@ -29,6 +29,15 @@ struct ExportSettingsTests {
         #expect(settings.warnings == ["OTEL_EXPORTER_OTLP_HEADERS: ignoring malformed member 'broken'"])
     }
 
+    @Test func theTracesCertificateWinsOverTheGenericOne() {
+        #expect(ExportSettings.fromEnvironment([:]).certificatePath == nil)
+        #expect(ExportSettings.fromEnvironment(["OTEL_EXPORTER_OTLP_CERTIFICATE": "/etc/ca.pem"]).certificatePath == "/etc/ca.pem")
+        let both = ExportSettings.fromEnvironment([
+            "OTEL_EXPORTER_OTLP_CERTIFICATE": "/etc/ca.pem", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": "/etc/traces-ca.pem",
+        ])
+        #expect(both.certificatePath == "/etc/traces-ca.pem")
+    }
+
     @Test func timeoutCompressionAndBatchSettings() {
         let settings = ExportSettings.fromEnvironment([
             "OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "GZIP",

@@ -69,6 +69,46 @@ struct OTLPExportTests {
         #expect(agent.stop() == 0)
     }
 
+    @Test func httpsWithThePrivateCertificateAuthorityOfTheCollector() throws {
+        let directory = NSTemporaryDirectory() + "tusk-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let receiver = try OTLPReceiver(tlsIn: directory)
+        let https = try #require(receiver.secureEndpoint)
+        let certificate = try #require(receiver.tls?.certificate)
+        // the environment variable, as a collector's CA would be handed to a pod
+        let agent = try AgentProcess(
+            arguments: ["--query-text", "raw", "--otlp-endpoint", https, "--schedule-delay", "100"],
+            environment: ["OTEL_EXPORTER_OTLP_CERTIFICATE": certificate])
+        let (pid, texts) = try runQueries(3, tag: "https")
+        let spans = try receiver.spans(minimum: texts.count, pids: [Int(pid)])
+        #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
+        #expect(agent.stop() == 0)
+
+        // without it the self-signed certificate is not trusted: nothing arrives
+        try receiver.control(#"{"reset": true}"#)
+        let untrusting = try AgentProcess(arguments: [
+            "--query-text", "raw", "--otlp-endpoint", https, "--schedule-delay", "100", "--export-timeout", "500", "--otlp-timeout", "1000",
+        ])
+        let (otherPid, _) = try runQueries(3, tag: "untrusted")
+        var retries = 0.0
+        for _ in 0..<100 where retries < 1 {
+            retries = try untrusting.metric("tusk_export_retries_total")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(retries >= 1, "a handshake the agent cannot trust is a connection failure, retried")
+        #expect(try receiver.spans(minimum: 0, pids: [Int(otherPid)]).isEmpty)
+        // SIGTERM while the batch is still retrying: the shutdown timeout (0.5 s) binds it too
+        let stopping = Date()
+        #expect(untrusting.stop() == 0)
+        #expect(Date().timeIntervalSince(stopping) < 5, "shutdown took \(Date().timeIntervalSince(stopping)) s")
+
+        // an unreadable certificate file: one clear line, non-zero exit
+        let broken = try ChildProcess.run(AgentProcess.binary, ["run", "--listen", "off", "--otlp-endpoint", https, "--otlp-certificate", directory + "/missing.pem"])
+        #expect(broken.status == 1)
+        #expect(broken.errorOutput.contains("tusk: certificate \(directory)/missing.pem"), "\(broken.errorOutput)")
+    }
+
     @Test func after503sEverySpanStillArrivesExactlyOnce() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"fail_next": 3, "status": 503}"#)

@@ -29,6 +29,10 @@ spans and requests are written to FILE after every change and loaded at start, s
 the receiver ("backend down") and start it again on the same port without losing what it saw.
 
   python3 Tests/Receivers/otlp_receiver.py --port 4318 [--host 127.0.0.1] [--state FILE]
+      [--tls-port P --tls-cert CERT.pem --tls-key KEY.pem]
+
+With --tls-port the same endpoints are also served over HTTPS on port P (the plain port stays,
+for the tests' own requests).
 
 prints "listening on HOST:PORT" once ready (--port 0 picks a free port and prints it).
 """
@@ -39,6 +43,7 @@ import json
 import math
 import os
 import socket
+import ssl
 import sys
 import tempfile
 import threading
@@ -366,6 +371,9 @@ def main():
     parser.add_argument("--port", type=int, default=4318)
     parser.add_argument("--state", help="persist spans and requests to this JSON file across restarts")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
+    parser.add_argument("--tls-port", type=int, help="also serve HTTPS on this port")
+    parser.add_argument("--tls-cert", help="PEM certificate chain for --tls-port")
+    parser.add_argument("--tls-key", help="PEM private key for --tls-port")
     args = parser.parse_args()
 
     handler = type("BoundHandler", (Handler,), {"store": Store(args.state)})
@@ -375,6 +383,12 @@ def main():
     if ":" in args.host:
         server_class = type("ReceiverServerV6", (ReceiverServer,), {"address_family": socket.AF_INET6})
     server = server_class((args.host, args.port), handler)
+    if args.tls_port is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        secure = server_class((args.host, args.tls_port), handler)
+        secure.socket = context.wrap_socket(secure.socket, server_side=True)
+        threading.Thread(target=secure.serve_forever, daemon=True).start()
     print(f"listening on {args.host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -4,21 +4,41 @@ import Foundation
 /// the official opentelemetry-proto Python package, never with Tusk's generated code.
 public final class OTLPReceiver: @unchecked Sendable {
     public let port: Int
+    /// The HTTPS port and the PEM certificate and key it serves, when started with TLS.
+    public let tls: (port: Int, certificate: String, key: String)?
     private var child: Spawned?
 
     /// Starts a receiver on `port` (a free one by default).
     public init(port: Int? = nil) throws {
         self.port = try port ?? freePort()
+        tls = nil
+        try start()
+    }
+
+    /// A receiver that also serves HTTPS, with a fresh self-signed certificate for 127.0.0.1
+    /// (`certificate` is the file a client must trust).
+    public init(tlsIn directory: String) throws {
+        port = try freePort()
+        let certificate = directory + "/receiver-cert.pem", key = directory + "/receiver-key.pem"
+        let openssl = try ChildProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+        ])
+        guard openssl.status == 0 else { throw OTLPReceiverError(message: "openssl: \(openssl.errorOutput)") }
+        tls = (try freePort(), certificate, key)
         try start()
     }
 
     deinit { stop() }
 
     public var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var secureEndpoint: String? { tls.map { "https://127.0.0.1:\($0.port)" } }
 
     public func start() throws {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Receivers/otlp_receiver.py").path
-        let child = try Spawned("/usr/bin/env", ["python3", script, "--host", "127.0.0.1", "--port", String(port), "--quiet"])
+        var arguments = [script, "--host", "127.0.0.1", "--port", String(port), "--quiet"]
+        if let tls { arguments += ["--tls-port", String(tls.port), "--tls-cert", tls.certificate, "--tls-key", tls.key] }
+        let child = try Spawned("/usr/bin/env", ["python3"] + arguments)
         child.closeInput()
         self.child = child
         let deadline = Date().addingTimeInterval(15)

@@ -11,6 +11,8 @@ public struct ExportSettings: Sendable {
     public var timeout: Duration = .seconds(10)
     /// OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION: gzip | none. Default none.
     public var compression: OTLPExporterOptions.Compression = .none
+    /// OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE: PEM CA certificates for an https endpoint; nil: the system's.
+    public var certificatePath: String?
     /// OTEL_SERVICE_NAME; nil: each process's own name.
     public var serviceName: String?
     /// OTEL_RESOURCE_ATTRIBUTES.
@@ -63,6 +65,9 @@ public struct ExportSettings: Sendable {
                     settings.warnings.append("\(variable): '\(text)' is neither gzip nor none")
                 }
             }
+        }
+        for variable in ["OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"] {
+            if let path = value(variable) { settings.certificatePath = path }
         }
         for variable in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] {
             if let text = value(variable), text != "http/protobuf" {

@@ -14,20 +14,25 @@ public struct OTLPExporterOptions: Sendable, Equatable {
     public var timeout: Duration
     public var compression: Compression
     public var userAgent: String
+    /// A PEM file of CA certificates to trust for an https endpoint instead of the system's
+    /// (a collector with a private CA); nil: the system trust store.
+    public var certificatePath: String?
 
     public init(
         tracesURL: String, headers: [(name: String, value: String)] = [], timeout: Duration = .seconds(10),
-        compression: Compression = .none, userAgent: String
+        compression: Compression = .none, userAgent: String, certificatePath: String? = nil
     ) {
         self.tracesURL = tracesURL
         self.headers = headers
         self.timeout = timeout
         self.compression = compression
         self.userAgent = userAgent
+        self.certificatePath = certificatePath
     }
 
     public static func == (a: Self, b: Self) -> Bool {
         a.tracesURL == b.tracesURL && a.headers.map { "\($0.name)=\($0.value)" } == b.headers.map { "\($0.name)=\($0.value)" }
             && a.timeout == b.timeout && a.compression == b.compression && a.userAgent == b.userAgent
+            && a.certificatePath == b.certificatePath
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OTLPProto
 import Spans
 import SwiftProtobuf
@@ -19,10 +20,11 @@ public final class OTLPHTTPExporter<C: Clock>: SpanExporter where C.Duration == 
     private let clock: C
     private let client: HTTPClient
 
+    /// Throws when `options.certificatePath` holds no readable PEM certificate.
     public init(
         options: OTLPExporterOptions, encoder: OTLPRequestEncoder, policy: RetryPolicy = .default,
         counters: PipelineCounters, logger: Logger, clock: C
-    ) {
+    ) throws {
         self.options = options
         self.encoder = encoder
         self.policy = policy
@@ -32,6 +34,11 @@ public final class OTLPHTTPExporter<C: Clock>: SpanExporter where C.Duration == 
         var configuration = HTTPClient.Configuration()
         configuration.decompression = .enabled(limit: .size(16 << 20))
         configuration.connectionPool.idleTimeout = .seconds(60)
+        if let path = options.certificatePath {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+            configuration.tlsConfiguration = tls
+        }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

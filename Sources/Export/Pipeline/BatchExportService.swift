@@ -5,7 +5,9 @@ import Synchronization
 
 /// Drains the span queue into an exporter in batches: a batch leaves when it is full or when the
 /// schedule delay has passed since the previous one. Exports never overlap. On graceful shutdown
-/// the queue is exported until empty or until the shutdown timeout, then the exporter shuts down.
+/// the queue is exported until empty or until the shutdown timeout — counted from the shutdown
+/// signal, and binding the export in flight too — then the exporter shuts down. What the
+/// deadline leaves behind is counted as undeliverable.
 public final class BatchExportService<C: Clock>: Service where C.Duration == Duration {
     public struct Options: Sendable {
         /// Largest batch (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
@@ -26,21 +28,26 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
     private let exporter: any SpanExporter
     private let options: Options
     private let clock: C
+    private let counters: PipelineCounters
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    private let deadline: ShutdownDeadline<C>
 
-    public init(queue: SpanQueue, exporter: any SpanExporter, options: Options, clock: C, logger: Logger) {
+    public init(queue: SpanQueue, exporter: any SpanExporter, options: Options, counters: PipelineCounters, clock: C, logger: Logger) {
         self.queue = queue
         self.exporter = exporter
         self.options = options
+        self.counters = counters
         self.clock = clock
         self.logger = logger
+        deadline = ShutdownDeadline(clock: clock)
     }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             await self.exportUntilStopped()
         } onGracefulShutdown: {
+            self.deadline.begin(timeout: self.options.shutdownTimeout)
             self.stopping.store(true, ordering: .relaxed)
             self.queue.wake()
         }
@@ -59,7 +66,7 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
             await waitForBatch()
             let batch = queue.take(max: options.maxBatchSize)
             if !batch.isEmpty {
-                await exporter.export(batch)
+                await exportBeforeDeadline(batch)
             }
         }
     }
@@ -78,22 +85,29 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
         }
     }
 
-    /// Graceful shutdown: export what is queued, bounded by the shutdown timeout.
+    /// Graceful shutdown: export what is queued, bounded by the shutdown deadline.
     private func drain() async {
-        let deadline = clock.now.advanced(by: options.shutdownTimeout)
+        deadline.begin(timeout: options.shutdownTimeout)
         while queue.count > 0 {
-            guard clock.now < deadline else {
-                logger.warning("shutdown timeout: spans left unexported", metadata: ["spans": "\(queue.count)"])
+            if let instant = deadline.instant, clock.now >= instant {
+                let left = queue.take(max: Int.max).count
+                counters.droppedUndeliverable.add(left, ordering: .relaxed)
+                logger.warning("shutdown timeout: spans left unexported", metadata: ["spans": "\(left)"])
                 return
             }
-            let batch = queue.take(max: options.maxBatchSize)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.exporter.export(batch) }
-                group.addTask { try? await Task.sleep(until: deadline, clock: self.clock) }
-                await group.next()
-                group.cancelAll()
-            }
+            await exportBeforeDeadline(queue.take(max: options.maxBatchSize))
         }
         await exporter.forceFlush()
+    }
+
+    /// One export, cancelled if the shutdown deadline passes first (the exporter counts what it
+    /// then could not deliver).
+    private func exportBeforeDeadline(_ batch: [DatabaseSpan]) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.exporter.export(batch) }
+            group.addTask { await self.deadline.passed() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }
