@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Each real client library against the real agent, the real kernel programs and a real
-/// PostgreSQL 15. A workload program per library runs the same plan (Tests/Workloads/README.md)
+/// Each real client library against the real agent, the real kernel programs, a real
+/// PostgreSQL 15 and the OTLP receiver (spans as the official opentelemetry-proto decodes them). A workload program per library runs the same plan (Tests/Workloads/README.md)
 /// and prints what it sent, got and measured; every span of its process is held against that:
 /// exact text, status and SQLSTATE, rows, a duration within the client's own, one span per
 /// statement (plus the queries the driver runs on its own), pipelines in order.
@@ -48,7 +48,8 @@ struct ClientLibraryTests {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let command = try client.prepare(scratch)
 
-        let agent = try AgentProcess(arguments: rawTextArguments)
+        let receiver = try OTLPReceiver()
+        let agent = try AgentProcess(arguments: rawTextArguments + receiver.agentArguments)
         let table = "client_\(client.name.replacingOccurrences(of: "-", with: "_"))_\(getpid())"
         let environment = command.environment.merging([
             "PGHOST": "127.0.0.1", "PGPORT": String(postgres.port), "PGUSER": "tusk", "PGDATABASE": "tusk",
@@ -64,9 +65,9 @@ struct ClientLibraryTests {
         let pid = try #require(statements.first?.pid)
         let expected = ExpectedSpan.sequence(
             for: statements, driverQueries: client.driverQueries, processNanoseconds: workload.elapsedNanoseconds)
-        _ = agent.spans(pid: pid, timeout: 15) { $0.count >= expected.count }
+        _ = try receiver.spans(pid: pid, timeout: 15) { $0.count >= expected.count }
         usleep(500_000)  // a span beyond the expected ones would arrive by now
-        let spans = agent.spans.filter { $0.pid == pid }
+        let spans = try receiver.spans(pid: pid) { _ in true }
         try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
         #expect(agent.stop() == 0)
     }

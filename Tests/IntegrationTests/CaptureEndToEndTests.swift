@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// The real agent, the real kernel programs and a real PostgreSQL 15, driven by psql and pgbench:
-/// every span is checked against what the client itself saw and measured.
+/// every span is checked against what the client itself saw and measured — as the console prints
+/// it and as the OTLP receiver decodes it.
 @Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
 struct CaptureEndToEndTests {
     let postgres: PostgresSandbox
@@ -20,9 +21,15 @@ struct CaptureEndToEndTests {
         }
     }
 
-    @Test(arguments: [false, true])
-    func psqlQueriesBecomeSpansWithTheirTextStatusRowsAndTiming(unixSocket: Bool) throws {
-        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
+    /// The agent with spans on its console, or exporting them to a fresh OTLP receiver.
+    func agent(otlp: Bool) throws -> (AgentProcess, OTLPReceiver?) {
+        let receiver = otlp ? try OTLPReceiver() : nil
+        return (try AgentProcess(arguments: ["--query-text", "raw"] + (receiver?.agentArguments ?? [])), receiver)
+    }
+
+    @Test(arguments: [false, true], [false, true])
+    func psqlQueriesBecomeSpansWithTheirTextStatusRowsAndTiming(unixSocket: Bool, otlp: Bool) throws {
+        let (agent, receiver) = try agent(otlp: otlp)
         let statements = [
             "SELECT 1 AS one",
             "SELECT * FROM nosuch_table",
@@ -35,7 +42,8 @@ struct CaptureEndToEndTests {
         let timings = psqlTimings(psql.output)
         try #require(timings.count == statements.count, "psql printed: \(psql.output) \(psql.errorOutput)")
 
-        let spans = agent.spans(pid: psql.pid) { $0.count >= statements.count }
+        let enough: ([AgentProcess.Span]) -> Bool = { $0.count >= statements.count }
+        let spans = try receiver?.spans(pid: psql.pid, until: enough) ?? agent.spans(pid: psql.pid, until: enough)
         try #require(spans.count == statements.count, "agent log: \(agent.stderrText)")
         // psql sends each statement with its terminating semicolon
         #expect(spans.map { $0.text } == statements.map { $0 + ";" })
@@ -63,9 +71,9 @@ struct CaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
-    @Test(arguments: ["simple", "extended", "prepared"])
-    func pgbenchInEveryQueryModeGetsOneSpanPerStatement(mode: String) throws {
-        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
+    @Test(arguments: ["simple", "extended", "prepared"], [false, true])
+    func pgbenchInEveryQueryModeGetsOneSpanPerStatement(mode: String, otlp: Bool) throws {
+        let (agent, receiver) = try agent(otlp: otlp)
         let logPrefix = NSTemporaryDirectory() + "tusk-pgbench-\(mode)-\(getpid())"
         let transactions = 20
         let pgbench = try ChildProcess.run(
@@ -81,9 +89,9 @@ struct CaptureEndToEndTests {
         }
         try #require(latencies.count == transactions)
 
-        let selects = agent.spans(pid: pgbench.pid) {
-            $0.filter { $0.text?.hasPrefix("SELECT abalance") == true }.count >= transactions
-        }.filter { $0.text?.hasPrefix("SELECT abalance") == true }
+        let enough: ([AgentProcess.Span]) -> Bool = { $0.filter { $0.text?.hasPrefix("SELECT abalance") == true }.count >= transactions }
+        let spans = try receiver?.spans(pid: pgbench.pid, until: enough) ?? agent.spans(pid: pgbench.pid, until: enough)
+        let selects = spans.filter { $0.text?.hasPrefix("SELECT abalance") == true }
         try #require(selects.count == transactions, "agent log: \(agent.stderrText)")
         for (span, latency) in zip(selects, latencies) {
             if mode == "simple" {

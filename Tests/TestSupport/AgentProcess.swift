@@ -18,6 +18,29 @@ public final class AgentProcess: @unchecked Sendable {
         public func string(_ key: String) -> String? { attributes[key] as? String }
         public func int(_ key: String) -> Int? { (attributes[key] as? NSNumber)?.intValue }
         public var text: String? { string("db.query.text") }
+
+        public init(json: [String: Any & Sendable]) {
+            self.json = json
+        }
+
+        /// A span as the OTLP receiver decoded it, in the console's JSON shape, so one set of
+        /// checks holds for both exporters.
+        public init(otlp span: [String: Any]) {
+            let resource = span["resource"] as? [String: Any] ?? [:]
+            let kinds = [2: "server", 3: "client"]
+            var json: [String: Any & Sendable] = [
+                "pid": (resource["process.pid"] as? Int) ?? -1,
+                "name": span["name"] as? String ?? "",
+                "kind": kinds[span["kind"] as? Int ?? 0] ?? "unspecified",
+                "status": span["status_code"] as? Int == 2 ? "error" : "unset",
+                "start_unix_nano": (span["start_time_unix_nano"] as? NSNumber) ?? 0,
+                "end_unix_nano": (span["end_time_unix_nano"] as? NSNumber) ?? 0,
+                // as the JSON path stores it: the decoded dictionary, cast at run time
+                "attributes": (span["attributes"] ?? [String: Any]()) as! (Any & Sendable),
+            ]
+            if let message = span["status_message"] as? String, !message.isEmpty { json["status_message"] = message }
+            self.json = json
+        }
     }
 
     /// The binary under test: TUSK_BINARY, else the debug build in the package.

@@ -81,6 +81,20 @@ public final class OTLPReceiver: @unchecked Sendable {
         try spans(minimum: minimum, timeout: timeout) { pids.contains(($0["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1) }
     }
 
+    /// `tusk run` arguments that export to this receiver, with a short schedule delay.
+    public var agentArguments: [String] { ["--otlp-endpoint", endpoint, "--schedule-delay", "100"] }
+
+    /// Spans of process `pid` in the console's JSON shape (so one set of checks holds for both
+    /// exporters), waiting until `done` is satisfied or `timeout` passes.
+    public func spans(pid: Int32, timeout: TimeInterval = 10, until done: ([AgentProcess.Span]) -> Bool) throws -> [AgentProcess.Span] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let mine = try spans(minimum: 0, pids: [Int(pid)]).map(AgentProcess.Span.init(otlp:))
+            if done(mine) || Date() >= deadline { return mine }
+            usleep(100_000)
+        }
+    }
+
     /// Every request received (headers, status answered, span count).
     public func requests() throws -> [[String: Any]] {
         let response = try HTTPRequest.get(port: port, path: "/spans")
