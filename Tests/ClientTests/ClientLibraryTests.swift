@@ -3,8 +3,9 @@ import Testing
 import TestSupport
 
 /// Each real client library against the real agent, the real kernel programs, a real
-/// PostgreSQL 15 and the OTLP receiver (spans as the official opentelemetry-proto decodes them). A workload program per library runs the same plan (Tests/Workloads/README.md)
-/// and prints what it sent, got and measured; every span of its process is held against that:
+/// PostgreSQL 15 and the OTLP receiver (spans as the official opentelemetry-proto decodes them).
+/// A workload program per library runs the same plan (Tests/Workloads/README.md) and prints
+/// what it sent, got and measured; every span of its process is held against that:
 /// exact text, status and SQLSTATE, rows, a duration within the client's own, one span per
 /// statement (plus the queries the driver runs on its own), pipelines in order.
 @Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
