@@ -85,8 +85,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]),
-        // Throughput of query analysis (scripts/bench-query-text).
-        .executableTarget(name: "bench-query-text", dependencies: ["QueryText"]),
+        // Throughput of query analysis, alone and through the span builder (scripts/bench-query-text).
+        .executableTarget(name: "bench-query-text", dependencies: ["QueryText", "Capture", "Spans"]),
         // Coverage-guided fuzzing of everything that decodes captured bytes (scripts/fuzz).
         .executableTarget(name: "fuzz-decoder", dependencies: ["Capture", "Wire", "Spans", "QueryText", "TraceContext"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.

@@ -1,7 +1,10 @@
-// Throughput of QueryAnalyzer on one core, per workload, side by side (run by scripts/bench-query-text).
+// Throughput of QueryAnalyzer on one core, per workload, side by side, alone and through the span
+// builder (a captured request in, a finished span out) (run by scripts/bench-query-text).
 // `bench-query-text --show 'SQL' …` prints the analysis of each argument instead.
 
+import Capture
 import QueryText
+import Spans
 
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +78,8 @@ struct Workload {
     var name: String
     var texts: [[UInt8]]
     var mode: QueryTextMode = .sanitized
+    /// Measured through SpanBuilder (whole spans) rather than QueryAnalyzer alone.
+    var spans = false
     /// Statements per second per core this workload must reach, if any.
     var target: Double?
     var minimumSeconds = 1.5
@@ -97,6 +102,8 @@ func workloads() -> [Workload] {
         Workload(name: "steady, off mode", texts: steady, mode: .off),
         Workload(name: "all unique (cache miss every time)", texts: unique, target: 50_000, minimumSeconds: 0),
         Workload(name: "~100 KB INSERT, varying literals", texts: big, minimumSeconds: 0.5),
+        Workload(name: "spans: 100 shapes, varying literals", texts: steady, spans: true, target: 500_000),
+        Workload(name: "spans: all unique", texts: unique, spans: true, target: 50_000, minimumSeconds: 0),
     ]
 }
 
@@ -106,7 +113,39 @@ struct Measurement {
     var perSecond: Double { Double(statements) / seconds }
 }
 
+/// A simple Query with `text` as the kernel would record it: one row, on one of four connections.
+func request(_ text: [UInt8], _ n: Int) -> CapturedRequest {
+    let start = 1_000_000_000 + UInt64(n) * 10_000
+    return CapturedRequest(
+        kind: .query, startNanoseconds: start, endNanoseconds: start + 60_000, responseNanoseconds: start + 50_000,
+        connectionID: UInt64(n % 4 + 1), pid: 4242, tid: 4242, fd: 5, sequence: UInt32(truncatingIfNeeded: n), rows: 1,
+        dataRows: 1, commands: 1, transactionStatus: UInt8(ascii: "I"),
+        socket: .inet(local: [127, 0, 0, 1], localPort: 40000, peer: [127, 0, 0, 1], peerPort: 5432), command: "app",
+        text: text + [0], textTotal: text.count, tag: Array("SELECT 1".utf8) + [0])
+}
+
+/// Spans per second through SpanBuilder: decoding aside, everything the agent does per record.
+func measureSpans(_ workload: Workload) -> Measurement {
+    let builder = SpanBuilder()
+    let requests = workload.texts.enumerated().map { request($1, $0) }
+    var built = 0
+    if workload.minimumSeconds > 0 {
+        for request in requests.prefix(5_000) where builder.span(for: request) != nil { built += 1 }
+    }
+    var statements = 0
+    let start = now()
+    var elapsed = 0.0
+    repeat {
+        for request in requests where builder.span(for: request) != nil { built += 1 }
+        statements += requests.count
+        elapsed = now() - start
+    } while elapsed < workload.minimumSeconds
+    if built == 42 { print("") } // keeps the work observable
+    return Measurement(statements: statements, seconds: elapsed)
+}
+
 func measure(_ workload: Workload) -> Measurement {
+    if workload.spans { return measureSpans(workload) }
     var analyzer = QueryAnalyzer(mode: workload.mode)
     var checksum = 0
     // One pass to warm the cache (steady workloads) and the allocator; unique texts stay unique.
@@ -146,7 +185,7 @@ let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--show" {
     show(arguments.dropFirst())
 } else {
-    print("QueryAnalyzer throughput, one thread (statements/s per core)")
+    print("QueryAnalyzer and SpanBuilder throughput, one thread (statements or spans/s per core)")
     func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
     func padLeft(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
     print(pad("workload", 40) + padLeft("statements", 12) + padLeft("per second", 14) + padLeft("µs each", 10) + padLeft("target", 12) + "  result")
