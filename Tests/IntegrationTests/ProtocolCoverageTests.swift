@@ -135,14 +135,7 @@ struct ProtocolCoverageTests {
 
     @Test func aBackendTerminatedMidQueryEndsTheSpanWith57P01AndLeaksNothing() throws {
         let application = "tusk_terminated_\(getpid())"
-        let victim = try InteractiveProcess.heldUntilGo(
-            psql, ["-X", "-c", "SELECT pg_sleep(30)"] + postgres.connection(), environment: ["PGAPPNAME": application])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(victim.pid)])
-        let idle = try kernelGauges(agent)
-        victim.send("go")
-        try #require(try reachesSleep(application), "psql never reached pg_sleep: \(victim.errorOutput)")
-        let busy = try kernelGauges(agent)
-        #expect(busy.connections == idle.connections + 1 && busy.requests == idle.requests + 1, "while sleeping: \(busy), idle: \(idle)")
+        let (victim, agent, idle) = try sleepingPsql(application)
 
         let terminatedAt = unixNanoseconds()
         let terminate = try runPsql(["-A", "-t", "-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(application)'"])
@@ -165,16 +158,9 @@ struct ProtocolCoverageTests {
 
     @Test func aClientKilledMidQueryEndsTheSpanAsConnectionClosedAndLeaksNothing() throws {
         let application = "tusk_killed_\(getpid())"
-        let victim = try InteractiveProcess.heldUntilGo(
-            psql, ["-X", "-c", "SELECT pg_sleep(30)"] + postgres.connection(), environment: ["PGAPPNAME": application])
         // the backend sleeps on after its client died: end it too
         defer { _ = try? runPsql(["-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(application)'"]) }
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(victim.pid)])
-        let idle = try kernelGauges(agent)
-        victim.send("go")
-        try #require(try reachesSleep(application), "psql never reached pg_sleep: \(victim.errorOutput)")
-        let busy = try kernelGauges(agent)
-        #expect(busy.connections == idle.connections + 1 && busy.requests == idle.requests + 1, "while sleeping: \(busy), idle: \(idle)")
+        let (victim, agent, idle) = try sleepingPsql(application)
 
         let killedAt = unixNanoseconds()
         victim.signal(SIGKILL)
@@ -383,6 +369,20 @@ struct ProtocolCoverageTests {
             if now == expected || Date() >= deadline { return now }
             usleep(100_000)
         }
+    }
+
+    /// A psql inside `SELECT pg_sleep(30)` as `application`, an agent watching only it, and the
+    /// kernel gauges from before it connected (checked to count its connection and request).
+    func sleepingPsql(_ application: String) throws -> (victim: InteractiveProcess, agent: AgentProcess, idle: KernelGauges) {
+        let victim = try InteractiveProcess.heldUntilGo(
+            psql, ["-X", "-c", "SELECT pg_sleep(30)"] + postgres.connection(), environment: ["PGAPPNAME": application])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(victim.pid)])
+        let idle = try kernelGauges(agent)
+        victim.send("go")
+        try #require(try reachesSleep(application), "psql never reached pg_sleep: \(victim.errorOutput)")
+        let busy = try kernelGauges(agent)
+        #expect(busy.connections == idle.connections + 1 && busy.requests == idle.requests + 1, "while sleeping: \(busy), idle: \(idle)")
+        return (victim, agent, idle)
     }
 
     /// Waits (up to 15 s) until the backend of `application` is inside `SELECT pg_sleep(30)`.
