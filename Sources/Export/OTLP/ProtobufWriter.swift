@@ -39,11 +39,6 @@ struct ProtobufWriter {
         bytes.append(contentsOf: value.utf8)
     }
 
-    mutating func bytes(_ field: Int, _ value: [UInt8]) {
-        lengthDelimited(field, length: value.count)
-        bytes.append(contentsOf: value)
-    }
-
     mutating func varint(_ field: Int, _ value: UInt64) {
         tag(field, .varint)
         varint(value)

@@ -1,7 +1,6 @@
 import Logging
 import ServiceLifecycle
 import Spans
-import Synchronization
 
 /// Drains the span queue into an exporter in batches: a batch leaves when it is full or when the
 /// schedule delay has passed since the previous one. Exports never overlap. On graceful shutdown
@@ -30,7 +29,6 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
     private let clock: C
     private let counters: PipelineCounters
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
     private let deadline: ShutdownDeadline<C>
 
     public init(queue: SpanQueue, exporter: any SpanExporter, options: Options, counters: PipelineCounters, clock: C, logger: Logger) {
@@ -48,7 +46,6 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
             await self.exportUntilStopped()
         } onGracefulShutdown: {
             self.deadline.begin(timeout: self.options.shutdownTimeout)
-            self.stopping.store(true, ordering: .relaxed)
             self.queue.wake()
         }
         await drain()
@@ -58,7 +55,8 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
     /// Normal operation, until this service is told to shut down. The reader, shut down before
     /// it, closes the queue; what it queued last is still exported here.
     private func exportUntilStopped() async {
-        while !stopping.load(ordering: .relaxed) {
+        // shutdown has begun once it has a deadline
+        while deadline.instant == nil {
             if queue.isClosed && queue.count == 0 {
                 try? await gracefulShutdown()
                 return
