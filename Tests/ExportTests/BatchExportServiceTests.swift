@@ -10,7 +10,7 @@ import TestSupport
 /// Batching and shutdown: the shutdown timeout binds the export in flight, and what it leaves
 /// behind is counted.
 struct BatchExportServiceTests {
-    /// An exporter whose backend never answers: each export waits until cancelled (or 10 s).
+    /// An exporter whose backend never answers: each export waits until cancelled (or 60 s).
     final class UnansweredExporter: SpanExporter {
         let calls = Atomic<Int>(0)
         let cancelled = Atomic<Int>(0)
@@ -18,7 +18,7 @@ struct BatchExportServiceTests {
         func export(_ spans: [DatabaseSpan]) async {
             calls.add(1, ordering: .relaxed)
             do {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: .seconds(60))
             } catch {
                 cancelled.add(1, ordering: .relaxed)
             }
@@ -48,7 +48,9 @@ struct BatchExportServiceTests {
                 return signalled.duration(to: .now)
             }
         }
-        #expect(took < .seconds(2), "shutdown took \(took) with a 300 ms timeout")
+        // the cancellation is the proof; the time only guards against waiting the full minute (the
+        // bound is loose: other suites in this process may keep the cooperative threads busy)
+        #expect(took < .seconds(30), "shutdown took \(took) with a 300 ms timeout")
         #expect(exporter.calls.load(ordering: .relaxed) == 1)
         #expect(exporter.cancelled.load(ordering: .relaxed) == 1)
         // the batch in flight is the exporter's to count; the 20 never sent are the service's
