@@ -42,10 +42,7 @@ let package = Package(
         // Records to database spans. Pure.
         .target(
             name: "Spans",
-            dependencies: [
-                "Capture", "Wire", "QueryText", "TraceContext",
-                .product(name: "OTelSemanticConventions", package: "swift-otel-semantic-conventions"),
-            ]),
+            dependencies: ["Capture", "Wire", "QueryText", "TraceContext"]),
         // Where spans go: the console, OTLP. Owns the network.
         .target(
             name: "Export",
@@ -96,7 +93,13 @@ let package = Package(
         .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),
         .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),
         .testTarget(name: "TraceContextTests", dependencies: ["TraceContext"]),
-        .testTarget(name: "SpansTests", dependencies: ["Spans", "Capture"]),
+        .testTarget(
+            name: "SpansTests",
+            dependencies: [
+                "Spans", "Capture",
+                // the standard attribute keys are checked against the conventions package
+                .product(name: "OTelSemanticConventions", package: "swift-otel-semantic-conventions"),
+            ]),
         .testTarget(
             name: "ExportTests",
             dependencies: [

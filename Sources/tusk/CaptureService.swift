@@ -80,8 +80,10 @@ final class CaptureService: Service, @unchecked Sendable {
         stats.invalidTraceparents.store(builder.counters.invalidTraceparents, ordering: .relaxed)
         if !batch.isEmpty {
             stats.spansEmitted.add(batch.count, ordering: .relaxed)
-            queue.push(batch)
-            batch.removeAll(keepingCapacity: true)
+            let full = batch
+            batch = []
+            batch.reserveCapacity(full.count)
+            queue.push(full)
         }
     }
 }

@@ -48,3 +48,39 @@ struct SpanQueueTests {
         #expect(queue.count == 0)
     }
 }
+
+extension SpanQueueTests {
+    @Test func takeReturnsWholeBatchesThatFitAndSplitsOnlyWhenItMust() {
+        let queue = SpanQueue(capacity: 100, counters: PipelineCounters())
+        let spans = (0..<30).map { SpanFixtures.span(seed: UInt64($0)) }
+        queue.push(Array(spans[0..<10]))
+        queue.push(Array(spans[10..<15]))
+        queue.push(Array(spans[15..<30]))
+        // 10 + 5 fit in 16; the next batch (15) does not
+        #expect(queue.take(max: 16).map(\.spanID) == spans[0..<15].map(\.spanID))
+        // a batch bigger than max is split, oldest first
+        #expect(queue.take(max: 4).map(\.spanID) == spans[15..<19].map(\.spanID))
+        #expect(queue.count == 11)
+        #expect(queue.take(max: .max).map(\.spanID) == spans[19..<30].map(\.spanID))
+        #expect(queue.count == 0)
+        #expect(queue.take(max: 10).isEmpty)
+    }
+
+    @Test func orderAndCountSurviveManyPushesAndTakes() {
+        let queue = SpanQueue(capacity: 1000, counters: PipelineCounters())
+        var expected: [SpanID] = []
+        var received: [SpanID] = []
+        var seed: UInt64 = 0
+        for round in 0..<300 {
+            let batch = (0..<(round % 7 + 1)).map { _ in
+                seed += 1
+                return SpanFixtures.span(seed: seed)
+            }
+            expected += batch.map(\.spanID)
+            queue.push(batch)
+            received += queue.take(max: round % 5 + 1).map(\.spanID)
+        }
+        received += queue.take(max: .max).map(\.spanID)
+        #expect(received == expected)
+    }
+}

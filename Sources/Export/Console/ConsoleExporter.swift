@@ -18,10 +18,13 @@ public struct ConsoleExporter: SpanExporter {
     public func export(_ spans: [DatabaseSpan]) async {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(spans.count * 160)
-        for span in spans {
-            switch format {
-            case .text: ConsoleLine.append(span, to: &buffer)
-            case .json: JSONLine.append(span, to: &buffer)
+        spans.withUnsafeBufferPointer { spans in
+            // by index: the spans are read in place, not copied
+            for index in spans.indices {
+                switch format {
+                case .text: ConsoleLine.append(spans[index], to: &buffer)
+                case .json: JSONLine.append(spans[index], to: &buffer)
+                }
             }
         }
         buffer.withUnsafeBytes { raw in

@@ -1,137 +1,197 @@
 import Spans
 
 /// One human-readable line per span, built byte by byte: the console exporter must keep up with
-/// tens of thousands of spans per second.
+/// tens of thousands of spans per second, so the line is written through a pointer into room
+/// reserved once, and attributes are looked at in place (no copies, no reference counting).
 public enum ConsoleLine {
+    /// Bytes a line needs besides its query text, status message and command name: timestamp (27),
+    /// pid, duration, status word and code, row count, separators — generously rounded up.
+    private static let fixedBytes = 192
+
     public static func append(_ span: DatabaseSpan, to out: inout [UInt8]) {
-        var statusCode: String?
-        var errorType: String?
-        var returnedRows: Int64?
-        var affectedRows: Int64?
-        var queryText: String?
-        var statementName: String?
-        for attribute in span.attributes {
-            // compare lengths first: most keys differ in length, and String == on long keys is slow
-            let key = attribute.key
-            switch key.utf8.count {
-            case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText:
-                if case .string(let value) = attribute.value { queryText = value }
-            case Attribute.dbResponseStatusCode.utf8.count where key == Attribute.dbResponseStatusCode:
-                if case .string(let value) = attribute.value { statusCode = value }
-            case Attribute.errorType.utf8.count where key == Attribute.errorType:
-                if case .string(let value) = attribute.value { errorType = value }
-            case Attribute.dbResponseReturnedRows.utf8.count where key == Attribute.dbResponseReturnedRows:
-                if case .int(let value) = attribute.value { returnedRows = value }
-            case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected:
-                if case .int(let value) = attribute.value { affectedRows = value }
-            case Attribute.tuskStatementName.utf8.count where key == Attribute.tuskStatementName:
-                if case .string(let value) = attribute.value { statementName = value }
-            default:
-                break
+        span.attributes.withUnsafeBufferPointer { attributes in
+            let found = Found(attributes)
+            var message: String?
+            if case .error(let text) = span.status { message = text }
+            let tail: String =
+                found.queryText.flatMap { attributes[$0].value.stringValue }
+                ?? found.statementName.flatMap { attributes[$0].value.stringValue } ?? span.name
+            let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
+                + (found.statusCode.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
+                + (found.errorType.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bound))
+            let end = out.withUnsafeMutableBufferPointer { buffer in
+                var line = LineWriter(buffer.baseAddress!, at: start)
+                line.write(span, attributes, found, message: message)
+                return line.count
             }
+            out.removeLast(out.count - end)
         }
-        appendTimestamp(span.startUnixNanoseconds, to: &out)
-        out.append(0x20)
-        out.append(contentsOf: span.process.command.utf8)
-        out.append(UInt8(ascii: "["))
-        appendDecimal(UInt64(span.process.pid), to: &out)
-        out.append(contentsOf: "] ".utf8)
-        appendDuration(span.endUnixNanoseconds &- span.startUnixNanoseconds, to: &out)
-        out.append(0x20)
-        switch span.status {
-        case .unset:
-            out.append(contentsOf: "OK".utf8)
-            if let statusCode {
-                out.append(0x20)
-                out.append(contentsOf: statusCode.utf8)
-            }
-        case .error(let message):
-            out.append(contentsOf: "ERROR ".utf8)
-            if let code = statusCode ?? errorType {
-                out.append(contentsOf: code.utf8)
-                out.append(0x20)
-            }
-            appendOneLine(message, to: &out)
-        }
-        if let rows = returnedRows ?? affectedRows {
-            out.append(contentsOf: " rows=".utf8)
-            appendDecimal(UInt64(max(0, rows)), to: &out)
-        }
-        out.append(contentsOf: " | ".utf8)
-        if let queryText {
-            appendOneLine(queryText, to: &out)
-        } else if let statementName {
-            out.append(contentsOf: "<statement \(statementName): text unknown>".utf8)
-        } else {
-            out.append(contentsOf: span.name.utf8)
-        }
-        out.append(0x0a)
     }
 
-    /// `2026-11-25T21:39:34.123456Z` (UTC, microseconds).
-    static func appendTimestamp(_ unixNanoseconds: UInt64, to out: inout [UInt8]) {
-        let seconds = Int64(unixNanoseconds / 1_000_000_000)
-        let micros = (unixNanoseconds % 1_000_000_000) / 1000
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        appendPadded(UInt64(year), width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(UInt64(month), width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(UInt64(day), width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendPadded(UInt64(secondOfDay / 3600), width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(UInt64(secondOfDay % 3600 / 60), width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(UInt64(secondOfDay % 60), width: 2, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendPadded(micros, width: 6, to: &out)
-        out.append(UInt8(ascii: "Z"))
+    /// Where the attributes the line shows are (indices into the span's attributes).
+    struct Found {
+        var statusCode: Int?
+        var errorType: Int?
+        var returnedRows: Int?
+        var affectedRows: Int?
+        var queryText: Int?
+        var statementName: Int?
+
+        init(_ attributes: UnsafeBufferPointer<SpanAttribute>) {
+            for index in attributes.indices {
+                // compare lengths first: most keys differ in length
+                let key = attributes[index].key
+                switch key.utf8.count {
+                case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText: queryText = index
+                case Attribute.dbResponseStatusCode.utf8.count where key == Attribute.dbResponseStatusCode:
+                    statusCode = index
+                case Attribute.errorType.utf8.count where key == Attribute.errorType: errorType = index
+                case Attribute.dbResponseReturnedRows.utf8.count where key == Attribute.dbResponseReturnedRows:
+                    returnedRows = index
+                case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected: affectedRows = index
+                case Attribute.tuskStatementName.utf8.count where key == Attribute.tuskStatementName:
+                    statementName = index
+                default: break
+                }
+            }
+        }
     }
 
-    /// Milliseconds with three decimals: `0.302ms`.
-    static func appendDuration(_ nanoseconds: UInt64, to out: inout [UInt8]) {
-        let micros = nanoseconds / 1000
-        appendDecimal(micros / 1000, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendPadded(micros % 1000, width: 3, to: &out)
-        out.append(contentsOf: "ms".utf8)
+    /// Writes into room the caller reserved (`fixedBytes` plus the variable parts).
+    struct LineWriter {
+        private let base: UnsafeMutablePointer<UInt8>
+        private(set) var count: Int
+
+        init(_ base: UnsafeMutablePointer<UInt8>, at count: Int) {
+            self.base = base
+            self.count = count
+        }
+
+        mutating func write(
+            _ span: DatabaseSpan, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
+        ) {
+            timestamp(span.startUnixNanoseconds)
+            byte(0x20)
+            bytes(span.process.command)
+            byte(UInt8(ascii: "["))
+            decimal(UInt64(span.process.pid))
+            bytes("] ")
+            duration(span.endUnixNanoseconds &- span.startUnixNanoseconds)
+            byte(0x20)
+            let statusCode = found.statusCode.flatMap { attributes[$0].value.stringValue }
+            if let message {
+                bytes("ERROR ")
+                if let code = statusCode ?? found.errorType.flatMap({ attributes[$0].value.stringValue }) {
+                    bytes(code)
+                    byte(0x20)
+                }
+                oneLine(message)
+            } else {
+                bytes("OK")
+                if let statusCode {
+                    byte(0x20)
+                    bytes(statusCode)
+                }
+            }
+            if let rows = (found.returnedRows ?? found.affectedRows).flatMap({ attributes[$0].value.intValue }) {
+                bytes(" rows=")
+                decimal(UInt64(max(0, rows)))
+            }
+            bytes(" | ")
+            if let text = found.queryText.flatMap({ attributes[$0].value.stringValue }) {
+                oneLine(text)
+            } else if let name = found.statementName.flatMap({ attributes[$0].value.stringValue }) {
+                bytes("<statement ")
+                bytes(name)
+                bytes(": text unknown>")
+            } else {
+                bytes(span.name)
+            }
+            byte(0x0a)
+        }
+
+        mutating func byte(_ value: UInt8) {
+            base[count] = value
+            count += 1
+        }
+
+        mutating func bytes(_ text: String) {
+            let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
+                if let source = utf8.baseAddress { (base + count).update(from: source, count: utf8.count) }
+                return utf8.count
+            }
+            if let copied {
+                count += copied
+            } else {
+                for unit in text.utf8 { byte(unit) }
+            }
+        }
+
+        /// Control characters (newlines in SQL) become spaces so one span stays one line.
+        mutating func oneLine(_ text: String) {
+            let start = count
+            bytes(text)
+            for index in start..<count where base[index] < 0x20 || base[index] == 0x7f {
+                base[index] = 0x20
+            }
+        }
+
+        /// `value` in decimal, zero-padded to at least `width` digits.
+        mutating func decimal(_ value: UInt64, width: Int = 1) {
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            let length = Swift.max(digits, width)
+            var remaining = value
+            for index in stride(from: count + length - 1, through: count, by: -1) {
+                base[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            count += length
+        }
+
+        /// `2026-11-25T21:39:34.123456Z` (UTC, microseconds).
+        mutating func timestamp(_ unixNanoseconds: UInt64) {
+            let date = CivilTime(unixNanoseconds: unixNanoseconds)
+            decimal(UInt64(date.year), width: 4)
+            byte(UInt8(ascii: "-"))
+            decimal(UInt64(date.month), width: 2)
+            byte(UInt8(ascii: "-"))
+            decimal(UInt64(date.day), width: 2)
+            byte(UInt8(ascii: "T"))
+            decimal(UInt64(date.secondOfDay / 3600), width: 2)
+            byte(UInt8(ascii: ":"))
+            decimal(UInt64(date.secondOfDay % 3600 / 60), width: 2)
+            byte(UInt8(ascii: ":"))
+            decimal(UInt64(date.secondOfDay % 60), width: 2)
+            byte(UInt8(ascii: "."))
+            decimal(date.microseconds, width: 6)
+            byte(UInt8(ascii: "Z"))
+        }
+
+        /// Milliseconds with three decimals: `0.302ms`.
+        mutating func duration(_ nanoseconds: UInt64) {
+            let micros = nanoseconds / 1000
+            decimal(micros / 1000)
+            byte(UInt8(ascii: "."))
+            decimal(micros % 1000, width: 3)
+            bytes("ms")
+        }
     }
 
     static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        appendDecimal(value / 10, to: &out)
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
-    static func appendPadded(_ value: UInt64, width: Int, to out: inout [UInt8]) {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 { digits += 1; rest /= 10 }
-        for _ in digits..<max(digits, width) { out.append(UInt8(ascii: "0")) }
-        appendDecimal(value, to: &out)
-    }
-
-    /// Control characters (newlines in SQL) become spaces so one span stays one line.
-    static func appendOneLine(_ text: String, to out: inout [UInt8]) {
         let start = out.count
-        out.append(contentsOf: text.utf8)
-        for index in start..<out.count where out[index] < 0x20 || out[index] == 0x7f {
-            out[index] = 0x20
+        out.append(contentsOf: repeatElement(0, count: 20))
+        let end = out.withUnsafeMutableBufferPointer { buffer in
+            var line = LineWriter(buffer.baseAddress!, at: start)
+            line.decimal(value)
+            return line.count
         }
+        out.removeLast(out.count - end)
     }
 }

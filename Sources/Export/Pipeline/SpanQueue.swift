@@ -3,15 +3,35 @@ import Synchronization
 
 /// A bounded hand-off from the ring-buffer reader (which must never block) to the exporter
 /// task. When full, new spans are dropped and counted: memory never grows without bound.
+/// Spans stay in the batches the reader pushed, and a batch that fits what the exporter takes
+/// moves across whole: no span is copied on its way through.
 public final class SpanQueue: Sendable {
     private struct State {
-        var spans: [DatabaseSpan] = []
-        var head = 0
+        /// Pushed batches, oldest first, from `first` on.
+        var batches: [[DatabaseSpan]] = []
+        var first = 0
+        var count = 0
         var waiter: CheckedContinuation<Void, Never>?
         /// the waiter wants at least this many spans
         var wanted = 1
         var closed = false
-        var count: Int { spans.count - head }
+
+        mutating func removeFirstBatch() -> [DatabaseSpan] {
+            defer {
+                first += 1
+                if first == batches.count {
+                    batches.removeAll(keepingCapacity: true)
+                    first = 0
+                } else if first >= 64 {
+                    batches.removeFirst(first)
+                    first = 0
+                }
+            }
+            let batch = batches[first]
+            batches[first] = []
+            count -= batch.count
+            return batch
+        }
     }
 
     public let capacity: Int
@@ -25,41 +45,50 @@ public final class SpanQueue: Sendable {
     }
 
     /// Adds what fits; counts the rest as dropped. Never blocks.
-    public func push(_ batch: [DatabaseSpan]) {
+    public func push(_ batch: consuming [DatabaseSpan]) {
         guard !batch.isEmpty else { return }
+        let total = batch.count
+        var incoming = Optional(batch)
         let (accepted, waiter) = state.withLock { state -> (Int, CheckedContinuation<Void, Never>?) in
-            guard !state.closed else { return (0, nil) }
-            let room = capacity - state.count
-            let accepted = min(room, batch.count)
-            if accepted == batch.count {
-                state.spans.append(contentsOf: batch)
-            } else if accepted > 0 {
-                state.spans.append(contentsOf: batch.prefix(accepted))
-            }
+            guard !state.closed, var batch = incoming.take() else { return (0, nil) }
+            let accepted = min(capacity - state.count, batch.count)
+            guard accepted > 0 else { return (0, nil) }
+            if accepted < batch.count { batch.removeLast(batch.count - accepted) }
+            state.batches.append(batch)
+            state.count += accepted
             let waiter = state.count >= state.wanted ? state.waiter : nil
             if waiter != nil { state.waiter = nil }
             return (accepted, waiter)
         }
         counters.queued.add(accepted, ordering: .relaxed)
-        if accepted < batch.count { counters.droppedQueueFull.add(batch.count - accepted, ordering: .relaxed) }
+        if accepted < total { counters.droppedQueueFull.add(total - accepted, ordering: .relaxed) }
         waiter?.resume()
     }
 
     public var count: Int { state.withLock { $0.count } }
 
-    /// Removes up to `max` spans (oldest first).
+    /// Removes up to `max` spans (oldest first): whole batches while they fit, else the start of one.
     public func take(max: Int) -> [DatabaseSpan] {
         state.withLock { state in
-            let n = Swift.min(max, state.count)
-            guard n > 0 else { return [] }
-            let taken = Array(state.spans[state.head..<state.head + n])
-            state.head += n
-            if state.head == state.spans.count {
-                state.spans.removeAll(keepingCapacity: state.spans.capacity <= 4 * capacity)
-                state.head = 0
-            } else if state.head > capacity {
-                state.spans.removeFirst(state.head)
-                state.head = 0
+            guard state.count > 0, max > 0 else { return [] }
+            var taken: [DatabaseSpan] = []
+            while state.first < state.batches.count {
+                let next = state.batches[state.first].count
+                if taken.count + next <= max {
+                    if taken.isEmpty {
+                        taken = state.removeFirstBatch()
+                    } else {
+                        taken.append(contentsOf: state.removeFirstBatch())
+                    }
+                } else {
+                    if taken.isEmpty {
+                        // a batch larger than the exporter takes: split it
+                        taken = Array(state.batches[state.first].prefix(max))
+                        state.batches[state.first].removeFirst(max)
+                        state.count -= max
+                    }
+                    break
+                }
             }
             return taken
         }

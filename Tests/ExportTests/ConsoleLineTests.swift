@@ -1,0 +1,61 @@
+import Export
+import Spans
+import Testing
+
+/// The console line: `<time> <comm>[<pid>] <duration> <status> [rows=<n>] | <query text>`.
+@Suite struct ConsoleLineTests {
+    static let process = ObservedProcess(pid: 4242, command: "pgbench", resourceAttributes: [])
+
+    func line(
+        start: UInt64 = 1_795_642_774_123_456_789, durationNanoseconds: UInt64 = 302_999, status: DatabaseSpan.Status = .unset,
+        name: String = "SELECT pgbench_accounts", _ attributes: [SpanAttribute]
+    ) -> String {
+        let span = DatabaseSpan(
+            traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), name: name, kind: .client, startUnixNanoseconds: start,
+            endUnixNanoseconds: start + durationNanoseconds, status: status,
+            attributes: [.string(Attribute.dbSystemName, "postgresql")] + attributes, process: Self.process)
+        var out: [UInt8] = Array("before\n".utf8)
+        ConsoleLine.append(span, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func okWithRowsAndText() {
+        #expect(
+            line([.string(Attribute.dbQueryText, "SELECT abalance\n\tFROM pgbench_accounts"), .int(Attribute.dbResponseReturnedRows, 1)])
+                == "before\n2026-11-25T21:39:34.123456Z pgbench[4242] 0.302ms OK rows=1 | SELECT abalance  FROM pgbench_accounts\n")
+    }
+
+    @Test func errorWithCodeAndMessageOnOneLine() {
+        let text = line(
+            durationNanoseconds: 12_345_678_901, status: .error(message: "relation \"nope\"\ndoes not exist"),
+            [.string(Attribute.dbQueryText, "SELECT * FROM nope"), .string(Attribute.dbResponseStatusCode, "42P01"),
+             .string(Attribute.errorType, "42P01")])
+        #expect(text == "before\n2026-11-25T21:39:34.123456Z pgbench[4242] 12345.678ms ERROR 42P01 relation \"nope\" does not exist | SELECT * FROM nope\n")
+    }
+
+    @Test func errorWithoutStatusCodeUsesErrorType() {
+        let text = line(status: .error(message: "connection closed"), [.string(Attribute.errorType, "connection_closed")])
+        #expect(text.hasSuffix(" ERROR connection_closed connection closed | SELECT pgbench_accounts\n"))
+    }
+
+    @Test func warningCodeAndAffectedRows() {
+        let text = line([.string(Attribute.dbResponseStatusCode, "01000"), .int(Attribute.tuskRowsAffected, 17),
+                         .string(Attribute.dbQueryText, "UPDATE t SET a = ?")])
+        #expect(text.hasSuffix(" OK 01000 rows=17 | UPDATE t SET a = ?\n"))
+    }
+
+    @Test func unknownStatementAndNameFallback() {
+        #expect(line([.string(Attribute.tuskStatementName, "s1")]).hasSuffix(" OK | <statement s1: text unknown>\n"))
+        #expect(line(name: "FUNCTION", []).hasSuffix(" OK | FUNCTION\n"))
+    }
+
+    @Test func timestampsPadAndHandleLeapDays() {
+        #expect(line(start: 1_709_164_805_000_001_000, durationNanoseconds: 999, []).hasPrefix("before\n2024-02-29T00:00:05.000001Z pgbench[4242] 0.000ms OK"))
+        #expect(line(start: 946_684_799_999_999_999, []).hasPrefix("before\n1999-12-31T23:59:59.999999Z "))
+    }
+
+    @Test func longTextIsWrittenWhole() {
+        let long = String(repeating: "x", count: 10_000)
+        #expect(line([.string(Attribute.dbQueryText, long)]).hasSuffix("| " + long + "\n"))
+    }
+}
