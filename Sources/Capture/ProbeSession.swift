@@ -5,6 +5,8 @@ import Glibc
 /// one thread polls; `counters()` may be called from others (map lookups are atomic per CPU).
 public final class ProbeSession: @unchecked Sendable {
     private let probes: OpaquePointer
+    /// Used by the polling thread only.
+    private var sockets = SocketMemo()
 
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {
@@ -62,12 +64,14 @@ public final class ProbeSession: @unchecked Sendable {
     @discardableResult
     public func poll(timeoutMilliseconds: Int32, _ handle: (CapturedRequest) -> Void) -> Int {
         withoutActuallyEscaping(handle) { handle in
-            var sink = RecordSink(handle: handle)
+            var sink = RecordSink(handle: handle, sockets: sockets)
+            defer { sockets = sink.sockets }
             return withUnsafeMutablePointer(to: &sink) { sinkPointer in
                 Int(tusk_probes_poll(probes, timeoutMilliseconds, { context, data, size in
                     guard let context, let data else { return 0 }
                     let sink = context.assumingMemoryBound(to: RecordSink.self)
-                    if let record = RecordDecoder.decode(UnsafeRawBufferPointer(start: data, count: size)) {
+                    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+                    if let record = RecordDecoder.decode(bytes, sockets: &sink.pointee.sockets) {
                         sink.pointee.handle(record)
                     }
                     return 0
@@ -100,4 +104,5 @@ public final class ProbeSession: @unchecked Sendable {
 
 private struct RecordSink {
     let handle: (CapturedRequest) -> Void
+    var sockets: SocketMemo
 }

@@ -6,6 +6,11 @@ public enum RecordDecoder {
     public static let headerSize = MemoryLayout<tusk_record>.size
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> CapturedRequest? {
+        var sockets = SocketMemo()
+        return decode(bytes, sockets: &sockets)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, sockets: inout SocketMemo) -> CapturedRequest? {
         guard bytes.count >= headerSize, let base = bytes.baseAddress else { return nil }
         let r = base.loadUnaligned(as: tusk_record.self)
         guard let kind = CapturedRequest.Kind(rawValue: r.kind),
@@ -31,7 +36,7 @@ public enum RecordDecoder {
             transactionStatus: r.tx_status,
             backendPID: r.backend_pid,
             role: CapturedRequest.Role(rawValue: r.role) ?? .unknown,
-            socket: socket(r),
+            socket: sockets.socket(connection: r.conn_id) { socket(r) },
             command: field(r.comm, length: Int(TUSK_COMM_LEN)).stringUpToNul,
             text: text,
             textTotal: Int(r.text_total),

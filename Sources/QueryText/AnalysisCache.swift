@@ -41,14 +41,15 @@ struct AnalysisCache {
     }
 
     mutating func lookup(hash: UInt64, key: UnsafeRawBufferPointer, captureTruncated: Bool) -> QueryAnalysis? {
-        guard let slot = slotByHash[hash], let entry = entries[slot] else { return nil }
-        guard entry.captureTruncated == captureTruncated, entry.key.count == key.count else { return nil }
-        let same = entry.key.withUnsafeBytes { stored in
+        // the entry is read in place: copying it would retain every string it holds
+        guard let slot = slotByHash[hash], entries[slot] != nil else { return nil }
+        guard entries[slot]!.captureTruncated == captureTruncated, entries[slot]!.key.count == key.count else { return nil }
+        let same = entries[slot]!.key.withUnsafeBytes { stored in
             stored.count == 0 || memcmp(stored.baseAddress!, key.baseAddress!, key.count) == 0
         }
         guard same else { return nil }
         referenced[slot] = true
-        return entry.analysis
+        return entries[slot]!.analysis
     }
 
     mutating func insert(hash: UInt64, key: UnsafeRawBufferPointer, captureTruncated: Bool, analysis: QueryAnalysis) {

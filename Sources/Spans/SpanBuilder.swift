@@ -105,7 +105,7 @@ public final class SpanBuilder {
             // the query string ends at its NUL (captured when the whole message fit)
             let end = record.text.firstIndex(of: 0) ?? record.text.endIndex
             return makeSpan(
-                record, text: .known(Array(record.text[..<end]), truncated: record.flags.contains(.textTruncated), sentNow: true))
+                record, text: .known(record.text[..<end], truncated: record.flags.contains(.textTruncated), sentNow: true))
         case .functionCall:
             return makeSpan(record, text: .none)
         }
@@ -116,7 +116,7 @@ public final class SpanBuilder {
     /// Where a request's SQL text came from.
     enum Text {
         /// `sentNow`: the text travelled with this request (its sqlcommenter comment applies to it).
-        case known([UInt8], truncated: Bool, sentNow: Bool)
+        case known(ArraySlice<UInt8>, truncated: Bool, sentNow: Bool)
         /// Prepared before Tusk was watching (or forgotten): only the name is known.
         case unknownStatement(String)
         case none
@@ -147,10 +147,10 @@ public final class SpanBuilder {
         } else if statement == nil, let target = PortalNames.target(record.names) {
             statement = target.isStatement ? target.name : state.portals[target.name]
         }
-        if let parsed { return .known(parsed.query, truncated: parsed.queryTruncated, sentNow: true) }
+        if let parsed { return .known(parsed.query[...], truncated: parsed.queryTruncated, sentNow: true) }
         guard let statement else { return .none }
         guard let query = state.statements[statement] else { return .unknownStatement(statement) }
-        return .known(query.text, truncated: query.truncated, sentNow: false)
+        return .known(query.text[...], truncated: query.truncated, sentNow: false)
     }
 
     private func forget(_ record: CapturedRequest) {
@@ -183,7 +183,7 @@ public final class SpanBuilder {
         case .known(var bytes, let truncated, let sentNow):
             if let comment = SQLCommenter.parse(bytes) {
                 // one statement keeps one text whatever trace it ran in
-                bytes = comment.removed(from: bytes)
+                bytes = comment.removed(from: bytes)[...]
                 if sentNow {
                     if let traceParent = comment.traceParent {
                         parent = (traceParent, comment.traceState)
