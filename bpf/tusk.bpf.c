@@ -710,39 +710,29 @@ static __always_inline void frontend_end(struct chunk *c, struct stream *s)
 
 /* ---- backend messages ---- */
 
-struct rows_ctx {
-	struct slot *item;
-	__u64 rows;
-	__u32 len;
-	__u32 number; /* inside a run of digits that follows a space */
-};
-
-static long rows_char(__u64 index, void *ctxp)
-{
-	struct rows_ctx *x = ctxp;
-	struct slot *item = x->item;
-	if (!item || index >= x->len || index >= TUSK_TAG_CAP)
-		return 1;
-	char ch = item->rec.tag[index];
-	if (ch == 0)
-		return 1;
-	if (ch == ' ') {
-		x->rows = 0;
-		x->number = 1;
-	} else if (ch >= '0' && ch <= '9') {
-		x->rows = x->rows * 10 + (ch - '0');
-	} else {
-		x->number = 0;
-	}
-	return 0;
-}
-
-/* Row count at the end of a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"). */
+/* Row count at the end of a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"): the
+ * digits after the last space, read backwards from the end (a u64 has at most 20 digits); 0 when
+ * the tag does not end in a count. */
 static __always_inline __u64 tag_rows(struct slot *item)
 {
-	struct rows_ctx x = { .item = item, .len = item->rec.tag_len };
-	bpf_loop(TUSK_TAG_CAP, rows_char, &x, 0);
-	return x.number ? x.rows : 0;
+	__u32 end = item->rec.tag_len;
+	if (end > TUSK_TAG_CAP)
+		end = TUSK_TAG_CAP;
+	if (end && item->rec.tag[(end - 1) & (TUSK_TAG_CAP - 1)] == 0)
+		end--; /* the tag's NUL */
+	__u64 rows = 0, scale = 1;
+	for (int i = 0; i < 21; i++) {
+		if (i >= end)
+			return 0;
+		char ch = item->rec.tag[(end - 1 - i) & (TUSK_TAG_CAP - 1)];
+		if (ch == ' ')
+			return i ? rows : 0;
+		if (ch < '0' || ch > '9')
+			return 0;
+		rows += (__u64)(ch - '0') * scale;
+		scale *= 10;
+	}
+	return 0;
 }
 
 static __always_inline int backend_begin(struct chunk *c, struct stream *s, __u32 body)
@@ -1393,14 +1383,15 @@ static __always_inline int on_exit(long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
 	int sending = st->io & IO_SEND;
-	__u64 now_ns = sending ? st->start_ns : bpf_ktime_get_ns();
 	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
 	if (ret <= 0) {
-		/* end of stream: the server closed or killed the connection */
+		/* end of stream: the server closed or killed the connection (EAGAIN is common and
+		 * costs nothing more) */
 		if (conn && !sending && ret == 0)
-			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, now_ns);
+			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, bpf_ktime_get_ns());
 		return 0;
 	}
+	__u64 now_ns = sending ? st->start_ns : bpf_ktime_get_ns();
 	if (!conn) {
 		if (!st->classify)
 			return 0;
