@@ -26,7 +26,11 @@ public struct DatabaseSpan: Sendable {
     public var startUnixNanoseconds: UInt64
     public var endUnixNanoseconds: UInt64
     public var status: Status
-    public var attributes: [SpanAttribute]
+    /// This span's own attributes (statement, status, rows, thread).
+    public var ownAttributes: [SpanAttribute]
+    /// What every span of its connection shares (database, user, network), held by reference:
+    /// one array per connection, not copied into each span.
+    public var connectionAttributes: [SpanAttribute]
     /// The process whose connection this was (the span's resource).
     public var process: ObservedProcess
 
@@ -34,7 +38,7 @@ public struct DatabaseSpan: Sendable {
         traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceState: String = "",
         traceFlags: UInt8 = 0x01, parentIsRemote: Bool = false, name: String, kind: Kind,
         startUnixNanoseconds: UInt64, endUnixNanoseconds: UInt64, status: Status,
-        attributes: [SpanAttribute], process: ObservedProcess
+        attributes: [SpanAttribute], connectionAttributes: [SpanAttribute] = [], process: ObservedProcess
     ) {
         self.traceID = traceID
         self.spanID = spanID
@@ -47,12 +51,23 @@ public struct DatabaseSpan: Sendable {
         self.startUnixNanoseconds = startUnixNanoseconds
         self.endUnixNanoseconds = endUnixNanoseconds
         self.status = status
-        self.attributes = attributes
+        self.ownAttributes = attributes
+        self.connectionAttributes = connectionAttributes
         self.process = process
+    }
+
+    /// Every attribute, in export order: the span's own, then its connection's. Setting replaces
+    /// them all. Exporters on the hot path read the two parts instead (no concatenated copy).
+    public var attributes: [SpanAttribute] {
+        get { connectionAttributes.isEmpty ? ownAttributes : ownAttributes + connectionAttributes }
+        set {
+            ownAttributes = newValue
+            connectionAttributes = []
+        }
     }
 
     /// The value of attribute `key`, if set.
     public subscript(key: String) -> SpanAttribute.Value? {
-        attributes.first { $0.key == key }?.value
+        (ownAttributes.first { $0.key == key } ?? connectionAttributes.first { $0.key == key })?.value
     }
 }

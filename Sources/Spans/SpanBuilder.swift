@@ -176,7 +176,7 @@ public final class SpanBuilder {
 
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
         var attributes: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
-        attributes.reserveCapacity(20)
+        attributes.reserveCapacity(12)
         var analysis: QueryAnalysis?
         var parent: (traceParent: TraceParent, state: TraceState?)?
         switch text {
@@ -234,7 +234,6 @@ public final class SpanBuilder {
         }
 
         let connection = connectionAttributes(record)
-        attributes.append(contentsOf: connection.attributes)
 
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -295,6 +294,7 @@ public final class SpanBuilder {
             endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
             status: status,
             attributes: attributes,
+            connectionAttributes: connection.attributes,
             process: processes.process(pid: record.pid, command: record.command))
     }
 

@@ -99,7 +99,13 @@ struct OTLPRequestEncoderTests {
         let bare = ObservedProcess(pid: 1, command: "bare", resourceAttributes: [])
         var nothing = SpanFixtures.span(process: bare, seed: 5)
         nothing.attributes = []
-        return [SpanFixtures.span(seed: 1), root, SpanFixtures.span(error: "23505", seed: 2), clockless, nothing]
+        // the builder's shape: the connection's attributes held apart from the span's own
+        var pooled = SpanFixtures.span(seed: 1006)
+        pooled.connectionAttributes = [.string("db.namespace", "pool"), .int("server.port", 6432), .string("network.transport", "tcp")]
+        var connectionOnly = SpanFixtures.span(seed: 1007)
+        connectionOnly.ownAttributes = []
+        connectionOnly.connectionAttributes = [.string("network.transport", "unix")]
+        return [SpanFixtures.span(seed: 1), root, SpanFixtures.span(error: "23505", seed: 2), clockless, nothing, pooled, connectionOnly]
             + (6..<300).map { SpanFixtures.span(process: $0 % 2 == 0 ? SpanFixtures.psql : SpanFixtures.worker, seed: UInt64($0)) }
     }
 

@@ -25,12 +25,16 @@ struct SpanBuilderQueryTextTests {
         #expect(span.startUnixNanoseconds == 1_795_000_005_000_000_000)
         #expect(span.endUnixNanoseconds == 1_795_000_005_001_500_000)
         #expect(span.status == .unset)
-        #expect(span.attributes == [
+        #expect(span.ownAttributes == [
             .string("db.system.name", "postgresql"),
             .string("db.query.text", "SELECT name FROM users WHERE id = ?"),
             .string("db.query.summary", "SELECT users"),
             .string("db.operation.name", "SELECT"),
             .string("db.collection.name", "users"),
+            .int("db.response.returned_rows", 1),
+            .int("thread.id", 4243),
+        ])
+        #expect(span.connectionAttributes == [
             .string("db.namespace", "shop"),
             .string("tusk.db.user", "app"),
             .string("tusk.db.application_name", "billing"),
@@ -39,9 +43,9 @@ struct SpanBuilderQueryTextTests {
             .string("network.peer.address", "10.0.0.9"),
             .int("network.peer.port", 5432),
             .string("network.transport", "tcp"),
-            .int("db.response.returned_rows", 1),
-            .int("thread.id", 4243),
         ])
+        // exported in that order, the span's own first
+        #expect(span.attributes == span.ownAttributes + span.connectionAttributes)
         #expect(span.process.pid == 4242)
         #expect(span.process.command == "psql")
     }

@@ -9,7 +9,8 @@ public enum ConsoleLine {
     private static let fixedBytes = 192
 
     public static func append(_ span: DatabaseSpan, to out: inout [UInt8]) {
-        span.attributes.withUnsafeBufferPointer { attributes in
+        // what the line shows (text, status code, rows) is the span's own, never its connection's
+        span.ownAttributes.withUnsafeBufferPointer { attributes in
             let found = Found(attributes)
             var message: String?
             if case .error(let text) = span.status { message = text }
