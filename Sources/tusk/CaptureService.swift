@@ -65,25 +65,26 @@ final class CaptureService: Service, @unchecked Sendable {
         }
     }
 
-    private var batch: [DatabaseSpan] = []
+    /// How many spans the last poll produced: the next batch reserves that much room.
+    private var lastBatchSize = 64
 
     private func drainOnce(timeoutMilliseconds: Int32) {
         var read = 0
+        var batch: [DatabaseSpan] = []
+        batch.reserveCapacity(lastBatchSize)
         session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
             read += 1
             if let span = builder.span(for: record) {
-                batch.append(span)
+                batch.append(consume span)
             }
         }
         stats.recordsRead.add(read, ordering: .relaxed)
         stats.unsampled.store(builder.counters.unsampled, ordering: .relaxed)
         stats.invalidTraceparents.store(builder.counters.invalidTraceparents, ordering: .relaxed)
         if !batch.isEmpty {
+            lastBatchSize = batch.count
             stats.spansEmitted.add(batch.count, ordering: .relaxed)
-            let full = batch
-            batch = []
-            batch.reserveCapacity(full.count)
-            queue.push(full)
+            queue.push(batch)
         }
     }
 }

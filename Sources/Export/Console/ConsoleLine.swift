@@ -8,7 +8,7 @@ public enum ConsoleLine {
     /// pid, duration, status word and code, row count, separators — generously rounded up.
     private static let fixedBytes = 192
 
-    public static func append(_ span: DatabaseSpan, to out: inout [UInt8]) {
+    public static func append(_ span: borrowing DatabaseSpan, to out: inout [UInt8]) {
         // what the line shows (text, status code, rows) is the span's own, never its connection's
         span.ownAttributes.withUnsafeBufferPointer { attributes in
             let found = Found(attributes)
