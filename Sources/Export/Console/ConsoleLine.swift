@@ -2,58 +2,59 @@ import Spans
 
 /// One human-readable line per span, built byte by byte: the console exporter must keep up with
 /// tens of thousands of spans per second, so the line is written through a pointer into room
-/// reserved once, and attributes are looked at in place (no copies, no reference counting).
+/// reserved once, and attributes are looked at in place.
 public enum ConsoleLine {
     /// Bytes a line needs besides its query text, status message and command name: timestamp (27),
     /// pid, duration, status word and code, row count, separators — generously rounded up.
     private static let fixedBytes = 192
 
     public static func append(_ span: borrowing DatabaseSpan, to out: inout [UInt8]) {
-        // what the line shows (text, status code, rows) is the span's own, never its connection's
-        span.ownAttributes.withUnsafeBufferPointer { attributes in
-            let found = Found(attributes)
-            var message: String?
-            if case .error(let text) = span.status { message = text }
-            let tail: String =
-                found.queryText.flatMap { attributes[$0].value.stringValue }
-                ?? found.statementName.flatMap { attributes[$0].value.stringValue } ?? span.name
-            let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
-                + (found.statusCode.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
-                + (found.errorType.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: bound))
-            let end = out.withUnsafeMutableBufferPointer { buffer in
-                var line = LineWriter(buffer.baseAddress!, at: start)
-                line.write(span, attributes, found, message: message)
-                return line.count
-            }
-            out.removeLast(out.count - end)
+        // the line shows the statement's text and the span's own status and rows (never what its
+        // connection shares)
+        var found = Found()
+        span.statementAttributes.withUnsafeBufferPointer { found.scan($0) }
+        span.ownAttributes.withUnsafeBufferPointer { found.scan($0) }
+        var message: String?
+        if case .error(let text) = span.status { message = text }
+        let tail = found.queryText ?? found.statementName ?? span.name
+        let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
+            + (found.statusCode?.utf8.count ?? 0) + (found.errorType?.utf8.count ?? 0)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let end = out.withUnsafeMutableBufferPointer { buffer in
+            var line = LineWriter(buffer.baseAddress!, at: start)
+            line.write(span, found, message: message)
+            return line.count
         }
+        out.removeLast(out.count - end)
     }
 
-    /// Where the attributes the line shows are (indices into the span's attributes).
+    /// The attribute values the line shows.
     struct Found {
-        var statusCode: Int?
-        var errorType: Int?
-        var returnedRows: Int?
-        var affectedRows: Int?
-        var queryText: Int?
-        var statementName: Int?
+        var statusCode: String?
+        var errorType: String?
+        var returnedRows: Int64?
+        var affectedRows: Int64?
+        var queryText: String?
+        var statementName: String?
 
-        init(_ attributes: UnsafeBufferPointer<SpanAttribute>) {
+        mutating func scan(_ attributes: UnsafeBufferPointer<SpanAttribute>) {
             for index in attributes.indices {
                 // compare lengths first: most keys differ in length
                 let key = attributes[index].key
                 switch key.utf8.count {
-                case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText: queryText = index
+                case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText:
+                    queryText = attributes[index].value.stringValue
                 case Attribute.dbResponseStatusCode.utf8.count where key == Attribute.dbResponseStatusCode:
-                    statusCode = index
-                case Attribute.errorType.utf8.count where key == Attribute.errorType: errorType = index
+                    statusCode = attributes[index].value.stringValue
+                case Attribute.errorType.utf8.count where key == Attribute.errorType:
+                    errorType = attributes[index].value.stringValue
                 case Attribute.dbResponseReturnedRows.utf8.count where key == Attribute.dbResponseReturnedRows:
-                    returnedRows = index
-                case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected: affectedRows = index
+                    returnedRows = attributes[index].value.intValue
+                case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected:
+                    affectedRows = attributes[index].value.intValue
                 case Attribute.tuskStatementName.utf8.count where key == Attribute.tuskStatementName:
-                    statementName = index
+                    statementName = attributes[index].value.stringValue
                 default: break
                 }
             }
@@ -70,9 +71,7 @@ public enum ConsoleLine {
             self.count = count
         }
 
-        mutating func write(
-            _ span: DatabaseSpan, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
-        ) {
+        mutating func write(_ span: borrowing DatabaseSpan, _ found: Found, message: String?) {
             timestamp(span.startUnixNanoseconds)
             byte(0x20)
             bytes(span.process.command)
@@ -81,29 +80,28 @@ public enum ConsoleLine {
             bytes("] ")
             duration(span.endUnixNanoseconds &- span.startUnixNanoseconds)
             byte(0x20)
-            let statusCode = found.statusCode.flatMap { attributes[$0].value.stringValue }
             if let message {
                 bytes("ERROR ")
-                if let code = statusCode ?? found.errorType.flatMap({ attributes[$0].value.stringValue }) {
+                if let code = found.statusCode ?? found.errorType {
                     bytes(code)
                     byte(0x20)
                 }
                 oneLine(message)
             } else {
                 bytes("OK")
-                if let statusCode {
+                if let statusCode = found.statusCode {
                     byte(0x20)
                     bytes(statusCode)
                 }
             }
-            if let rows = (found.returnedRows ?? found.affectedRows).flatMap({ attributes[$0].value.intValue }) {
+            if let rows = found.returnedRows ?? found.affectedRows {
                 bytes(" rows=")
                 decimal(UInt64(max(0, rows)))
             }
             bytes(" | ")
-            if let text = found.queryText.flatMap({ attributes[$0].value.stringValue }) {
+            if let text = found.queryText {
                 oneLine(text)
-            } else if let name = found.statementName.flatMap({ attributes[$0].value.stringValue }) {
+            } else if let name = found.statementName {
                 bytes("<statement ")
                 bytes(name)
                 bytes(": text unknown>")
