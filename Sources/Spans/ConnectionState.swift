@@ -1,4 +1,3 @@
-import QueryText
 import Wire
 
 /// What Tusk remembers about one PostgreSQL connection between its requests: who connected to
@@ -8,8 +7,6 @@ final class ConnectionState {
     var startup: StartupParameters?
     /// Attributes every span of this connection carries (namespace, user, addresses), built once.
     var attributes: [SpanAttribute]?
-    /// The last statement's analysis and the attributes built from it, reused while it repeats.
-    var lastStatement: (analysis: QueryAnalysis, attributes: [SpanAttribute])?
     /// Statement name → query text (the unnamed statement is ""), and whether the capture cut it.
     var statements: BoundedMap<String, (text: [UInt8], truncated: Bool)>
     /// Portal name → statement name.

@@ -26,10 +26,7 @@ public struct DatabaseSpan: Sendable {
     public var startUnixNanoseconds: UInt64
     public var endUnixNanoseconds: UInt64
     public var status: Status
-    /// What every span of its statement shares (db.system.name, text, summary, operation,
-    /// collection), held by reference: one array while a connection repeats a statement.
-    public var statementAttributes: [SpanAttribute]
-    /// This span's own attributes (status, rows, thread, truncation).
+    /// This span's own attributes (statement, status, rows, thread).
     public var ownAttributes: [SpanAttribute]
     /// What every span of its connection shares (database, user, network), held by reference:
     /// one array per connection, not copied into each span.
@@ -41,8 +38,7 @@ public struct DatabaseSpan: Sendable {
         traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceState: String = "",
         traceFlags: UInt8 = 0x01, parentIsRemote: Bool = false, name: String, kind: Kind,
         startUnixNanoseconds: UInt64, endUnixNanoseconds: UInt64, status: Status,
-        statementAttributes: [SpanAttribute] = [], attributes: [SpanAttribute], connectionAttributes: [SpanAttribute] = [],
-        process: ObservedProcess
+        attributes: [SpanAttribute], connectionAttributes: [SpanAttribute] = [], process: ObservedProcess
     ) {
         self.traceID = traceID
         self.spanID = spanID
@@ -55,22 +51,16 @@ public struct DatabaseSpan: Sendable {
         self.startUnixNanoseconds = startUnixNanoseconds
         self.endUnixNanoseconds = endUnixNanoseconds
         self.status = status
-        self.statementAttributes = statementAttributes
         self.ownAttributes = attributes
         self.connectionAttributes = connectionAttributes
         self.process = process
     }
 
-    /// Every attribute, in export order: the statement's, the span's own, the connection's.
-    /// Setting replaces them all. Exporters on the hot path read the parts instead (no
-    /// concatenated copy).
+    /// Every attribute, in export order: the span's own, then its connection's. Setting replaces
+    /// them all. Exporters on the hot path read the two parts instead (no concatenated copy).
     public var attributes: [SpanAttribute] {
-        get {
-            if statementAttributes.isEmpty && connectionAttributes.isEmpty { return ownAttributes }
-            return statementAttributes + ownAttributes + connectionAttributes
-        }
+        get { connectionAttributes.isEmpty ? ownAttributes : ownAttributes + connectionAttributes }
         set {
-            statementAttributes = []
             ownAttributes = newValue
             connectionAttributes = []
         }
@@ -78,9 +68,6 @@ public struct DatabaseSpan: Sendable {
 
     /// The value of attribute `key`, if set.
     public subscript(key: String) -> SpanAttribute.Value? {
-        let attribute =
-            statementAttributes.first { $0.key == key } ?? ownAttributes.first { $0.key == key }
-            ?? connectionAttributes.first { $0.key == key }
-        return attribute?.value
+        (ownAttributes.first { $0.key == key } ?? connectionAttributes.first { $0.key == key })?.value
     }
 }

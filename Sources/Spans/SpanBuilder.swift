@@ -174,14 +174,9 @@ public final class SpanBuilder {
 
     // MARK: - the span
 
-    /// The statement attributes of a span whose text is unknown.
-    private static let systemOnly: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
-
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
-        let state = state(record)
-        var statementAttributes = Self.systemOnly
-        var attributes: [SpanAttribute] = []
-        attributes.reserveCapacity(8)
+        var attributes: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
+        attributes.reserveCapacity(12)
         var analysis: QueryAnalysis?
         var parent: (traceParent: TraceParent, state: TraceState?)?
         switch text {
@@ -201,8 +196,15 @@ public final class SpanBuilder {
             analysis = result
             // DEALLOCATE / DISCARD ALL, sent as a simple Query or through the extended protocol
             forget(result.deallocations, record)
-            statementAttributes = self.statementAttributes(of: result, in: state)
-            if result.batchSize >= 2 { attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.commands))) }
+            if let text = result.text { attributes.append(.string(Attribute.dbQueryText, text)) }
+            if let summary = result.summary { attributes.append(.string(Attribute.dbQuerySummary, summary)) }
+            if let operation = result.operation { attributes.append(.string(Attribute.dbOperationName, operation)) }
+            if let collection = result.collection { attributes.append(.string(Attribute.dbCollectionName, collection)) }
+            if let procedure = result.storedProcedure { attributes.append(.string(Attribute.dbStoredProcedureName, procedure)) }
+            if result.batchSize >= 2 {
+                attributes.append(.int(Attribute.dbOperationBatchSize, Int64(result.batchSize)))
+                attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.commands)))
+            }
             if result.truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
         case .unknownStatement(let name):
             attributes.append(.bool(Attribute.tuskQueryTextUnknown, true))
@@ -231,7 +233,7 @@ public final class SpanBuilder {
             return nil
         }
 
-        let connection = connectionAttributes(record, state)
+        let connection = connectionAttributes(record)
 
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -291,30 +293,14 @@ public final class SpanBuilder {
             startUnixNanoseconds: clock.unixNanoseconds(monotonic: record.startNanoseconds),
             endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
             status: status,
-            statementAttributes: statementAttributes,
             attributes: attributes,
             connectionAttributes: connection.attributes,
             process: processes.process(pid: record.pid, command: record.command))
     }
 
-    /// What every span of an analysed statement shares. A connection usually repeats its last
-    /// statement (the cached analysis then comes back as the same strings, cheap to compare), so
-    /// the array built for it is kept and shared instead of built per span.
-    private func statementAttributes(of analysis: QueryAnalysis, in state: ConnectionState) -> [SpanAttribute] {
-        if let last = state.lastStatement, last.analysis == analysis { return last.attributes }
-        var attributes = Self.systemOnly
-        if let text = analysis.text { attributes.append(.string(Attribute.dbQueryText, text)) }
-        if let summary = analysis.summary { attributes.append(.string(Attribute.dbQuerySummary, summary)) }
-        if let operation = analysis.operation { attributes.append(.string(Attribute.dbOperationName, operation)) }
-        if let collection = analysis.collection { attributes.append(.string(Attribute.dbCollectionName, collection)) }
-        if let procedure = analysis.storedProcedure { attributes.append(.string(Attribute.dbStoredProcedureName, procedure)) }
-        if analysis.batchSize >= 2 { attributes.append(.int(Attribute.dbOperationBatchSize, Int64(analysis.batchSize))) }
-        state.lastStatement = (analysis, attributes)
-        return attributes
-    }
-
     /// What every span of the record's connection shares, built on first use.
-    private func connectionAttributes(_ record: CapturedRequest, _ state: ConnectionState) -> ConnectionAttributes {
+    private func connectionAttributes(_ record: CapturedRequest) -> ConnectionAttributes {
+        let state = state(record)
         if let cached = state.attributes { return ConnectionAttributes(attributes: cached, startup: state.startup, socket: record.socket, role: record.role) }
         var attributes: [SpanAttribute] = []
         if let database = state.startup?.database {

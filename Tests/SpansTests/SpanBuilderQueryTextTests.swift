@@ -25,14 +25,12 @@ struct SpanBuilderQueryTextTests {
         #expect(span.startUnixNanoseconds == 1_795_000_005_000_000_000)
         #expect(span.endUnixNanoseconds == 1_795_000_005_001_500_000)
         #expect(span.status == .unset)
-        #expect(span.statementAttributes == [
+        #expect(span.ownAttributes == [
             .string("db.system.name", "postgresql"),
             .string("db.query.text", "SELECT name FROM users WHERE id = ?"),
             .string("db.query.summary", "SELECT users"),
             .string("db.operation.name", "SELECT"),
             .string("db.collection.name", "users"),
-        ])
-        #expect(span.ownAttributes == [
             .int("db.response.returned_rows", 1),
             .int("thread.id", 4243),
         ])
@@ -46,8 +44,8 @@ struct SpanBuilderQueryTextTests {
             .int("network.peer.port", 5432),
             .string("network.transport", "tcp"),
         ])
-        // exported in that order: the statement's, the span's own, the connection's
-        #expect(span.attributes == span.statementAttributes + span.ownAttributes + span.connectionAttributes)
+        // exported in that order, the span's own first
+        #expect(span.attributes == span.ownAttributes + span.connectionAttributes)
         #expect(span.process.pid == 4242)
         #expect(span.process.command == "psql")
     }
@@ -176,27 +174,5 @@ struct SpanBuilderQueryTextTests {
             : Records.request(.prepare, flags: [.textTruncated, .parse, .describe, .sync], text: body, names: [UInt8(ascii: "S")] + Records.cStrings("S_1"))
         record.textTotal = 80
         return record
-    }
-}
-
-extension SpanBuilderQueryTextTests {
-    /// A connection repeating a statement shares one statement-attribute array between its spans;
-    /// a different statement (or the same one elsewhere) gets its own, with its own values.
-    @Test func repeatedStatementsShareTheirAttributesAndOthersDoNot() throws {
-        let builder = SpanBuilder(ids: IDGenerator(seed: 7))
-        _ = builder.span(for: Records.startup())
-        let first = try #require(builder.span(for: Records.query("SELECT name FROM users WHERE id = 1", tag: "SELECT 1")))
-        let second = try #require(builder.span(for: Records.query("SELECT name FROM users WHERE id = 2", tag: "SELECT 1")))
-        let other = try #require(builder.span(for: Records.query("DELETE FROM orders WHERE id = 3", tag: "DELETE 1")))
-        let again = try #require(builder.span(for: Records.query("SELECT name FROM users WHERE id = 4", tag: "SELECT 1")))
-        let shared = first.statementAttributes.withUnsafeBufferPointer { a in
-            second.statementAttributes.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
-        }
-        #expect(shared)
-        #expect(first.statementAttributes == again.statementAttributes)
-        #expect(other["db.query.text"]?.stringValue == "DELETE FROM orders WHERE id = ?")
-        #expect(other["db.collection.name"]?.stringValue == "orders")
-        #expect(again["db.query.text"]?.stringValue == "SELECT name FROM users WHERE id = ?")
-        #expect(again["db.operation.name"]?.stringValue == "SELECT")
     }
 }

@@ -2,59 +2,58 @@ import Spans
 
 /// One human-readable line per span, built byte by byte: the console exporter must keep up with
 /// tens of thousands of spans per second, so the line is written through a pointer into room
-/// reserved once, and attributes are looked at in place.
+/// reserved once, and attributes are looked at in place (no copies, no reference counting).
 public enum ConsoleLine {
     /// Bytes a line needs besides its query text, status message and command name: timestamp (27),
     /// pid, duration, status word and code, row count, separators — generously rounded up.
     private static let fixedBytes = 192
 
     public static func append(_ span: borrowing DatabaseSpan, to out: inout [UInt8]) {
-        // the line shows the statement's text and the span's own status and rows (never what its
-        // connection shares)
-        var found = Found()
-        span.statementAttributes.withUnsafeBufferPointer { found.scan($0) }
-        span.ownAttributes.withUnsafeBufferPointer { found.scan($0) }
-        var message: String?
-        if case .error(let text) = span.status { message = text }
-        let tail = found.queryText ?? found.statementName ?? span.name
-        let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
-            + (found.statusCode?.utf8.count ?? 0) + (found.errorType?.utf8.count ?? 0)
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: bound))
-        let end = out.withUnsafeMutableBufferPointer { buffer in
-            var line = LineWriter(buffer.baseAddress!, at: start)
-            line.write(span, found, message: message)
-            return line.count
+        // what the line shows (text, status code, rows) is the span's own, never its connection's
+        span.ownAttributes.withUnsafeBufferPointer { attributes in
+            let found = Found(attributes)
+            var message: String?
+            if case .error(let text) = span.status { message = text }
+            let tail: String =
+                found.queryText.flatMap { attributes[$0].value.stringValue }
+                ?? found.statementName.flatMap { attributes[$0].value.stringValue } ?? span.name
+            let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
+                + (found.statusCode.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
+                + (found.errorType.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bound))
+            let end = out.withUnsafeMutableBufferPointer { buffer in
+                var line = LineWriter(buffer.baseAddress!, at: start)
+                line.write(span, attributes, found, message: message)
+                return line.count
+            }
+            out.removeLast(out.count - end)
         }
-        out.removeLast(out.count - end)
     }
 
-    /// The attribute values the line shows.
+    /// Where the attributes the line shows are (indices into the span's attributes).
     struct Found {
-        var statusCode: String?
-        var errorType: String?
-        var returnedRows: Int64?
-        var affectedRows: Int64?
-        var queryText: String?
-        var statementName: String?
+        var statusCode: Int?
+        var errorType: Int?
+        var returnedRows: Int?
+        var affectedRows: Int?
+        var queryText: Int?
+        var statementName: Int?
 
-        mutating func scan(_ attributes: UnsafeBufferPointer<SpanAttribute>) {
+        init(_ attributes: UnsafeBufferPointer<SpanAttribute>) {
             for index in attributes.indices {
                 // compare lengths first: most keys differ in length
                 let key = attributes[index].key
                 switch key.utf8.count {
-                case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText:
-                    queryText = attributes[index].value.stringValue
+                case Attribute.dbQueryText.utf8.count where key == Attribute.dbQueryText: queryText = index
                 case Attribute.dbResponseStatusCode.utf8.count where key == Attribute.dbResponseStatusCode:
-                    statusCode = attributes[index].value.stringValue
-                case Attribute.errorType.utf8.count where key == Attribute.errorType:
-                    errorType = attributes[index].value.stringValue
+                    statusCode = index
+                case Attribute.errorType.utf8.count where key == Attribute.errorType: errorType = index
                 case Attribute.dbResponseReturnedRows.utf8.count where key == Attribute.dbResponseReturnedRows:
-                    returnedRows = attributes[index].value.intValue
-                case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected:
-                    affectedRows = attributes[index].value.intValue
+                    returnedRows = index
+                case Attribute.tuskRowsAffected.utf8.count where key == Attribute.tuskRowsAffected: affectedRows = index
                 case Attribute.tuskStatementName.utf8.count where key == Attribute.tuskStatementName:
-                    statementName = attributes[index].value.stringValue
+                    statementName = index
                 default: break
                 }
             }
@@ -71,7 +70,9 @@ public enum ConsoleLine {
             self.count = count
         }
 
-        mutating func write(_ span: borrowing DatabaseSpan, _ found: Found, message: String?) {
+        mutating func write(
+            _ span: DatabaseSpan, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
+        ) {
             timestamp(span.startUnixNanoseconds)
             byte(0x20)
             bytes(span.process.command)
@@ -80,28 +81,29 @@ public enum ConsoleLine {
             bytes("] ")
             duration(span.endUnixNanoseconds &- span.startUnixNanoseconds)
             byte(0x20)
+            let statusCode = found.statusCode.flatMap { attributes[$0].value.stringValue }
             if let message {
                 bytes("ERROR ")
-                if let code = found.statusCode ?? found.errorType {
+                if let code = statusCode ?? found.errorType.flatMap({ attributes[$0].value.stringValue }) {
                     bytes(code)
                     byte(0x20)
                 }
                 oneLine(message)
             } else {
                 bytes("OK")
-                if let statusCode = found.statusCode {
+                if let statusCode {
                     byte(0x20)
                     bytes(statusCode)
                 }
             }
-            if let rows = found.returnedRows ?? found.affectedRows {
+            if let rows = (found.returnedRows ?? found.affectedRows).flatMap({ attributes[$0].value.intValue }) {
                 bytes(" rows=")
                 decimal(UInt64(max(0, rows)))
             }
             bytes(" | ")
-            if let text = found.queryText {
+            if let text = found.queryText.flatMap({ attributes[$0].value.stringValue }) {
                 oneLine(text)
-            } else if let name = found.statementName {
+            } else if let name = found.statementName.flatMap({ attributes[$0].value.stringValue }) {
                 bytes("<statement ")
                 bytes(name)
                 bytes(": text unknown>")

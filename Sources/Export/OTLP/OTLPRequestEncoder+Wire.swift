@@ -75,8 +75,7 @@ extension OTLPRequestEncoder {
         size += Writer.varintFieldSize(6, kind(span))
         if span.startUnixNanoseconds != 0 { size += 9 }
         if span.endUnixNanoseconds != 0 { size += 9 }
-        size += attributesSize(span.statementAttributes, field: 9) + attributesSize(span.ownAttributes, field: 9)
-            + attributesSize(span.connectionAttributes, field: 9)
+        size += attributesSize(span.ownAttributes, field: 9) + attributesSize(span.connectionAttributes, field: 9)
         if let status = statusSize(span) { size += Writer.lengthDelimitedSize(15, length: status) }
         if flags(span) != 0 { size += Writer.tagSize(16) + 4 }
         return size
@@ -97,7 +96,6 @@ extension OTLPRequestEncoder {
         writer.varint(6, kind(span))
         if span.startUnixNanoseconds != 0 { writer.fixed64(7, span.startUnixNanoseconds) }
         if span.endUnixNanoseconds != 0 { writer.fixed64(8, span.endUnixNanoseconds) }
-        for attribute in span.statementAttributes { write(attribute, field: 9, to: &writer) }
         for attribute in span.ownAttributes { write(attribute, field: 9, to: &writer) }
         for attribute in span.connectionAttributes { write(attribute, field: 9, to: &writer) }
         if let status = statusSize(span), case .error(let message) = span.status {
