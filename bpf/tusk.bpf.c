@@ -126,7 +126,7 @@ struct io_stash {
 	__u32 fd;
 	__u8 io;
 	__u8 active;
-	__u8 classify; /* no connection yet: classify the bytes at exit */
+	__u8 classify; /* no connection known: the fd may start one (else exit asks may_classify) */
 	__u8 pad;
 };
 
@@ -165,6 +165,16 @@ struct {
 	__uint(max_entries, 4096);
 	__uint(value_size, sizeof(__u32));
 } free_slots SEC(".maps");
+
+/* One free slot kept per CPU (slot + 1; 0: none). A request usually ends on the CPU it began on,
+ * so most requests take and give back their slot here instead of through the queue, whose lock
+ * every CPU shares. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} spare_slots SEC(".maps");
 
 /* The first WINDOW bytes of the buffer being walked, read from user memory once: headers and
  * short fields are taken from here instead of one user-memory read each. */
@@ -275,6 +285,31 @@ static __always_inline struct slot *slot_at(__u32 index)
 	return bpf_map_lookup_elem(&slots, &index);
 }
 
+/* A free slot for a new request: this CPU's spare, else one from the queue. 0 or -ENOENT. */
+static __always_inline int take_slot(__u32 *index)
+{
+	__u32 zero = 0;
+	__u32 *spare = bpf_map_lookup_elem(&spare_slots, &zero);
+	if (spare && *spare) {
+		/* atomic: should another program run on this CPU in between, it cannot take the same slot */
+		__u32 got = __sync_lock_test_and_set(spare, 0);
+		if (got) {
+			*index = got - 1;
+			return 0;
+		}
+	}
+	return bpf_map_pop_elem(&free_slots, index);
+}
+
+static __always_inline void give_slot(__u32 index)
+{
+	__u32 zero = 0;
+	__u32 *spare = bpf_map_lookup_elem(&spare_slots, &zero);
+	if (spare && !*spare && __sync_val_compare_and_swap(spare, 0, index + 1) == 0)
+		return;
+	bpf_map_push_elem(&free_slots, &index, 0);
+}
+
 static __always_inline int is_frontend_type(__u8 t)
 {
 	switch (t) {
@@ -346,7 +381,7 @@ static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_
 	if (!conn->inflight)
 		conn->flags &= ~CONN_OPEN;
 	s->h.busy = 0;
-	bpf_map_push_elem(&free_slots, &index, 0);
+	give_slot(index);
 }
 
 /* ---- connection teardown ---- */
@@ -426,7 +461,7 @@ static __always_inline struct slot *new_item(struct chunk *c, __u16 kind, __u32 
 		return 0;
 	__u32 index;
 	struct slot *s;
-	if (conn->inflight >= max_inflight || bpf_map_pop_elem(&free_slots, &index))
+	if (conn->inflight >= max_inflight || take_slot(&index))
 		goto overflow;
 	s = slot_at(index);
 	if (!s)
@@ -1289,6 +1324,16 @@ static __always_inline int traced(__u32 tgid)
 	return 1;
 }
 
+/* Could the fd's next bytes start a connection? Clients speak first: a client connection starts
+ * with a send, a server backend's with a read; fds that failed often enough have a verdict. */
+static __always_inline int may_classify(struct conn_key *key, __u8 io)
+{
+	if (!((io & IO_SEND) ? trace_clients : trace_servers))
+		return 0;
+	__u32 *attempts = bpf_map_lookup_elem(&verdicts, key);
+	return !attempts || *attempts < CLASSIFY_ATTEMPTS;
+}
+
 static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __u8 io)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -1296,15 +1341,12 @@ static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __
 	if (!traced(tgid))
 		return 0;
 	struct conn_key key = { .tgid = tgid, .fd = fd };
+	/* A process with PostgreSQL connections has its calls looked at when they return (one
+	 * connection lookup per call, there); any other process only when the fd may become one. */
 	__u8 classify_fd = 0;
 	__u32 *owned = process_conns_of(tgid);
-	if (!owned || !*owned || !bpf_map_lookup_elem(&conns, &key)) {
-		/* clients speak first: a client connection starts with a send, a server backend's
-		 * with a read */
-		if (!((io & IO_SEND) ? trace_clients : trace_servers))
-			return 0;
-		__u32 *attempts = bpf_map_lookup_elem(&verdicts, &key);
-		if (attempts && *attempts >= CLASSIFY_ATTEMPTS)
+	if (!owned || !*owned) {
+		if (!may_classify(&key, io))
 			return 0;
 		classify_fd = 1;
 	}
@@ -1383,17 +1425,19 @@ static __always_inline int on_exit(long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
 	int sending = st->io & IO_SEND;
+	/* EAGAIN and other failures are common and cost nothing more */
+	if (ret < 0 || (ret == 0 && sending))
+		return 0;
 	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
-	if (ret <= 0) {
-		/* end of stream: the server closed or killed the connection (EAGAIN is common and
-		 * costs nothing more) */
-		if (conn && !sending && ret == 0)
+	if (ret == 0) {
+		/* end of stream: the server closed or killed the connection */
+		if (conn)
 			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, bpf_ktime_get_ns());
 		return 0;
 	}
 	__u64 now_ns = sending ? st->start_ns : bpf_ktime_get_ns();
 	if (!conn) {
-		if (!st->classify)
+		if (!st->classify && !may_classify(&key, st->io))
 			return 0;
 		__u32 first_len = ret;
 		const __u8 *first = first_buffer(st, &first_len);
