@@ -56,6 +56,14 @@ struct socket {
 	struct sock *sk;
 } CORE;
 
+/* The user registers saved at syscall entry (x86-64): a syscall's first three arguments are in
+ * di, si and dx, and are still there when the syscall returns. */
+struct pt_regs {
+	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
+} CORE;
+
 /* Tracepoint contexts of syscalls/sys_enter_* and sys_exit_* (see their `format` files). */
 struct syscall_enter_ctx {
 	__u64 common;

@@ -4,9 +4,9 @@
  * requests are paired with their answers per connection. One ring-buffer record leaves the kernel
  * per completed request (struct tusk_record).
  *
- * Flow: sys_enter_* stashes the call's arguments per thread (only for known PostgreSQL
- * connections, or to classify an unknown fd's first send); sys_exit_* walks the bytes the call
- * really moved. Protocol reference: https://www.postgresql.org/docs/15/protocol-message-formats.html */
+ * Flow: a send's sys_enter_* stashes its arguments and start time per thread (only for processes
+ * with PostgreSQL connections, or to classify an unknown fd's first send); sys_exit_* walks the
+ * bytes the call really moved. Reads are seen at sys_exit_* only. Protocol reference: https://www.postgresql.org/docs/15/protocol-message-formats.html */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -1334,7 +1334,9 @@ static __always_inline int may_classify(struct conn_key *key, __u8 io)
 	return !attempts || *attempts < CLASSIFY_ATTEMPTS;
 }
 
-static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __u8 io)
+/* A send stashes its arguments and start time per thread; its exit walks the bytes it moved.
+ * Reads have no enter program (see on_recv_exit). */
+static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __u8 io)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
@@ -1354,8 +1356,8 @@ static __always_inline int on_enter(__u32 fd, __u64 buf, __u64 count_or_vlen, __
 						   BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return 0;
-	/* a send's start is the request's start; a read's time is taken when it returns */
-	st->start_ns = (io & IO_SEND) ? bpf_ktime_get_ns() : 0;
+	/* a send's start is the request's start */
+	st->start_ns = bpf_ktime_get_ns();
 	st->buf = buf;
 	st->count = count_or_vlen;
 	st->fd = fd;
@@ -1416,79 +1418,108 @@ static __always_inline const __u8 *first_buffer(struct io_stash *st, __u32 *len)
 	return v.iov_base;
 }
 
-static __always_inline int on_exit(long ret)
+/* A call on `key` that returned `ret` (> 0: bytes moved, 0: end of stream) at `now_ns`: walk its
+ * bytes through the connection, or recognise a new connection in them. */
+static __always_inline int complete(struct conn_key *key, struct io_stash *call, long ret, __u64 now_ns, __u32 tid)
 {
-	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0, 0);
-	if (!st || !st->active)
-		return 0;
-	st->active = 0;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
-	int sending = st->io & IO_SEND;
-	/* EAGAIN and other failures are common and cost nothing more */
-	if (ret < 0 || (ret == 0 && sending))
-		return 0;
-	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	int sending = call->io & IO_SEND;
+	struct conn *conn = bpf_map_lookup_elem(&conns, key);
 	if (ret == 0) {
 		/* end of stream: the server closed or killed the connection */
 		if (conn)
-			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, bpf_ktime_get_ns());
+			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, now_ns);
 		return 0;
 	}
-	__u64 now_ns = sending ? st->start_ns : bpf_ktime_get_ns();
 	if (!conn) {
-		if (!st->classify && !may_classify(&key, st->io))
+		if (!call->classify && !may_classify(key, call->io))
 			return 0;
 		__u32 first_len = ret;
-		const __u8 *first = first_buffer(st, &first_len);
+		const __u8 *first = first_buffer(call, &first_len);
 		if (!first)
 			return 0;
-		conn = recognise(&key, first, first_len, sending ? TUSK_ROLE_CLIENT : TUSK_ROLE_SERVER);
+		conn = recognise(key, first, first_len, sending ? TUSK_ROLE_CLIENT : TUSK_ROLE_SERVER);
 		if (!conn)
 			return 0;
 	}
 	int backend = conn->role == TUSK_ROLE_CLIENT ? !sending : sending;
-	walk_io(conn, st, ret, backend, now_ns, (__u32)pid_tgid);
+	walk_io(conn, call, ret, backend, now_ns, tid);
 	if (conn->flags & CONN_DEAD) {
 		int quiet = conn->flags & CONN_CANCEL;
 		tusk_conn_end(conn, TUSK_OUTCOME_DESYNC, now_ns);
 		if (!quiet) {
 			__u32 never = CLASSIFY_ATTEMPTS;
-			bpf_map_update_elem(&verdicts, &key, &never, BPF_ANY);
+			bpf_map_update_elem(&verdicts, key, &never, BPF_ANY);
 		}
 	}
 	return 0;
 }
 
-#define ENTER(name, io)                                                        \
+static __always_inline int on_send_exit(long ret)
+{
+	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->active)
+		return 0;
+	st->active = 0;
+	/* EAGAIN and other failures are common and cost nothing more */
+	if (ret <= 0)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
+	return complete(&key, st, ret, st->start_ns, (__u32)pid_tgid);
+}
+
+/* Reads need no enter program (each would cost a tracepoint hit and a stash): a read's buffer is
+ * only filled when it returns, and its arguments are still in the registers the syscall saved. */
+static __always_inline int on_recv_exit(long ret, __u8 io)
+{
+	/* EAGAIN from non-blocking reads is common and costs nothing more */
+	if (ret < 0)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (!traced(tgid))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct io_stash call = { .io = io };
+	call.fd = regs->di;
+	call.buf = regs->si;
+	call.count = regs->dx;
+	struct conn_key key = { .tgid = tgid, .fd = call.fd };
+	__u32 *owned = process_conns_of(tgid);
+	if (!owned || !*owned) {
+		if (!ret || !may_classify(&key, io))
+			return 0;
+		call.classify = 1;
+	}
+	return complete(&key, &call, ret, bpf_ktime_get_ns(), (__u32)pid_tgid);
+}
+
+#define SEND(name, io)                                                         \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
 	int enter_##name(struct syscall_enter_ctx *ctx)                        \
 	{                                                                      \
-		return on_enter(ctx->args[0], ctx->args[1], ctx->args[2], io); \
-	}
-#define EXIT(name)                                                             \
+		return on_send_enter(ctx->args[0], ctx->args[1], ctx->args[2], io); \
+	}                                                                      \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
 	int exit_##name(struct syscall_exit_ctx *ctx)                          \
 	{                                                                      \
-		return on_exit(ctx->ret);                                      \
+		return on_send_exit(ctx->ret);                                 \
+	}
+#define RECV(name, io)                                                         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int exit_##name(struct syscall_exit_ctx *ctx)                          \
+	{                                                                      \
+		return on_recv_exit(ctx->ret, io);                             \
 	}
 
-ENTER(write, IO_SEND)
-ENTER(sendto, IO_SEND)
-ENTER(writev, IO_SEND | IO_VEC)
-ENTER(sendmsg, IO_SEND | IO_MSG)
-ENTER(read, IO_RECV)
-ENTER(recvfrom, IO_RECV)
-ENTER(readv, IO_RECV | IO_VEC)
-ENTER(recvmsg, IO_RECV | IO_MSG)
-EXIT(write)
-EXIT(sendto)
-EXIT(writev)
-EXIT(sendmsg)
-EXIT(read)
-EXIT(recvfrom)
-EXIT(readv)
-EXIT(recvmsg)
+SEND(write, IO_SEND)
+SEND(sendto, IO_SEND)
+SEND(writev, IO_SEND | IO_VEC)
+SEND(sendmsg, IO_SEND | IO_MSG)
+RECV(read, IO_RECV)
+RECV(recvfrom, IO_RECV)
+RECV(readv, IO_RECV | IO_VEC)
+RECV(recvmsg, IO_RECV | IO_MSG)
 
 struct exit_ctx {
 	__u32 tgid;
