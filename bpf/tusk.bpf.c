@@ -1479,15 +1479,19 @@ static __always_inline int on_recv_exit(long ret, __u8 io)
 	__u32 tgid = pid_tgid >> 32;
 	if (!traced(tgid))
 		return 0;
+	__u32 *owned = process_conns_of(tgid);
+	int known = owned && *owned;
+	/* a process without connections only reads its first bytes as a server backend */
+	if (!known && (!ret || !trace_servers))
+		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct io_stash call = { .io = io };
 	call.fd = regs->di;
 	call.buf = regs->si;
 	call.count = regs->dx;
 	struct conn_key key = { .tgid = tgid, .fd = call.fd };
-	__u32 *owned = process_conns_of(tgid);
-	if (!owned || !*owned) {
-		if (!ret || !may_classify(&key, io))
+	if (!known) {
+		if (!may_classify(&key, io))
 			return 0;
 		call.classify = 1;
 	}
