@@ -37,7 +37,7 @@ public enum RecordDecoder {
             backendPID: r.backend_pid,
             role: CapturedRequest.Role(rawValue: r.role) ?? .unknown,
             socket: sockets.socket(connection: r.conn_id) { socket(r) },
-            command: field(r.comm, length: Int(TUSK_COMM_LEN)).stringUpToNul,
+            command: command(r.comm),
             text: text,
             textTotal: Int(r.text_total),
             tag: field(r.tag, length: Int(r.tag_len)),
@@ -60,6 +60,13 @@ public enum RecordDecoder {
         }
     }
 
+    /// The thread's name up to its NUL, with no array in between (it fits a small string).
+    private static func command<T>(_ tuple: T) -> String {
+        withUnsafeBytes(of: tuple) { raw in
+            String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)]), as: UTF8.self)
+        }
+    }
+
     /// The first `length` bytes of a fixed C array (imported as a tuple).
     private static func field<T>(_ tuple: T, length: Int) -> [UInt8] {
         withUnsafeBytes(of: tuple) { raw in
@@ -71,11 +78,3 @@ public enum RecordDecoder {
 private let AF_UNIX_VALUE: Int32 = 1
 private let AF_INET_VALUE: Int32 = 2
 private let AF_INET6_VALUE: Int32 = 10
-
-extension Array where Element == UInt8 {
-    /// The bytes before the first NUL, as UTF-8 (invalid sequences repaired).
-    public var stringUpToNul: String {
-        let end = firstIndex(of: 0) ?? endIndex
-        return String(decoding: self[..<end], as: UTF8.self)
-    }
-}

@@ -175,8 +175,9 @@ public final class SpanBuilder {
     // MARK: - the span
 
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
-        var attributes: [SpanAttribute] = [.string(Attribute.dbSystemName, "postgresql")]
-        attributes.reserveCapacity(12)
+        var attributes: [SpanAttribute] = []
+        attributes.reserveCapacity(12)  // before the first append: one allocation per span, not two
+        attributes.append(.string(Attribute.dbSystemName, "postgresql"))
         var analysis: QueryAnalysis?
         var parent: (traceParent: TraceParent, state: TraceState?)?
         switch text {
@@ -193,7 +194,6 @@ public final class SpanBuilder {
                 }
             }
             let result = analyzer.analyze(bytes, captureTruncated: truncated)
-            analysis = result
             // DEALLOCATE / DISCARD ALL, sent as a simple Query or through the extended protocol
             forget(result.deallocations, record)
             if let text = result.text { attributes.append(.string(Attribute.dbQueryText, text)) }
@@ -206,6 +206,7 @@ public final class SpanBuilder {
                 attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.commands)))
             }
             if result.truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
+            analysis = consume result  // moved, not copied: a copy retains every string it holds
         case .unknownStatement(let name):
             attributes.append(.bool(Attribute.tuskQueryTextUnknown, true))
             attributes.append(.string(Attribute.tuskStatementName, name))
@@ -233,7 +234,7 @@ public final class SpanBuilder {
             return nil
         }
 
-        let connection = connectionAttributes(record)
+        let connectionState = state(record)
 
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -277,6 +278,7 @@ public final class SpanBuilder {
         } else if record.kind == .functionCall && analysis == nil {
             name = "FUNCTION"
         } else {
+            let connection = ConnectionAttributes(attributes: [], startup: connectionState.startup, socket: record.socket, role: record.role)
             name = QueryAnalysis.spanName(
                 analysis, namespace: connection.namespace, serverAddress: connection.serverAddress,
                 serverPort: connection.serverPort)
@@ -294,14 +296,12 @@ public final class SpanBuilder {
             endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
             status: status,
             attributes: attributes,
-            connectionAttributes: connection.attributes,
+            connectionAttributes: connectionState.attributes ?? connectionAttributes(record, connectionState),
             process: processes.process(pid: record.pid, command: record.command))
     }
 
-    /// What every span of the record's connection shares, built on first use.
-    private func connectionAttributes(_ record: CapturedRequest) -> ConnectionAttributes {
-        let state = state(record)
-        if let cached = state.attributes { return ConnectionAttributes(attributes: cached, startup: state.startup, socket: record.socket, role: record.role) }
+    /// What every span of the record's connection shares, built on its first span.
+    private func connectionAttributes(_ record: CapturedRequest, _ state: ConnectionState) -> [SpanAttribute] {
         var attributes: [SpanAttribute] = []
         if let database = state.startup?.database {
             attributes.append(.string(Attribute.dbNamespace, database))
@@ -314,7 +314,7 @@ public final class SpanBuilder {
         }
         appendNetwork(record, to: &attributes)
         state.attributes = attributes
-        return ConnectionAttributes(attributes: attributes, startup: state.startup, socket: record.socket, role: record.role)
+        return attributes
     }
 
     private func appendNetwork(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) {

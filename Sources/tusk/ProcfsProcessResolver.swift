@@ -41,21 +41,29 @@ final class ProcfsProcessResolver: ProcessResolver {
 
     private let options: Options
     private var known: [Int32: ObservedProcess] = [:]
+    private var last: ObservedProcess?
 
     init(options: Options) {
         self.options = options
     }
 
     func process(pid: Int32, command: String) -> ObservedProcess {
-        if let process = known[pid], process.command == command { return process }
+        // consecutive spans mostly come from one process: no hashing for those
+        if let last, last.pid == pid, last.command == command { return last }
+        if let process = known[pid], process.command == command {
+            last = process
+            return process
+        }
         let process = ObservedProcess(pid: pid, command: command, resourceAttributes: attributes(pid: pid, command: command))
         if known.count >= options.capacity { known.removeAll(keepingCapacity: true) }
         known[pid] = process
+        last = process
         return process
     }
 
     func forget(pid: Int32) {
         known[pid] = nil
+        if last?.pid == pid { last = nil }
     }
 
     func attributes(pid: Int32, command: String) -> [SpanAttribute] {

@@ -19,10 +19,10 @@ public struct ConsoleExporter: SpanExporter {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(spans.count * 160)
         spans.withUnsafeBufferPointer { spans in
-            // by index: the spans are read in place, not copied
+            // through pointers: the spans are read in place, not copied
             for index in spans.indices {
                 switch format {
-                case .text: ConsoleLine.append(spans[index], to: &buffer)
+                case .text: ConsoleLine.append(spans.baseAddress! + index, to: &buffer)
                 case .json: JSONLine.append(spans[index], to: &buffer)
                 }
             }

@@ -9,15 +9,21 @@ public enum ConsoleLine {
     private static let fixedBytes = 192
 
     public static func append(_ span: borrowing DatabaseSpan, to out: inout [UInt8]) {
+        withUnsafePointer(to: span) { append($0, to: &out) }
+    }
+
+    /// The exporter's path: the span is read where it lies (a closure capturing the span itself
+    /// would copy it, retaining every reference it holds).
+    static func append(_ span: UnsafePointer<DatabaseSpan>, to out: inout [UInt8]) {
         // what the line shows (text, status code, rows) is the span's own, never its connection's
-        span.ownAttributes.withUnsafeBufferPointer { attributes in
+        span.pointee.ownAttributes.withUnsafeBufferPointer { attributes in
             let found = Found(attributes)
             var message: String?
-            if case .error(let text) = span.status { message = text }
+            if case .error(let text) = span.pointee.status { message = text }
             let tail: String =
                 found.queryText.flatMap { attributes[$0].value.stringValue }
-                ?? found.statementName.flatMap { attributes[$0].value.stringValue } ?? span.name
-            let bound = fixedBytes + span.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
+                ?? found.statementName.flatMap { attributes[$0].value.stringValue } ?? span.pointee.name
+            let bound = fixedBytes + span.pointee.process.command.utf8.count + tail.utf8.count + (message?.utf8.count ?? 0)
                 + (found.statusCode.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
                 + (found.errorType.flatMap { attributes[$0].value.stringValue?.utf8.count } ?? 0)
             let start = out.count
@@ -71,15 +77,15 @@ public enum ConsoleLine {
         }
 
         mutating func write(
-            _ span: DatabaseSpan, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
+            _ span: UnsafePointer<DatabaseSpan>, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
         ) {
-            timestamp(span.startUnixNanoseconds)
+            timestamp(span.pointee.startUnixNanoseconds)
             byte(0x20)
-            bytes(span.process.command)
+            bytes(span.pointee.process.command)
             byte(UInt8(ascii: "["))
-            decimal(UInt64(span.process.pid))
+            decimal(UInt64(span.pointee.process.pid))
             bytes("] ")
-            duration(span.endUnixNanoseconds &- span.startUnixNanoseconds)
+            duration(span.pointee.endUnixNanoseconds &- span.pointee.startUnixNanoseconds)
             byte(0x20)
             let statusCode = found.statusCode.flatMap { attributes[$0].value.stringValue }
             if let message {
@@ -108,7 +114,7 @@ public enum ConsoleLine {
                 bytes(name)
                 bytes(": text unknown>")
             } else {
-                bytes(span.name)
+                bytes(span.pointee.name)
             }
             byte(0x0a)
         }
