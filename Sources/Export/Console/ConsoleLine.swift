@@ -145,40 +145,47 @@ public enum ConsoleLine {
             }
         }
 
-        /// `value` in decimal, zero-padded to at least `width` digits.
-        mutating func decimal(_ value: UInt64, width: Int = 1) {
-            var digits = 1
+        /// `value` in decimal.
+        mutating func decimal(_ value: UInt64) {
+            var length = 1
             var rest = value / 10
             while rest > 0 {
-                digits += 1
+                length += 1
                 rest /= 10
             }
-            let length = Swift.max(digits, width)
-            var remaining = value
-            for index in stride(from: count + length - 1, through: count, by: -1) {
-                base[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            }
-            count += length
+            digits(value, length)
         }
 
         /// `2026-11-25T21:39:34.123456Z` (UTC, microseconds).
         mutating func timestamp(_ unixNanoseconds: UInt64) {
             let date = CivilTime(unixNanoseconds: unixNanoseconds)
-            decimal(UInt64(date.year), width: 4)
+            digits(UInt64(date.year), 4)
             byte(UInt8(ascii: "-"))
-            decimal(UInt64(date.month), width: 2)
+            digits(UInt64(date.month), 2)
             byte(UInt8(ascii: "-"))
-            decimal(UInt64(date.day), width: 2)
+            digits(UInt64(date.day), 2)
             byte(UInt8(ascii: "T"))
-            decimal(UInt64(date.secondOfDay / 3600), width: 2)
+            digits(UInt64(date.secondOfDay / 3600), 2)
             byte(UInt8(ascii: ":"))
-            decimal(UInt64(date.secondOfDay % 3600 / 60), width: 2)
+            digits(UInt64(date.secondOfDay % 3600 / 60), 2)
             byte(UInt8(ascii: ":"))
-            decimal(UInt64(date.secondOfDay % 60), width: 2)
+            digits(UInt64(date.secondOfDay % 60), 2)
             byte(UInt8(ascii: "."))
-            decimal(date.microseconds, width: 6)
+            digits(date.microseconds, 6)
             byte(UInt8(ascii: "Z"))
+        }
+
+        /// The last `count` decimal digits of `value`, zero-padded (no digit counting first: a
+        /// timestamp has seven such fields per line).
+        mutating func digits(_ value: UInt64, _ count: Int) {
+            var remaining = value
+            var index = self.count + count - 1
+            while index >= self.count {
+                base[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+                index -= 1
+            }
+            self.count += count
         }
 
         /// Milliseconds with three decimals: `0.302ms`.
@@ -186,7 +193,7 @@ public enum ConsoleLine {
             let micros = nanoseconds / 1000
             decimal(micros / 1000)
             byte(UInt8(ascii: "."))
-            decimal(micros % 1000, width: 3)
+            digits(micros % 1000, 3)
             bytes("ms")
         }
     }
