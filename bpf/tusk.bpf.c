@@ -948,7 +948,10 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 	case CAP_TX_STATUS:
 		if (off >= 1)
 			goto full;
-		copy_at(c, &r->tx_status, 1, src);
+		if (c->win && c->pos < c->win_len)
+			r->tx_status = c->win->bytes[c->pos & (WINDOW - 1)];
+		else
+			bpf_probe_read_user(&r->tx_status, 1, src);
 		take = 1;
 		break;
 	case CAP_BACKEND_KEY: {
@@ -1008,6 +1011,21 @@ static __always_inline long message_step(struct chunk *c)
 	if (s->in_body)
 		return message_body(c, s, avail);
 
+	__u32 body;
+	/* the usual case: a whole typed header in the window, read in place */
+	if (!s->hdr_have && s->mode == MODE_TYPED && c->win && c->pos + 5 <= c->win_len) {
+		__u32 at = c->pos & (WINDOW - 1);
+		__u8 type = c->win->bytes[at];
+		__u32 len = be32(&c->win->bytes[at + 1]);
+		/* type 0 stands for the untyped startup packets only */
+		if (!type || len < 4 || len > MAX_MESSAGE_BYTES)
+			goto broken;
+		s->type = type;
+		c->pos += 5;
+		body = len - 4;
+		goto framed;
+	}
+
 	__u32 size = header_size(s->mode);
 	__u32 have = s->hdr_have & 7;
 	__u32 n = size - have;
@@ -1033,7 +1051,6 @@ static __always_inline long message_step(struct chunk *c)
 		return 0;
 	s->hdr_have = 0;
 
-	__u32 body;
 	if (s->mode == MODE_SSL_ANSWER) {
 		__u8 answer = s->hdr[0];
 		if (answer == 'N') {
@@ -1052,11 +1069,12 @@ static __always_inline long message_step(struct chunk *c)
 		body = len - 8;
 	} else {
 		__u32 len = be32(&s->hdr[1]);
-		if (len < 4 || len > MAX_MESSAGE_BYTES)
+		if (!s->hdr[0] || len < 4 || len > MAX_MESSAGE_BYTES)
 			goto broken;
 		s->type = s->hdr[0];
 		body = len - 4;
 	}
+framed:
 	s->cap = CAP_NONE;
 	s->cap_off = 0;
 	s->body_left = body;
