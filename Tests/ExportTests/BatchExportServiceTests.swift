@@ -28,6 +28,44 @@ struct BatchExportServiceTests {
         func shutdown() async {}
     }
 
+    /// Records what it is given.
+    final class RecordingExporter: SpanExporter {
+        let batches = Mutex<[Int]>([])
+
+        func export(_ spans: [DatabaseSpan]) async {
+            batches.withLock { $0.append(spans.count) }
+        }
+
+        func forceFlush() async {}
+        func shutdown() async {}
+    }
+
+    @Test func fullBatchesLeaveAtOnceAndAPartialOneWithinTheScheduleDelay() async throws {
+        let counters = PipelineCounters()
+        let queue = SpanQueue(capacity: 1_000, counters: counters)
+        let exporter = RecordingExporter()
+        let service = BatchExportService(
+            queue: queue, exporter: exporter,
+            options: .init(maxBatchSize: 10, scheduleDelay: .milliseconds(100), shutdownTimeout: .seconds(5)),
+            counters: counters, clock: ContinuousClock(), logger: Logger(label: "test"))
+
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await service.run() }
+                // 23 spans: two full batches, then 3 that only the schedule sends
+                queue.push((0..<23).map { SpanFixtures.span(seed: UInt64($0)) })
+                let deadline = ContinuousClock.now + .seconds(20)
+                while exporter.batches.withLock({ $0.reduce(0, +) }) < 23 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(exporter.batches.withLock { $0 } == [10, 10, 3])
+                #expect(queue.count == 0)
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+    }
+
     @Test func theShutdownTimeoutBindsTheExportInFlightAndCountsWhatIsLeft() async throws {
         let counters = PipelineCounters()
         let queue = SpanQueue(capacity: 1_000, counters: counters)

@@ -2,11 +2,14 @@ import Logging
 import ServiceLifecycle
 import Spans
 
-/// Drains the span queue into an exporter in batches: a batch leaves when it is full or when the
-/// schedule delay has passed since the previous one. Exports never overlap. On graceful shutdown
+/// Drains the span queue into an exporter in batches: a batch leaves when it is full, and what is
+/// queued leaves at least once per schedule delay. Exports never overlap. On graceful shutdown
 /// the queue is exported until empty or until the shutdown timeout — counted from the shutdown
 /// signal, and binding the export in flight too — then the exporter shuts down. What the
 /// deadline leaves behind is counted as undeliverable.
+///
+/// The tasks that keep the schedule and watch the deadline are started once, not per batch: at
+/// tens of thousands of spans per second, tasks and timers per batch cost the agent measurably.
 public final class BatchExportService<C: Clock>: Service where C.Duration == Duration {
     public struct Options: Sendable {
         /// Largest batch (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
@@ -43,7 +46,14 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await self.exportUntilStopped()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.exportUntilStopped() }
+                group.addTask { await self.keepSchedule() }
+                // a deadline passing cancels the export in flight (the exporter counts its spans)
+                group.addTask { await self.deadline.passed() }
+                await group.next()
+                group.cancelAll()
+            }
         } onGracefulShutdown: {
             self.deadline.begin(timeout: self.options.shutdownTimeout)
             self.queue.wake()
@@ -56,30 +66,29 @@ public final class BatchExportService<C: Clock>: Service where C.Duration == Dur
     /// it, closes the queue; what it queued last is still exported here.
     private func exportUntilStopped() async {
         // shutdown has begun once it has a deadline
-        while deadline.instant == nil {
+        while deadline.instant == nil && !Task.isCancelled {
             if queue.isClosed && queue.count == 0 {
                 try? await gracefulShutdown()
                 return
             }
-            await waitForBatch()
+            // returns with a full batch, or woken by the schedule, the shutdown or a closed queue
+            await queue.wait(forCount: options.maxBatchSize)
             let batch = queue.take(max: options.maxBatchSize)
             if !batch.isEmpty {
-                await exportBeforeDeadline(batch)
+                await exporter.export(batch)
             }
         }
     }
 
-    /// Returns when a full batch is queued, the schedule delay passed, or the queue closed.
-    private func waitForBatch() async {
-        let delay = options.scheduleDelay
-        let clock = self.clock
-        let queue = self.queue
-        let size = options.maxBatchSize
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await queue.wait(forCount: size) }
-            group.addTask { try? await Task.sleep(for: delay, clock: clock) }
-            await group.next()
-            group.cancelAll()
+    /// Wakes the exporting loop once per schedule delay, so a partial batch never waits longer.
+    private func keepSchedule() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: options.scheduleDelay, clock: clock)
+            } catch {
+                return
+            }
+            queue.wake()
         }
     }
 
