@@ -1,4 +1,5 @@
 import Export
+import Glibc
 import Spans
 import Testing
 
@@ -52,6 +53,26 @@ import Testing
     @Test func timestampsPadAndHandleLeapDays() {
         #expect(line(start: 1_709_164_805_000_001_000, durationNanoseconds: 999, []).hasPrefix("before\n2024-02-29T00:00:05.000001Z pgbench[4242] 0.000ms OK"))
         #expect(line(start: 946_684_799_999_999_999, []).hasPrefix("before\n1999-12-31T23:59:59.999999Z "))
+    }
+
+    /// The exporter carries a line's date and time to the next while the second stays the same.
+    @Test func consecutiveLinesShareTheirSecondOnlyWhileItLasts() async throws {
+        let starts: [UInt64] = [1_709_164_805_000_001_000, 1_709_164_805_500_000_000, 1_709_164_806_000_000_000, 1_709_164_805_999_999_999]
+        let spans = starts.map {
+            DatabaseSpan(
+                traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), name: "x", kind: .client, startUnixNanoseconds: $0,
+                endUnixNanoseconds: $0 + 1000, status: .unset, attributes: [], process: Self.process)
+        }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        await ConsoleExporter(fd: fds[1], counters: PipelineCounters()).export(spans)
+        close(fds[1])
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while case let n = read(fds[0], &chunk, chunk.count), n > 0 { bytes += chunk[..<n] }
+        let stamps = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map { $0.prefix(27) }
+        #expect(stamps == ["2024-02-29T00:00:05.000001Z", "2024-02-29T00:00:05.500000Z", "2024-02-29T00:00:06.000000Z", "2024-02-29T00:00:05.999999Z"])
     }
 
     @Test func longTextIsWrittenWhole() {

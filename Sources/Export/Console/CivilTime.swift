@@ -4,11 +4,9 @@ struct CivilTime {
     let month: Int64
     let day: Int64
     let secondOfDay: Int64
-    let microseconds: UInt64
 
     init(unixNanoseconds: UInt64) {
         let seconds = Int64(unixNanoseconds / 1_000_000_000)
-        microseconds = (unixNanoseconds % 1_000_000_000) / 1000
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         secondOfDay = seconds - days * 86400
         // civil date from days since 1970-01-01 (Howard Hinnant's algorithm)

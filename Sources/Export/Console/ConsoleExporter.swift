@@ -18,11 +18,12 @@ public struct ConsoleExporter: SpanExporter {
     public func export(_ spans: [DatabaseSpan]) async {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(spans.count * 160)
+        var stamp = ConsoleLine.SecondStamp()
         spans.withUnsafeBufferPointer { spans in
             // through pointers: the spans are read in place, not copied
             for index in spans.indices {
                 switch format {
-                case .text: ConsoleLine.append(spans.baseAddress! + index, to: &buffer)
+                case .text: ConsoleLine.append(spans.baseAddress! + index, to: &buffer, stamp: &stamp)
                 case .json: JSONLine.append(spans[index], to: &buffer)
                 }
             }

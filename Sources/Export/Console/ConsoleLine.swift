@@ -9,12 +9,14 @@ public enum ConsoleLine {
     private static let fixedBytes = 192
 
     public static func append(_ span: borrowing DatabaseSpan, to out: inout [UInt8]) {
-        withUnsafePointer(to: span) { append($0, to: &out) }
+        var stamp = SecondStamp()
+        withUnsafePointer(to: span) { append($0, to: &out, stamp: &stamp) }
     }
 
     /// The exporter's path: the span is read where it lies (a closure capturing the span itself
-    /// would copy it, retaining every reference it holds).
-    static func append(_ span: UnsafePointer<DatabaseSpan>, to out: inout [UInt8]) {
+    /// would copy it, retaining every reference it holds), and `stamp` carries the last line's
+    /// date and time to the next.
+    static func append(_ span: UnsafePointer<DatabaseSpan>, to out: inout [UInt8], stamp: inout SecondStamp) {
         // what the line shows (text, status code, rows) is the span's own, never its connection's
         span.pointee.ownAttributes.withUnsafeBufferPointer { attributes in
             let found = Found(attributes)
@@ -30,11 +32,18 @@ public enum ConsoleLine {
             out.append(contentsOf: repeatElement(0, count: bound))
             let end = out.withUnsafeMutableBufferPointer { buffer in
                 var line = LineWriter(buffer.baseAddress!, at: start)
-                line.write(span, attributes, found, message: message)
+                line.write(span, attributes, found, message: message, stamp: &stamp)
                 return line.count
             }
             out.removeLast(out.count - end)
         }
+    }
+
+    /// `2026-11-25T21:39:34.` for one Unix second: lines in a batch mostly share it.
+    struct SecondStamp {
+        static let length = 20
+        var second = UInt64.max
+        var text = InlineArray<20, UInt8>(repeating: 0)
     }
 
     /// Where the attributes the line shows are (indices into the span's attributes).
@@ -77,9 +86,10 @@ public enum ConsoleLine {
         }
 
         mutating func write(
-            _ span: UnsafePointer<DatabaseSpan>, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?
+            _ span: UnsafePointer<DatabaseSpan>, _ attributes: UnsafeBufferPointer<SpanAttribute>, _ found: Found, message: String?,
+            stamp: inout SecondStamp
         ) {
-            timestamp(span.pointee.startUnixNanoseconds)
+            timestamp(span.pointee.startUnixNanoseconds, stamp: &stamp)
             byte(0x20)
             bytes(span.pointee.process.command)
             byte(UInt8(ascii: "["))
@@ -156,22 +166,32 @@ public enum ConsoleLine {
             digits(value, length)
         }
 
-        /// `2026-11-25T21:39:34.123456Z` (UTC, microseconds).
-        mutating func timestamp(_ unixNanoseconds: UInt64) {
-            let date = CivilTime(unixNanoseconds: unixNanoseconds)
-            digits(UInt64(date.year), 4)
-            byte(UInt8(ascii: "-"))
-            digits(UInt64(date.month), 2)
-            byte(UInt8(ascii: "-"))
-            digits(UInt64(date.day), 2)
-            byte(UInt8(ascii: "T"))
-            digits(UInt64(date.secondOfDay / 3600), 2)
-            byte(UInt8(ascii: ":"))
-            digits(UInt64(date.secondOfDay % 3600 / 60), 2)
-            byte(UInt8(ascii: ":"))
-            digits(UInt64(date.secondOfDay % 60), 2)
-            byte(UInt8(ascii: "."))
-            digits(date.microseconds, 6)
+        /// `2026-11-25T21:39:34.123456Z` (UTC, microseconds). The part up to the second comes from
+        /// `stamp` when the previous line was in the same second.
+        mutating func timestamp(_ unixNanoseconds: UInt64, stamp: inout SecondStamp) {
+            let second = unixNanoseconds / 1_000_000_000
+            if stamp.second != second {
+                let start = count
+                let date = CivilTime(unixNanoseconds: unixNanoseconds)
+                digits(UInt64(date.year), 4)
+                byte(UInt8(ascii: "-"))
+                digits(UInt64(date.month), 2)
+                byte(UInt8(ascii: "-"))
+                digits(UInt64(date.day), 2)
+                byte(UInt8(ascii: "T"))
+                digits(UInt64(date.secondOfDay / 3600), 2)
+                byte(UInt8(ascii: ":"))
+                digits(UInt64(date.secondOfDay % 3600 / 60), 2)
+                byte(UInt8(ascii: ":"))
+                digits(UInt64(date.secondOfDay % 60), 2)
+                byte(UInt8(ascii: "."))
+                stamp.second = second
+                for index in 0..<SecondStamp.length { stamp.text[index] = base[start + index] }
+            } else {
+                for index in 0..<SecondStamp.length { base[count + index] = stamp.text[index] }
+                count += SecondStamp.length
+            }
+            digits(unixNanoseconds % 1_000_000_000 / 1000, 6)
             byte(UInt8(ascii: "Z"))
         }
 
