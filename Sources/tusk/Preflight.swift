@@ -35,10 +35,12 @@ enum Preflight {
         guard numbers.count == 2 else {
             return Finding(verdict: .warning, message: "kernel \(release): version not understood")
         }
-        let ok = (numbers[0], numbers[1]) >= (minimumKernel.major, minimumKernel.minor)
+        let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        // the programs read x86-64 registers and are compiled for that architecture
+        let ok = (numbers[0], numbers[1]) >= (minimumKernel.major, minimumKernel.minor) && machine == "x86_64"
         return Finding(
             verdict: ok ? .ok : .blocker,
-            message: "kernel \(release) (Linux ≥ \(minimumKernel.major).\(minimumKernel.minor) required)")
+            message: "kernel \(release) on \(machine) (Linux ≥ \(minimumKernel.major).\(minimumKernel.minor) on x86_64 required)")
     }
 
     static func btf() -> Finding {
