@@ -37,7 +37,7 @@ public enum RecordDecoder {
             transactionStatus: r.load(\.tx_status),
             backendPID: r.load(\.backend_pid),
             role: CapturedRequest.Role(rawValue: r.load(\.role)) ?? .unknown,
-            socket: sockets.socket(connection: r.connectionID) { socket(base.loadUnaligned(as: tusk_record.self)) },
+            socket: sockets.socket(connection: r.connectionID) { socket(r) },
             command: r.command,
             text: text,
             textTotal: Int(r.load(\.text_total) as UInt32),
@@ -78,26 +78,17 @@ public enum RecordDecoder {
         }
     }
 
-    private static func socket(_ r: tusk_record) -> SocketAddress {
-        switch Int32(r.family) {
+    private static func socket(_ r: Fields) -> SocketAddress {
+        let length: Int
+        switch Int32(r.load(\.family)) {
         case AF_UNIX_VALUE: return .unix
-        case AF_INET_VALUE:
-            return .inet(
-                local: field(r.local_addr, length: 4), localPort: r.local_port,
-                peer: field(r.peer_addr, length: 4), peerPort: r.peer_port)
-        case AF_INET6_VALUE:
-            return .inet(
-                local: field(r.local_addr, length: 16), localPort: r.local_port,
-                peer: field(r.peer_addr, length: 16), peerPort: r.peer_port)
+        case AF_INET_VALUE: length = 4
+        case AF_INET6_VALUE: length = 16
         default: return .unknown
         }
-    }
-
-    /// The first `length` bytes of a fixed C array (imported as a tuple).
-    private static func field<T>(_ tuple: T, length: Int) -> [UInt8] {
-        withUnsafeBytes(of: tuple) { raw in
-            [UInt8](raw.prefix(max(0, min(length, raw.count))))
-        }
+        return .inet(
+            local: r.bytes(\.local_addr, count: length), localPort: r.load(\.local_port),
+            peer: r.bytes(\.peer_addr, count: length), peerPort: r.load(\.peer_port))
     }
 }
 

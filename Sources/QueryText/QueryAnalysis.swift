@@ -6,51 +6,51 @@
 public struct QueryAnalysis: Sendable, Equatable {
     /// `db.query.text`, shaped by the analyzer's `QueryTextMode` (nil in mode `off`).
     public var text: String? {
-        get { storage.text }
-        set { unique().text = newValue }
+        get { storage.values.text }
+        set { unique().values.text = newValue }
     }
     /// Whether `text` is shorter than the statement: the capture was cut, the text ended inside an
     /// unterminated literal that was dropped, or `text` was cut to the analyzer's `maxLength`.
     public var truncated: Bool {
-        get { storage.truncated }
-        set { unique().truncated = newValue }
+        get { storage.values.truncated }
+        set { unique().values.truncated = newValue }
     }
     /// `db.query.summary`, nil when PostgreSQL's parser did not accept the text.
     public var summary: String? {
-        get { storage.summary }
-        set { unique().summary = newValue }
+        get { storage.values.summary }
+        set { unique().values.summary = newValue }
     }
     /// `db.operation.name`, nil when the text did not parse or holds no statement.
     public var operation: String? {
-        get { storage.operation }
-        set { unique().operation = newValue }
+        get { storage.values.operation }
+        set { unique().values.operation = newValue }
     }
     /// `db.collection.name`: the one table the text reads or writes, nil when there are none or several.
     public var collection: String? {
-        get { storage.collection }
-        set { unique().collection = newValue }
+        get { storage.values.collection }
+        set { unique().values.collection = newValue }
     }
     /// `db.stored_procedure.name` for CALL.
     public var storedProcedure: String? {
-        get { storage.storedProcedure }
-        set { unique().storedProcedure = newValue }
+        get { storage.values.storedProcedure }
+        set { unique().values.storedProcedure = newValue }
     }
     /// Statements in the text, at least 1. Export `db.operation.batch.size` only when ≥ 2: the
     /// conventions count a single statement as a plain operation, not a batch of one.
     public var batchSize: Int {
-        get { storage.batchSize }
-        set { unique().batchSize = newValue }
+        get { storage.values.batchSize }
+        set { unique().values.batchSize = newValue }
     }
     /// Whether PostgreSQL's parser accepted the text — for a cut capture, the part kept without its
     /// possibly partial last token. Summary, operation and names are only set when it did.
     public var parsed: Bool {
-        get { storage.parsed }
-        set { unique().parsed = newValue }
+        get { storage.values.parsed }
+        set { unique().values.parsed = newValue }
     }
     /// Prepared statements the text removes, in order (empty for almost every query).
     public var deallocations: [Deallocation] {
-        get { storage.deallocations }
-        set { unique().deallocations = newValue }
+        get { storage.values.deallocations }
+        set { unique().values.deallocations = newValue }
     }
 
     /// The fields live in one object: every span copies an analysis out of the cache, and a copy
@@ -69,31 +69,22 @@ public struct QueryAnalysis: Sendable, Equatable {
         deallocations: [Deallocation] = []
     ) {
         storage = Storage(
-            text: text, truncated: truncated, summary: summary, operation: operation, collection: collection,
-            storedProcedure: storedProcedure, batchSize: batchSize, parsed: parsed, deallocations: deallocations)
+            Values(
+                text: text, truncated: truncated, summary: summary, operation: operation, collection: collection,
+                storedProcedure: storedProcedure, batchSize: batchSize, parsed: parsed, deallocations: deallocations))
     }
 
     public static func == (left: QueryAnalysis, right: QueryAnalysis) -> Bool {
-        let a = left.storage, b = right.storage
-        return a === b
-            || (a.text == b.text && a.truncated == b.truncated && a.summary == b.summary && a.operation == b.operation
-                && a.collection == b.collection && a.storedProcedure == b.storedProcedure && a.batchSize == b.batchSize
-                && a.parsed == b.parsed && a.deallocations == b.deallocations)
+        left.storage === right.storage || left.storage.values == right.storage.values
     }
 
     /// Storage this value alone refers to, ready to be changed (copy on write).
     private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) {
-            let s = storage
-            storage = Storage(
-                text: s.text, truncated: s.truncated, summary: s.summary, operation: s.operation, collection: s.collection,
-                storedProcedure: s.storedProcedure, batchSize: s.batchSize, parsed: s.parsed, deallocations: s.deallocations)
-        }
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.values) }
         return storage
     }
 
-    /// Changed only through `unique()`, so never while another value shares it.
-    private final class Storage: @unchecked Sendable {
+    private struct Values: Equatable {
         var text: String?
         var truncated: Bool
         var summary: String?
@@ -103,20 +94,12 @@ public struct QueryAnalysis: Sendable, Equatable {
         var batchSize: Int
         var parsed: Bool
         var deallocations: [Deallocation]
+    }
 
-        init(
-            text: String?, truncated: Bool, summary: String?, operation: String?, collection: String?,
-            storedProcedure: String?, batchSize: Int, parsed: Bool, deallocations: [Deallocation]
-        ) {
-            self.text = text
-            self.truncated = truncated
-            self.summary = summary
-            self.operation = operation
-            self.collection = collection
-            self.storedProcedure = storedProcedure
-            self.batchSize = batchSize
-            self.parsed = parsed
-            self.deallocations = deallocations
-        }
+    /// Changed only through `unique()`, so never while another value shares it.
+    private final class Storage: @unchecked Sendable {
+        var values: Values
+
+        init(_ values: Values) { self.values = values }
     }
 }
