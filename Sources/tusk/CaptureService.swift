@@ -6,12 +6,13 @@ import ServiceLifecycle
 import Spans
 import Synchronization
 
-/// Attaches the probes, then reads the ring buffer on its own thread: records → spans → queue.
-/// The thread never waits on the network; a full queue drops (and counts) spans instead.
+/// Attaches the probes, then reads the ring buffer on its own thread: records → spans → queue, or
+/// records → spans → console. The thread never waits on the network; a full queue drops (and
+/// counts) spans instead.
 final class CaptureService: Service, @unchecked Sendable {
     private let session: ProbeSession
     private let builder: SpanBuilder  // used by the reader thread only
-    private let queue: SpanQueue
+    private let destination: SpanDestination
     private let health: HealthState
     private let stats: CaptureStats
     private let logger: Logger
@@ -20,13 +21,13 @@ final class CaptureService: Service, @unchecked Sendable {
     private let parent: pid_t?
 
     init(
-        session: ProbeSession, builder: SpanBuilder, queue: SpanQueue, health: HealthState, stats: CaptureStats,
+        session: ProbeSession, builder: SpanBuilder, destination: SpanDestination, health: HealthState, stats: CaptureStats,
         logger: Logger, exitWithParent: Bool
     ) {
         parent = exitWithParent ? getppid() : nil
         self.session = session
         self.builder = builder
-        self.queue = queue
+        self.destination = destination
         self.health = health
         self.stats = stats
         self.logger = logger
@@ -45,7 +46,7 @@ final class CaptureService: Service, @unchecked Sendable {
         health.set(attached: false)
         // what the kernel submitted before detaching
         drainOnce(timeoutMilliseconds: 0)
-        queue.close()
+        if case .queue(let queue) = destination { queue.close() }
         logger.info("probes detached")
     }
 
@@ -67,24 +68,40 @@ final class CaptureService: Service, @unchecked Sendable {
 
     /// How many spans the last poll produced: the next batch reserves that much room.
     private var lastBatchSize = 64
+    /// Console lines of one poll (the buffer keeps its room from poll to poll).
+    private var lines = ConsoleBatch()
 
     private func drainOnce(timeoutMilliseconds: Int32) {
         var read = 0
-        var batch: [DatabaseSpan] = []
-        batch.reserveCapacity(lastBatchSize)
-        session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
-            read += 1
-            if let span = builder.span(for: record) {
-                batch.append(consume span)
+        let emitted: Int
+        switch destination {
+        case .queue(let queue):
+            var batch: [DatabaseSpan] = []
+            batch.reserveCapacity(lastBatchSize)
+            session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
+                read += 1
+                if let span = builder.span(for: record) {
+                    batch.append(consume span)
+                }
             }
+            emitted = batch.count
+            if !batch.isEmpty {
+                lastBatchSize = batch.count
+                queue.push(batch)
+            }
+        case .console(let console):
+            session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
+                read += 1
+                if let span = builder.span(for: record) {
+                    withUnsafePointer(to: span) { console.append($0, to: &lines) }
+                }
+            }
+            emitted = lines.spans
+            if emitted > 0 { console.write(&lines) }
         }
         stats.recordsRead.add(read, ordering: .relaxed)
+        stats.spansEmitted.add(emitted, ordering: .relaxed)
         stats.unsampled.store(builder.counters.unsampled, ordering: .relaxed)
         stats.invalidTraceparents.store(builder.counters.invalidTraceparents, ordering: .relaxed)
-        if !batch.isEmpty {
-            lastBatchSize = batch.count
-            stats.spansEmitted.add(batch.count, ordering: .relaxed)
-            queue.push(batch)
-        }
     }
 }

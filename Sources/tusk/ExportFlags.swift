@@ -42,7 +42,7 @@ struct ExportFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Largest batch per export request. Env: OTEL_BSP_MAX_EXPORT_BATCH_SIZE. Default: 512.", valueName: "n"))
     var maxExportBatchSize: Int?
 
-    @Option(help: ArgumentHelp("Longest wait before a partial batch is exported, milliseconds. Env: OTEL_BSP_SCHEDULE_DELAY. Default: 5000 (console: 200).", valueName: "ms"))
+    @Option(help: ArgumentHelp("Longest wait before a partial batch is exported, milliseconds. Env: OTEL_BSP_SCHEDULE_DELAY. Default: 5000. The console prints after every read of the ring buffer (at most 100 ms apart).", valueName: "ms"))
     var scheduleDelay: Int?
 
     @Option(help: ArgumentHelp("Time allowed at shutdown to export what is queued, milliseconds. Env: OTEL_BSP_EXPORT_TIMEOUT. Default: 30000.", valueName: "ms"))

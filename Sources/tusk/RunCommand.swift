@@ -97,16 +97,12 @@ struct RunCommand: AsyncParsableCommand {
             options: .init(
                 serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
                 ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
-        let captureService = CaptureService(
-            session: session, builder: SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes), queue: queue, health: health, stats: stats,
-            logger: logger, exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
-        let exporter: any SpanExporter
-        var batching = BatchExportService<ContinuousClock>.Options(
-            maxBatchSize: settings.maxExportBatchSize, scheduleDelay: settings.scheduleDelay,
-            shutdownTimeout: settings.exportTimeout)
+        let destination: SpanDestination
+        var services: [any Service] = []
         if let tracesURL = settings.tracesURL {
             var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
             shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
+            let exporter: OTLPHTTPExporter<ContinuousClock>
             do {
                 exporter = try OTLPHTTPExporter(
                     options: OTLPExporterOptions(
@@ -119,14 +115,23 @@ struct RunCommand: AsyncParsableCommand {
                 Logging.fail("tusk: certificate \(settings.certificatePath ?? ""): \(error)")
             }
             logger.info("exporting OTLP/HTTP", metadata: ["url": "\(tracesURL)", "compression": "\(settings.compression)"])
+            let batching = BatchExportService<ContinuousClock>.Options(
+                maxBatchSize: settings.maxExportBatchSize, scheduleDelay: settings.scheduleDelay,
+                shutdownTimeout: settings.exportTimeout)
+            services.append(
+                BatchExportService(
+                    queue: queue, exporter: exporter, options: batching, counters: counters, clock: ContinuousClock(),
+                    logger: logger))
+            destination = .queue(queue)
         } else {
-            exporter = ConsoleExporter(format: export.consoleFormat, counters: counters)
-            if export.scheduleDelay == nil { batching.scheduleDelay = .milliseconds(200) }
+            // printed where the spans are built, after every poll of the ring buffer
+            destination = .console(ConsoleExporter(format: export.consoleFormat, counters: counters))
         }
-        let exportService = BatchExportService(
-            queue: queue, exporter: exporter, options: batching, counters: counters, clock: ContinuousClock(), logger: logger)
+        let captureService = CaptureService(
+            session: session, builder: SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes),
+            destination: destination, health: health, stats: stats, logger: logger,
+            exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
 
-        var services: [any Service] = [exportService]
         if let address = ListenAddress(listen) {
             let metrics = AgentMetrics(session: session, stats: stats, pipeline: counters, queue: queue)
             do {

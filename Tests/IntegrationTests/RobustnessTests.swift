@@ -174,6 +174,15 @@ struct RobustnessTests {
         #expect(try agent.metric("tusk_connections_closed_total") == Double(total))
         #expect(try agent.metric("tusk_kernel_records_lost_total") == 0)
         #expect(try agent.metric(#"tusk_dropped_total{reason="overflow"}"#) == 0)
+        // the console is written by the reader thread: every span it built is printed and counted
+        let exported = try agent.metric("tusk_spans_exported_total")
+        var printed = agent.spans.count
+        for _ in 0..<50 where Double(printed) < exported {
+            usleep(100_000)
+            printed = agent.spans.count
+        }
+        #expect(exported >= Double(total) && Double(printed) == exported)
+        #expect(try agent.metric("tusk_spans_emitted_total") == exported)
         #expect(baseline > 0 && after > 0)
         #expect(after - residentAtPeak < churnBound, "churn phase: VmRSS \(mib(residentAtPeak)) → \(mib(after))")
         #expect(after - baseline < totalBound, "VmRSS grew by \(mib(after - baseline)) (baseline \(mib(baseline)), after \(mib(after)))")

@@ -16,30 +16,43 @@ public struct ConsoleExporter: SpanExporter {
     }
 
     public func export(_ spans: [DatabaseSpan]) async {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(spans.count * 160)
-        var stamp = ConsoleLine.SecondStamp()
+        var batch = ConsoleBatch()
+        batch.bytes.reserveCapacity(spans.count * 160)
         spans.withUnsafeBufferPointer { spans in
             // through pointers: the spans are read in place, not copied
-            for index in spans.indices {
-                switch format {
-                case .text: ConsoleLine.append(spans.baseAddress! + index, to: &buffer, stamp: &stamp)
-                case .json: JSONLine.append(spans[index], to: &buffer)
-                }
-            }
+            for index in spans.indices { append(spans.baseAddress! + index, to: &batch) }
         }
-        buffer.withUnsafeBytes { raw in
+        write(&batch)
+    }
+
+    /// Adds the line of `span` to `batch`. The reader thread prints spans this way where it builds
+    /// them: they never cross to another thread, so neither do the reference counts of the strings
+    /// they share with the query cache.
+    public func append(_ span: UnsafePointer<DatabaseSpan>, to batch: inout ConsoleBatch) {
+        switch format {
+        case .text: ConsoleLine.append(span, to: &batch.bytes, stamp: &batch.stamp)
+        case .json: JSONLine.append(span.pointee, to: &batch.bytes)
+        }
+        batch.spans += 1
+    }
+
+    /// Writes the batch out, counts its spans as exported and empties it (keeping its room).
+    public func write(_ batch: inout ConsoleBatch) {
+        let delivered = batch.bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return  // stdout closed: nothing sensible to do
+                    return false  // stdout closed: nothing sensible to do
                 }
                 offset += written
             }
+            return true
         }
-        counters.exported.add(spans.count, ordering: .relaxed)
+        if delivered { counters.exported.add(batch.spans, ordering: .relaxed) }
+        batch.bytes.removeAll(keepingCapacity: true)
+        batch.spans = 0
     }
 
     public func forceFlush() async {}
