@@ -353,6 +353,18 @@ static __always_inline struct slot *tail_slot(struct conn *conn)
 }
 
 /* Submit the head request as a record and give its slot back. */
+/* Wake the reader each time the data waiting in the ring passes another multiple of
+ * wakeup_bytes; below that it reads on its own timer. Once awake it reads until the ring is empty
+ * and only sleeps on an empty ring, so one wake-up per crossing is enough: waking on every record
+ * past the mark would raise an interrupt per record while the reader waits for a CPU. Two CPUs
+ * racing past one mark may both miss it; the next mark, or the reader's timer, catches up. */
+static __always_inline __u64 wake_flag(__u32 size)
+{
+	__u64 before = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
+	__u64 after = before + ((size + BPF_RINGBUF_HDR_SZ + 7) & ~7U);
+	return after / wakeup_bytes != before / wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_ns)
 {
 	__u32 index = conn->head;
@@ -371,8 +383,8 @@ static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_
 	__u32 len = r->text_len;
 	if (len > text_cap)
 		len = text_cap;
-	__u64 wake = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&records, r, sizeof(struct tusk_record) + len, wake))
+	__u32 size = sizeof(struct tusk_record) + len;
+	if (bpf_ringbuf_output(&records, r, size, wake_flag(size)))
 		count(TUSK_C_RECORDS_LOST);
 	else
 		count(TUSK_C_RECORDS);
@@ -877,9 +889,40 @@ static __always_inline void backend_end(struct chunk *c, struct stream *s)
 
 /* ---- the message loop ---- */
 
+/* Copy `n` bytes of the window from `pos` to `dst` without a helper call (each user- or
+ * kernel-memory read costs tens of ns in fixed checks): eight bytes at a time, then the rest. */
+static __always_inline void copy_from_window(void *to, const struct window *win, __u32 pos, __u32 n)
+{
+	__u8 *dst = to;
+	const __u8 *src = &win->bytes[pos & (WINDOW - 1)];
+	if (n > WINDOW)
+		n = WINDOW;
+	__u32 words = n / 8;
+	for (int i = 0; i < WINDOW / 8; i++) {
+		if (i >= words)
+			break;
+		*(__u64 *)(dst + i * 8) = *(const __u64 *)(src + i * 8);
+	}
+	for (int i = 0; i < 8; i++) {
+		__u32 at = words * 8 + i;
+		if (at >= n)
+			break;
+		dst[at] = src[at];
+	}
+}
+
+/* Copy `n` bytes at the walk position: from the window when they are in it. */
+static __always_inline void copy_at(struct chunk *c, void *dst, __u32 n, const __u8 *src)
+{
+	if (c->win && c->pos + n <= c->win_len)
+		copy_from_window(dst, c->win, c->pos, n);
+	else
+		bpf_probe_read_user(dst, n, src);
+}
+
 /* Copy up to `n` bytes into the text area at offset `off` (a message may continue across
  * calls). The verifier cannot relate the offset to the length, so the area is twice text_cap. */
-static __always_inline __u32 capture_text(struct slot *item, __u32 off, const __u8 *src, __u32 n)
+static __always_inline __u32 capture_text(struct chunk *c, struct slot *item, __u32 off, const __u8 *src, __u32 n)
 {
 	__u32 cap = text_cap;
 	if (off >= cap)
@@ -887,17 +930,8 @@ static __always_inline __u32 capture_text(struct slot *item, __u32 off, const __
 	__u32 take = cap - off;
 	if (take > n)
 		take = n;
-	bpf_probe_read_user(text_of(item) + off, take, src);
+	copy_at(c, text_of(item) + off, take, src);
 	return take;
-}
-
-/* Copy `n` bytes at the walk position: from the window when they are in it. */
-static __always_inline void copy_at(struct chunk *c, void *dst, __u32 n, const __u8 *src)
-{
-	if (c->win && c->pos + n <= c->win_len && n <= WINDOW)
-		bpf_probe_read_kernel(dst, n, &c->win->bytes[c->pos & (WINDOW - 1)]);
-	else
-		bpf_probe_read_user(dst, n, src);
 }
 
 static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
@@ -913,7 +947,7 @@ static __always_inline void capture(struct chunk *c, struct stream *s, __u32 n)
 	__u32 take;
 	switch (s->cap) {
 	case CAP_TEXT:
-		take = capture_text(item, off, src, n);
+		take = capture_text(c, item, off, src, n);
 		if (!take)
 			goto full;
 		r->text_len = off + take;
