@@ -15,8 +15,14 @@ struct tusk_probes {
 	struct ring_buffer *ring;
 	tusk_record_fn fn;
 	void *ctx;
+	uint32_t taken;  /* records handed to fn in this poll */
+	uint32_t budget; /* most records one poll hands over */
 	int ncpus;
 };
+
+/* on_sample's answer once a poll's budget is spent: libbpf stops reading there (the record is
+ * consumed) and passes the value up */
+#define BUDGET_SPENT (-ECANCELED)
 
 static char last_log[2048];
 
@@ -48,7 +54,10 @@ static void fail(char *error, size_t error_len, const char *what, int err)
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct tusk_probes *p = ctx;
-	return p->fn ? p->fn(p->ctx, data, size) : 0;
+	int err = p->fn ? p->fn(p->ctx, data, size) : 0;
+	if (err)
+		return err;
+	return ++p->taken >= p->budget ? BUDGET_SPENT : 0;
 }
 
 struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *error, size_t error_len)
@@ -140,18 +149,22 @@ int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
 	return err;
 }
 
-int tusk_probes_poll(struct tusk_probes *p, int timeout_ms, tusk_record_fn fn, void *ctx)
+int tusk_probes_poll(struct tusk_probes *p, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx)
 {
 	p->fn = fn;
 	p->ctx = ctx;
+	p->taken = 0;
+	p->budget = max_records ? max_records : 1;
 	/* records are submitted without wakeups until enough pile up, so poll, then drain */
 	int woken = ring_buffer__poll(p->ring, timeout_ms);
+	if (woken == BUDGET_SPENT)
+		return p->taken;
 	if (woken < 0 && woken != -EINTR)
 		return woken;
 	int drained = ring_buffer__consume(p->ring);
-	if (drained < 0)
+	if (drained < 0 && drained != BUDGET_SPENT)
 		return drained;
-	return (woken > 0 ? woken : 0) + drained;
+	return p->taken;
 }
 
 int tusk_probes_counters(struct tusk_probes *p, uint64_t *out, uint32_t n)

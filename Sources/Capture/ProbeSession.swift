@@ -59,15 +59,23 @@ public final class ProbeSession: @unchecked Sendable {
         tusk_probes_detach(probes)
     }
 
-    /// Waits up to `timeoutMilliseconds` for records and hands each available one to `handle`.
-    /// Returns how many were consumed.
+    /// Records one poll hands over at most, by default: what a poll builds stays bounded however
+    /// fast the kernel produces, and the polling thread gets back to its loop (and sees a stop
+    /// request) between polls.
+    public static let recordsPerPoll = 4096
+
+    /// Waits up to `timeoutMilliseconds` for records and hands the available ones to `handle`, at
+    /// most `maxRecords`; the rest wait for the next poll (which then returns at once). Returns
+    /// how many were consumed.
     @discardableResult
-    public func poll(timeoutMilliseconds: Int32, _ handle: (CapturedRequest) -> Void) -> Int {
+    public func poll(
+        timeoutMilliseconds: Int32, maxRecords: Int = ProbeSession.recordsPerPoll, _ handle: (CapturedRequest) -> Void
+    ) -> Int {
         withoutActuallyEscaping(handle) { handle in
             var sink = RecordSink(handle: handle, sockets: sockets)
             defer { sockets = sink.sockets }
             return withUnsafeMutablePointer(to: &sink) { sinkPointer in
-                Int(tusk_probes_poll(probes, timeoutMilliseconds, { context, data, size in
+                Int(tusk_probes_poll(probes, timeoutMilliseconds, UInt32(clamping: max(1, maxRecords)), { context, data, size in
                     guard let context, let data else { return 0 }
                     let sink = context.assumingMemoryBound(to: RecordSink.self)
                     let bytes = UnsafeRawBufferPointer(start: data, count: size)

@@ -44,8 +44,8 @@ final class CaptureService: Service, @unchecked Sendable {
         }
         session.detach()
         health.set(attached: false)
-        // what the kernel submitted before detaching
-        drainOnce(timeoutMilliseconds: 0)
+        // what the kernel submitted before detaching, one bounded poll after another
+        while drainOnce(timeoutMilliseconds: 0) >= ProbeSession.recordsPerPoll {}
         if case .queue(let queue) = destination { queue.close() }
         logger.info("probes detached")
     }
@@ -71,14 +71,17 @@ final class CaptureService: Service, @unchecked Sendable {
     /// Console lines of one poll (the buffer keeps its room from poll to poll).
     private var lines = ConsoleBatch()
 
-    private func drainOnce(timeoutMilliseconds: Int32) {
+    /// One poll's records → spans → queue or console. Returns how many records the poll consumed.
+    @discardableResult
+    private func drainOnce(timeoutMilliseconds: Int32) -> Int {
         var read = 0
+        let consumed: Int
         let emitted: Int
         switch destination {
         case .queue(let queue):
             var batch: [DatabaseSpan] = []
             batch.reserveCapacity(lastBatchSize)
-            session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
+            consumed = session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
                 read += 1
                 if let span = builder.span(for: record) {
                     batch.append(consume span)
@@ -90,7 +93,7 @@ final class CaptureService: Service, @unchecked Sendable {
                 queue.push(batch)
             }
         case .console(let console):
-            session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
+            consumed = session.poll(timeoutMilliseconds: timeoutMilliseconds) { record in
                 read += 1
                 if let span = builder.span(for: record) {
                     withUnsafePointer(to: span) { console.append($0, to: &lines) }
@@ -103,5 +106,6 @@ final class CaptureService: Service, @unchecked Sendable {
         stats.spansEmitted.add(emitted, ordering: .relaxed)
         stats.unsampled.store(builder.counters.unsampled, ordering: .relaxed)
         stats.invalidTraceparents.store(builder.counters.invalidTraceparents, ordering: .relaxed)
+        return consumed
     }
 }

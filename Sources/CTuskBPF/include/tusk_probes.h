@@ -33,8 +33,9 @@ typedef int (*tusk_record_fn)(void *ctx, void *data, size_t size);
 struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Wait up to timeout_ms for records, then hand every available one to fn. Records consumed, or -errno. */
-int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, tusk_record_fn fn, void *ctx);
+/* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
+ * (the rest wait for the next poll). Records handed over, or -errno. */
+int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx);
 /* Sum of the per-CPU kernel counters (enum tusk_counter) into out[0..n). 0 or -errno. */
 int tusk_probes_counters(struct tusk_probes *probes, uint64_t *out, uint32_t n);
 /* Live entries of the connection and request maps (a leak check). */
