@@ -75,6 +75,24 @@ import Testing
         #expect(stamps == ["2024-02-29T00:00:05.000001Z", "2024-02-29T00:00:05.500000Z", "2024-02-29T00:00:06.000000Z", "2024-02-29T00:00:05.999999Z"])
     }
 
+    /// Lines standard output refuses are not lost silently: they count as undeliverable, not exported.
+    @Test func linesThatCannotBeWrittenCountAsUndeliverable() {
+        let span = DatabaseSpan(
+            traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), name: "x", kind: .client, startUnixNanoseconds: 1,
+            endUnixNanoseconds: 2, status: .unset, attributes: [], process: Self.process)
+        let readOnly = open("/dev/null", O_RDONLY)  // writes fail with EBADF
+        defer { close(readOnly) }
+        let counters = PipelineCounters()
+        let console = ConsoleExporter(fd: readOnly, counters: counters)
+        var batch = ConsoleBatch()
+        for _ in 0..<3 { withUnsafePointer(to: span) { console.append($0, to: &batch) } }
+        #expect(batch.spans == 3)
+        console.write(&batch)
+        #expect(counters.droppedUndeliverable.load(ordering: .relaxed) == 3)
+        #expect(counters.exported.load(ordering: .relaxed) == 0)
+        #expect(batch.spans == 0)
+    }
+
     @Test func longTextIsWrittenWhole() {
         let long = String(repeating: "x", count: 10_000)
         #expect(line([.string(Attribute.dbQueryText, long)]).hasSuffix("| " + long + "\n"))

@@ -36,7 +36,8 @@ public struct ConsoleExporter: SpanExporter {
         batch.spans += 1
     }
 
-    /// Writes the batch out, counts its spans as exported and empties it (keeping its room).
+    /// Writes the batch out, counts its spans as exported (or, when standard output refuses them,
+    /// as undeliverable) and empties it (keeping its room).
     public func write(_ batch: inout ConsoleBatch) {
         let delivered = batch.bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -44,13 +45,17 @@ public struct ConsoleExporter: SpanExporter {
                 let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return false  // stdout closed: nothing sensible to do
+                    return false  // stdout closed or unwritable: nothing else to do with these lines
                 }
                 offset += written
             }
             return true
         }
-        if delivered { counters.exported.add(batch.spans, ordering: .relaxed) }
+        if delivered {
+            counters.exported.add(batch.spans, ordering: .relaxed)
+        } else {
+            counters.droppedUndeliverable.add(batch.spans, ordering: .relaxed)
+        }
         batch.bytes.removeAll(keepingCapacity: true)
         batch.spans = 0
     }
