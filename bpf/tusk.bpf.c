@@ -352,7 +352,6 @@ static __always_inline struct slot *tail_slot(struct conn *conn)
 	return conn->inflight ? slot_at(conn->tail) : 0;
 }
 
-/* Submit the head request as a record and give its slot back. */
 /* Wake the reader each time the data waiting in the ring passes another multiple of
  * wakeup_bytes; below that it reads on its own timer. Once awake it reads until the ring is empty
  * and only sleeps on an empty ring, so one wake-up per crossing is enough: waking on every record
@@ -365,6 +364,7 @@ static __always_inline __u64 wake_flag(__u32 size)
 	return after / wakeup_bytes != before / wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Submit the head request as a record and give its slot back. */
 static __always_inline void pop_head(struct conn *conn, __u8 outcome, __u64 end_ns)
 {
 	__u32 index = conn->head;

@@ -75,7 +75,7 @@ public final class ProbeSession: @unchecked Sendable {
             var sink = RecordSink(handle: handle, sockets: sockets)
             defer { sockets = sink.sockets }
             return withUnsafeMutablePointer(to: &sink) { sinkPointer in
-                Int(tusk_probes_poll(probes, timeoutMilliseconds, UInt32(clamping: max(1, maxRecords)), { context, data, size in
+                Int(tusk_probes_poll(probes, timeoutMilliseconds, UInt32(clamping: maxRecords), { context, data, size in
                     guard let context, let data else { return 0 }
                     let sink = context.assumingMemoryBound(to: RecordSink.self)
                     let bytes = UnsafeRawBufferPointer(start: data, count: size)
