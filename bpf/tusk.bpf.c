@@ -177,7 +177,10 @@ struct {
 } spare_slots SEC(".maps");
 
 /* The first WINDOW bytes of the buffer being walked, read from user memory once: headers and
- * short fields are taken from here instead of one user-memory read each. */
+ * short fields are taken from here instead of one user-memory read each.
+ * Per-CPU values (this, scratch, spare_slots) are used by one program run at a time: the kernel
+ * runs tracepoint programs with preemption off and never starts a second one on a CPU while one
+ * runs (trace_call_bpf's bpf_prog_active), so no run sees another's half-written window. */
 #define WINDOW 256
 struct window {
 	__u8 bytes[2 * WINDOW]; /* the second half is room the verifier asks for */
