@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "tusk_probes.h"
+#include "tusk_object.h"
 #include "tusk.skel.h"
 
 struct tusk_probes {
@@ -46,6 +47,12 @@ const char *tusk_probes_last_log(void)
 	return last_log;
 }
 
+void tusk_libbpf_log_to_memory(void)
+{
+	libbpf_set_print(remember_log);
+	last_log[0] = 0;
+}
+
 static void fail(char *error, size_t error_len, const char *what, int err)
 {
 	snprintf(error, error_len, "%s: %s", what, strerror(err < 0 ? -err : err));
@@ -60,29 +67,62 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return ++p->taken >= p->budget ? BUDGET_SPENT : 0;
 }
 
-struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *error, size_t error_len)
+/* Opens the programs from `bytes`, or from the file TUSK_BPF_OBJECT names (an object built from
+ * the same bpf/ sources: maps, tunables and programs are bound by name). */
+static struct tusk_bpf *open_object(char *error, size_t error_len)
 {
-	libbpf_set_print(remember_log);
-	last_log[0] = 0;
-	struct tusk_probes *p = calloc(1, sizeof(*p));
-	if (!p) {
-		fail(error, error_len, "out of memory", ENOMEM);
+	struct tusk_bpf *s = calloc(1, sizeof(*s));
+	if (!s) {
+		fail(error, error_len, "opening the BPF object", ENOMEM);
 		return NULL;
 	}
-	p->ncpus = libbpf_num_possible_cpus();
-	p->skel = tusk_bpf__open();
-	if (!p->skel) {
-		int err = errno;
-		fail(error, error_len, "opening the BPF object", err);
-		free(p);
-		errno = err;
+	int err = tusk_bpf__create_skeleton(s);
+	const char *path = getenv("TUSK_BPF_OBJECT");
+	void *file_bytes = NULL;
+	if (!err && path && *path) {
+		FILE *f = fopen(path, "rb");
+		long size = -1;
+		if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+		    (file_bytes = malloc(size)) && fread(file_bytes, 1, size, f) == (size_t)size) {
+			s->skeleton->data = file_bytes;
+			s->skeleton->data_sz = size;
+		} else {
+			err = -(errno ? errno : EIO);
+		}
+		if (f)
+			fclose(f);
+	}
+	if (!err)
+		err = bpf_object__open_skeleton(s->skeleton, NULL);
+	free(file_bytes); /* libbpf keeps its own copy */
+	if (err) {
+		char what[4200];
+		snprintf(what, sizeof(what), "opening the BPF object%s%s", path && *path ? " " : "", path && *path ? path : "");
+		fail(error, error_len, what, err);
+		tusk_bpf__destroy(s);
+		errno = err < 0 ? -err : err;
 		return NULL;
 	}
-	struct tusk_bpf *s = p->skel;
+	return s;
+}
+
+struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify_only, char *error, size_t error_len)
+{
+	struct tusk_bpf *s = open_object(error, error_len);
+	if (!s)
+		return NULL;
 	uint32_t text_cap = o->max_query_bytes + TUSK_NAME_SLACK;
 	/* a slot: its head, the record and twice the text (room the verifier asks for) */
 	uint32_t value_size = sizeof(struct tusk_slot_head) + sizeof(struct tusk_record) + 2 * text_cap;
 	uint32_t slots = o->max_requests ? o->max_requests : 4096;
+	uint32_t connections = o->max_connections;
+	uint32_t ring_bytes = o->ring_bytes;
+	if (verify_only) {
+		/* the verifier checks value sizes, not entry counts: small maps load faster */
+		slots = 16;
+		connections = 16;
+		ring_bytes = 1 << 16;
+	}
 	s->rodata->self_tgid = o->self_tgid;
 	s->rodata->filter_pids = o->pid_count > 0;
 	s->rodata->text_cap = text_cap;
@@ -100,17 +140,81 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, char *e
 		err = bpf_map__set_max_entries(s->maps.slots, slots);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.free_slots, slots);
-	if (!err && o->max_connections)
-		err = bpf_map__set_max_entries(s->maps.conns, o->max_connections);
-	if (!err && o->ring_bytes)
-		err = bpf_map__set_max_entries(s->maps.records, o->ring_bytes);
+	if (!err && connections)
+		err = bpf_map__set_max_entries(s->maps.conns, connections);
+	if (!err && ring_bytes)
+		err = bpf_map__set_max_entries(s->maps.records, ring_bytes);
 	if (err) {
 		fail(error, error_len, "sizing the BPF maps", err);
-		goto failed;
+		tusk_bpf__destroy(s);
+		errno = err < 0 ? -err : err;
+		return NULL;
 	}
-	err = tusk_bpf__load(s);
+	return s;
+}
+
+struct bpf_object *tusk_object_of(struct tusk_bpf *s)
+{
+	return s->obj;
+}
+
+void tusk_object_close(struct tusk_bpf *s)
+{
+	tusk_bpf__destroy(s);
+}
+
+/* The program libbpf last reported as failing to load ("prog 'NAME': BPF program load failed"). */
+static int failed_program(char *name, size_t name_len)
+{
+	const char *marker = "': BPF program load failed";
+	const char *end = NULL;
+	for (const char *at = strstr(last_log, marker); at; at = strstr(at + 1, marker))
+		end = at;
+	if (!end)
+		return 0;
+	const char *start = end;
+	while (start > last_log && start[-1] != '\'')
+		start--;
+	if (start == last_log || end - start >= (long)name_len)
+		return 0;
+	snprintf(name, name_len, "%.*s", (int)(end - start), start);
+	return 1;
+}
+
+struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, struct tusk_program_verdict *rejected,
+				     char *error, size_t error_len)
+{
+	tusk_libbpf_log_to_memory();
+	if (rejected)
+		memset(rejected, 0, sizeof(*rejected));
+	struct tusk_probes *p = calloc(1, sizeof(*p));
+	if (!p) {
+		fail(error, error_len, "out of memory", ENOMEM);
+		return NULL;
+	}
+	p->ncpus = libbpf_num_possible_cpus();
+	p->skel = tusk_object_open(o, 0, error, error_len);
+	if (!p->skel) {
+		int err = errno;
+		free(p);
+		errno = err;
+		return NULL;
+	}
+	struct tusk_bpf *s = p->skel;
+	uint32_t slots = bpf_map__max_entries(s->maps.slots);
+	/* a log buffer of our own: libbpf, on a rejection, would otherwise retry with ever larger
+	 * ones (a program over the instruction budget logs gigabytes) */
+	static char load_log[1 << 20];
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_log_buf(prog, load_log, sizeof(load_log));
+	int err = tusk_bpf__load(s);
 	if (err) {
 		fail(error, error_len, "loading the BPF programs", err);
+		char name[64];
+		/* say which program the kernel refused and why, from a load of that program alone */
+		if (rejected && failed_program(name, sizeof(name)))
+			tusk_program_diagnose(o, name, rejected);
 		goto failed;
 	}
 	for (uint32_t i = 0; i < slots; i++) {

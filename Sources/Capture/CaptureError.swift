@@ -5,8 +5,15 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
     public let step: String
     public let errno: Int32
     public let detail: String
+    /// The program the kernel's verifier refused, and why, when that is what failed.
+    public let rejected: ProgramVerdict?
 
     public var description: String {
+        if let rejected {
+            let cost = rejected.instructions > 0 ? " (\(rejected.instructions) instructions processed)" : ""
+            return "\(step): kernel \(ProgramVerdict.kernelRelease) rejected program \(rejected.program) "
+                + "(\(rejected.section)): \(rejected.reason)\(cost)"
+        }
         switch errno {
         case EACCES where step.contains("load") && geteuid() == 0:
             // as root, EACCES from BPF_PROG_LOAD is the verifier refusing a memory access
@@ -22,9 +29,10 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    public init(step: String, errno: Int32, detail: String) {
+    public init(step: String, errno: Int32, detail: String, rejected: ProgramVerdict? = nil) {
         self.step = step
         self.errno = errno
         self.detail = detail
+        self.rejected = rejected
     }
 }

@@ -11,32 +11,13 @@ public final class ProbeSession: @unchecked Sendable {
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {
         var error = [CChar](repeating: 0, count: 512)
-        let pids = options.pids.map { UInt32(bitPattern: $0) }
-        let loaded = pids.withUnsafeBufferPointer { pidBuffer in
-            var raw = tusk_probe_options(
-                self_tgid: options.ignoreSelf ? UInt32(getpid()) : 0,
-                max_query_bytes: UInt32(options.maxQueryBytes),
-                pids: pidBuffer.baseAddress,
-                pid_count: UInt32(pids.count),
-                max_connections: UInt32(options.maxConnections),
-                max_requests: UInt32(options.maxRequests),
-                max_requests_per_conn: UInt32(options.maxRequestsPerConnection),
-                ring_bytes: UInt32(options.ringBytes),
-                trace_clients: options.side == .server ? 0 : 1, trace_servers: options.side == .client ? 0 : 1,
-                cgroup_count: 0, cgroup_ids: (0, 0, 0, 0, 0, 0, 0, 0),
-                cgroup_levels: (0, 0, 0, 0, 0, 0, 0, 0))
-            let cgroups = options.cgroups.prefix(CaptureOptions.maxCgroups)
-            raw.cgroup_count = UInt32(cgroups.count)
-            withUnsafeMutableBytes(of: &raw.cgroup_ids) { ids in
-                for (index, cgroup) in cgroups.enumerated() { ids.storeBytes(of: cgroup.id, toByteOffset: index * 8, as: UInt64.self) }
-            }
-            withUnsafeMutableBytes(of: &raw.cgroup_levels) { levels in
-                for (index, cgroup) in cgroups.enumerated() { levels.storeBytes(of: cgroup.level, toByteOffset: index * 4, as: UInt32.self) }
-            }
-            return tusk_probes_load(&raw, &error, error.count)
-        }
+        var rejected = tusk_program_verdict()
+        let loaded = options.withRawOptions { raw in tusk_probes_load(&raw, &rejected, &error, error.count) }
         guard let loaded else {
-            throw CaptureError(step: "loading the BPF programs", errno: Glibc.errno, detail: Self.message(error))
+            let failure = Glibc.errno
+            throw CaptureError(
+                step: "loading the BPF programs", errno: failure, detail: Self.message(error),
+                rejected: rejected.error != 0 ? ProgramVerdict(rejected) : nil)
         }
         probes = loaded
     }

@@ -18,11 +18,13 @@ enum Preflight {
     }
 
     static let minimumKernel = (major: 5, minor: 17)  // bpf_loop; ring buffers need 5.8, BTF 5.4
+    /// The oldest kernel the kernel matrix (scripts/kernel-matrix) loads and captures on.
+    static let oldestTestedKernel = (major: 6, minor: 1)
 
-    static func run() -> [Finding] {
+    static func run(options: CaptureOptions) -> [Finding] {
         var findings = [kernel(), btf(), tracefs(), capabilities()]
         if !findings.contains(where: { $0.verdict == .blocker }) {
-            findings.append(programs())
+            findings.append(programs(options: options))
         }
         return findings
     }
@@ -37,10 +39,18 @@ enum Preflight {
         }
         let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         // the programs read x86-64 registers and are compiled for that architecture
-        let ok = (numbers[0], numbers[1]) >= (minimumKernel.major, minimumKernel.minor) && machine == "x86_64"
-        return Finding(
-            verdict: ok ? .ok : .blocker,
-            message: "kernel \(release) on \(machine) (Linux ≥ \(minimumKernel.major).\(minimumKernel.minor) on x86_64 required)")
+        let version = (numbers[0], numbers[1])
+        guard version >= (minimumKernel.major, minimumKernel.minor) && machine == "x86_64" else {
+            return Finding(
+                verdict: .blocker,
+                message: "kernel \(release) on \(machine) (Linux ≥ \(minimumKernel.major).\(minimumKernel.minor) on x86_64 required)")
+        }
+        guard version >= (oldestTestedKernel.major, oldestTestedKernel.minor) else {
+            return Finding(
+                verdict: .warning,
+                message: "kernel \(release) on \(machine): untested (Tusk is tested on Linux \(oldestTestedKernel.major).\(oldestTestedKernel.minor) and later)")
+        }
+        return Finding(verdict: .ok, message: "kernel \(release) on \(machine)")
     }
 
     static func btf() -> Finding {
@@ -75,9 +85,9 @@ enum Preflight {
         return Finding(verdict: .blocker, message: "missing privileges: run as root or grant CAP_BPF and CAP_PERFMON")
     }
 
-    static func programs() -> Finding {
+    static func programs(options: CaptureOptions) -> Finding {
         do {
-            let session = try ProbeSession(options: .default)
+            let session = try ProbeSession(options: options)
             try session.attach()
             session.detach()
             return Finding(verdict: .ok, message: "BPF programs load, verify and attach")

@@ -20,13 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Serve GET /healthz and GET /metrics on HOST:PORT ('off' to disable).", valueName: "host:port"))
     var listen: String = "127.0.0.1:9464"
 
-    @Option(help: ArgumentHelp(
-        "client: the application's side of connections (CLIENT spans); server: the PostgreSQL backend's side (SERVER spans, Tusk next to the database); both.",
-        valueName: "side"))
-    var side: CaptureOptions.Side = .client
-
-    @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
-    var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
+    @OptionGroup(title: "Capture")
+    var captureFlags: CaptureFlags
 
     @OptionGroup(title: "Scope")
     var scope: ScopeFlags
@@ -41,9 +36,6 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     mutating func validate() throws {
-        guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
-            throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
-        }
         if listen != "off", ListenAddress(listen) == nil {
             throw ValidationError("--listen expects HOST:PORT (e.g. 0.0.0.0:9464) or 'off'")
         }
@@ -52,10 +44,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logging.make(label: "tusk", level: logLevel)
 
-        var capture = CaptureOptions.default
+        var capture = captureFlags.options
         capture.pids = pids
-        capture.maxQueryBytes = maxQueryBytes
-        capture.side = side
         var podScope = false
         do {
             let resolved = try scope.resolve(environment: ProcessInfo.processInfo.environment)

@@ -26,11 +26,23 @@ struct tusk_probe_options {
 
 struct tusk_probes;
 
+/* What the kernel's verifier said of one program, loaded on its own. */
+struct tusk_program_verdict {
+	char program[64];           /* e.g. exit_write */
+	char section[96];           /* where it attaches, e.g. tracepoint/syscalls/sys_exit_write */
+	int32_t error;              /* 0: loaded; else the errno of the rejection */
+	uint32_t instructions;      /* instructions the verifier processed; 0: not reported */
+	uint32_t verification_usec; /* 0: not reported */
+	char reason[1024];          /* rejected: the verifier's own lines that state the problem */
+};
+
 /* ring buffer consumer: return 0 to go on */
 typedef int (*tusk_record_fn)(void *ctx, void *data, size_t size);
 
-/* Open and load (verify) the programs. NULL on failure with errno set and `error` filled. */
-struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, char *error, size_t error_len);
+/* Open and load (verify) the programs. NULL on failure with errno set and `error` filled; when
+ * the kernel rejected a program, `rejected` (if given) says which and why. */
+struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, struct tusk_program_verdict *rejected,
+				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
@@ -48,6 +60,14 @@ void tusk_probes_destroy(struct tusk_probes *probes);
  * 0 on success, -ENOENT when the struct or member is unknown. */
 int tusk_btf_struct_size(const char *struct_name, uint32_t *size);
 int tusk_btf_member_offset(const char *struct_name, const char *member, uint32_t *offset);
+
+/* Load every program on its own with `options` and record each verdict in out[0..capacity).
+ * Returns the number of programs (which may exceed capacity), or -errno. */
+int tusk_programs_verify(const struct tusk_probe_options *options, struct tusk_program_verdict *out, uint32_t capacity);
+
+/* The lines of a verifier log that state why it rejected the program: its error lines, and with
+ * a per-instruction log (level 1) the instruction and source line they are about. */
+void tusk_verifier_reason(const char *log, char *out, size_t out_len);
 
 /* The last lines libbpf logged (for clear error messages). */
 const char *tusk_probes_last_log(void);

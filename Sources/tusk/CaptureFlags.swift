@@ -1,0 +1,28 @@
+import ArgumentParser
+import Capture
+
+/// What the kernel programs capture: shared by `tusk run` and `tusk check`, so that a check
+/// verifies the programs as the agent will load them.
+struct CaptureFlags: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "client: the application's side of connections (CLIENT spans); server: the PostgreSQL backend's side (SERVER spans, Tusk next to the database); both.",
+        valueName: "side"))
+    var side: CaptureOptions.Side = .client
+
+    @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
+    var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
+
+    func validate() throws {
+        guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
+            throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
+        }
+    }
+
+    /// The default options with these flags applied.
+    var options: CaptureOptions {
+        var options = CaptureOptions.default
+        options.side = side
+        options.maxQueryBytes = maxQueryBytes
+        return options
+    }
+}
