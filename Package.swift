@@ -25,6 +25,8 @@ let package = Package(
             name: "CTuskBPF",
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // The kernel programs' protocol parsing (bpf/protocol.h), compiled for the host to be tested.
+        .target(name: "CTuskProtocol"),
         // Load, attach, read the ring buffer: typed records. Owns the kernel contract.
         .target(name: "Capture", dependencies: ["CTuskBPF"]),
         // PostgreSQL message bodies: bytes in, values out. Pure.
@@ -89,6 +91,7 @@ let package = Package(
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
         .target(name: "TestSupport", dependencies: ["Capture", "Spans"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "KernelProtocolTests", dependencies: ["CTuskProtocol", "TestSupport"]),
         .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
         .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),
         .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),

@@ -136,6 +136,25 @@ struct PairingTests {
         #expect(String(decoding: query.errorFields, as: UTF8.self).contains("C25P01\0"))
     }
 
+    /// Of several notices the request keeps a warning (which its span reports) over plain ones,
+    /// and the first warning over later notices.
+    @Test func aWarningIsKeptOverPlainNotices() async throws {
+        let pair = connected()
+        pair.send(W.query("DROP TABLE IF EXISTS a, b; SELECT f()"))
+        pair.answer(
+            W.noticeResponse("00000", "table a does not exist, skipping", severity: "NOTICE")
+                + W.noticeResponse("00000", "table b does not exist, skipping", severity: "NOTICE")
+                + W.commandComplete("DROP TABLE")
+                + W.noticeResponse("01000", "first warning") + W.noticeResponse("00000", "later", severity: "NOTICE")
+                + W.noticeResponse("01000", "second warning")
+                + W.selectAnswer(rows: 1) + W.ready())
+        let records = await harness.requests(fd: pair.client, since: pair.created, count: 2)
+        let query = try #require(records.last)
+        #expect(query.flags.contains(.notice))
+        let fields = String(decoding: query.errorFields, as: UTF8.self)
+        #expect(fields.contains("C01000\0Mfirst warning\0"), "\(fields)")
+    }
+
     @Test func severalStatementsInOneQueryCountEachCompletion() async throws {
         let pair = connected()
         pair.send(W.query("BEGIN; UPDATE t SET n = 1; COMMIT"))
