@@ -30,7 +30,7 @@ struct CheckCommand: AsyncParsableCommand {
         } catch {
             findings.append(Preflight.Finding(verdict: .blocker, message: "\(error)"))
         }
-        print(findings.map { $0.line + "\n" }.joined())
+        writeOut(findings.map { $0.line + "\n" }.joined())
         if findings.contains(where: { $0.verdict == .blocker }) {
             throw ExitCode(1)
         }
@@ -48,14 +48,14 @@ struct CheckCommand: AsyncParsableCommand {
             let milliseconds = String(format: "%.1f", Double(verdict.verificationMicroseconds) / 1000)
             text += "\(verdict.program)\t\(verdict.loaded ? "loaded" : "rejected")\t\(verdict.instructions)\t\(milliseconds)\t\(verdict.reason)\n"
         }
-        print(text)
+        writeOut(text)
         if verdicts.isEmpty || verdicts.contains(where: { !$0.loaded }) {
             throw ExitCode(1)
         }
     }
 
     /// Writes straight to the fd: the exit that may follow must not lose buffered lines.
-    private func print(_ text: String) {
+    private func writeOut(_ text: String) {
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
     }
