@@ -1,18 +1,21 @@
 import Foundation
+import TestSupport
 
 /// The clients, each with its toolchain. Paths are where Debian's packages and
 /// scripts/setup-clients put things.
 extension ClientWorkload {
     private static let env = "/usr/bin/env"
 
-    /// A Python workload: the shared helper is on PYTHONPATH; nothing is compiled, nothing written.
+    /// A Python workload, run by the project's Python (its drivers come from
+    /// Tests/Workloads/python/requirements.txt): the shared helper is on PYTHONPATH; nothing is
+    /// compiled, nothing written.
     private static func python(_ name: String, module: String, driverQueries: [DriverQuery] = [], batches: Bool = true) -> ClientWorkload {
         ClientWorkload(
             name: name,
-            missing: { fails(env, ["python3", "-c", "import \(module)"]) },
+            missing: { fails(TestEnvironment.python, ["-c", "import \(module)"]) },
             prepare: { _ in
                 Command(
-                    executable: env, arguments: ["python3", "\(directory)/\(name)/workload.py"],
+                    executable: TestEnvironment.python, arguments: ["\(directory)/\(name)/workload.py"],
                     environment: ["PYTHONPATH": "\(directory)/python", "PYTHONDONTWRITEBYTECODE": "1"])
             },
             driverQueries: driverQueries, batches: batches)

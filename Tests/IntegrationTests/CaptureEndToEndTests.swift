@@ -117,7 +117,7 @@ struct CaptureEndToEndTests {
             print(health.status, health.read().decode().strip())
             print(urllib.request.urlopen(base + "/metrics").read().decode())
             """
-        let python = try ChildProcess.run("/usr/bin/env", ["python3", "-c", fetch])
+        let python = try ChildProcess.run(TestEnvironment.python, ["-c", fetch])
         try #require(python.status == 0, "\(python.errorOutput)")
         #expect(python.output.hasPrefix("200 ok"))
         #expect(python.output.contains("tusk_records_read_total"))

@@ -38,7 +38,7 @@ struct RobustnessTests {
 
     @Test func garbageFromClientsLeavesTheAgentWorkingAndEachDesyncIsCounted() throws {
         let senders = try Self.garbage.map {
-            try InteractiveProcess("/usr/bin/env", ["python3", script("garbage.py"), $0.name, "127.0.0.1", String(postgres.port)])
+            try InteractiveProcess(TestEnvironment.python, [script("garbage.py"), $0.name, "127.0.0.1", String(postgres.port)])
         }
         let after = try InteractiveProcess.heldUntilGo(psql, ["-X", "-c", "SELECT 'still tracing' AS after_garbage"] + postgres.connection())
         let agent = try AgentProcess(arguments: ["--query-text", "raw"] + (senders + [after]).flatMap { ["--pid", String($0.pid)] })
@@ -74,7 +74,7 @@ struct RobustnessTests {
         var garbagePorts: Set<Int> = []
         for garbage in Self.garbage {
             let before = try agent.metric(desync)
-            let sender = try ChildProcess.run("/usr/bin/env", ["python3", script("garbage.py"), garbage.name, "127.0.0.1", String(postgres.port)], input: "go\n")
+            let sender = try ChildProcess.run(TestEnvironment.python, [script("garbage.py"), garbage.name, "127.0.0.1", String(postgres.port)], input: "go\n")
             #expect(sender.status == 0, "\(garbage.name): \(sender.errorOutput)")
             let result = try JSONSerialization.jsonObject(with: Data(sender.output.utf8)) as? [String: Any]
             let port = try #require(result?["port"] as? Int, "\(sender.output)")
@@ -122,7 +122,7 @@ struct RobustnessTests {
         let open = 1000, churn = 2000
         let churnBound = 2 << 20, totalBound = 12 << 20
         let started = Date()
-        let load = try InteractiveProcess("/usr/bin/env", ["python3", script("many_connections.py"), String(open), String(churn)], environment: environment)
+        let load = try InteractiveProcess(TestEnvironment.python, [script("many_connections.py"), String(open), String(churn)], environment: environment)
         _ = try load.nextJSON()  // ready: connected to nothing yet
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(load.pid)])
         let idleConnections = try agent.metric("tusk_kernel_connections")

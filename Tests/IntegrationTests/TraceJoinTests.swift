@@ -16,7 +16,7 @@ struct TraceJoinTests {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/otel-app/app.py").path
         let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"
         let app = try ChildProcess.run(
-            "/usr/bin/env", ["python3", script, dsn, receiver.endpoint + "/v1/traces", String(queries)],
+            TestEnvironment.python, [script, dsn, receiver.endpoint + "/v1/traces", String(queries)],
             environment: ["OTEL_SERVICE_NAME": "checkout-app"])
         try #require(app.status == 0, "\(app.errorOutput)")
 

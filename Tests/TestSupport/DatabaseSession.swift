@@ -30,7 +30,7 @@ public final class DatabaseSession: @unchecked Sendable {
     public init(_ postgres: PostgresSandbox) throws {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/robustness/session.py").path
         process = try InteractiveProcess(
-            "/usr/bin/env", ["python3", script], environment: ["PGHOST": "127.0.0.1", "PGPORT": String(postgres.port)])
+            TestEnvironment.python, [script], environment: ["PGHOST": "127.0.0.1", "PGPORT": String(postgres.port)])
         let hello = try process.nextJSON()
         guard let pid = hello["pid"] as? Int else { throw InteractiveProcess.ProcessError(message: "no pid: \(hello)") }
         self.pid = Int32(pid)

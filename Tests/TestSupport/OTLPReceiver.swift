@@ -38,7 +38,7 @@ public final class OTLPReceiver: @unchecked Sendable {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Receivers/otlp_receiver.py").path
         var arguments = [script, "--host", "127.0.0.1", "--port", String(port), "--quiet"]
         if let tls { arguments += ["--tls-port", String(tls.port), "--tls-cert", tls.certificate, "--tls-key", tls.key] }
-        let child = try Spawned("/usr/bin/env", ["python3"] + arguments)
+        let child = try Spawned(TestEnvironment.python, arguments)
         child.closeInput()
         self.child = child
         let deadline = Date().addingTimeInterval(15)
