@@ -1,10 +1,12 @@
 /* Request pairing: each connection's frontend messages open requests, its backend messages
  * answer the oldest one, and a completed request leaves the kernel as one record.
  *
- * Verification stays modular: the message loop and each message handler are global functions,
- * which the verifier checks once, on their own, whatever their callers' states; loops are
- * bpf_loop callbacks that only call them. Frames, deepest first: exit program → iovec callback →
- * tusk_walk → step callback → tusk_step → handler → its loop's callback (7 of the 8 allowed). */
+ * Verification stays modular: the walk over a buffer, each step of it and the frontend handler
+ * are global functions, which the verifier checks once, on their own, whatever their callers'
+ * states; loops are bpf_loop callbacks. The backend handlers and the captures are inlined into
+ * the step: every BPF-to-BPF call costs a call and a return, and these run for every message.
+ * Frames, deepest first: exit program → iovec callback → tusk_walk → step callback → tusk_step →
+ * tusk_frontend_begin → drain callback (7 of the 8 allowed). */
 #ifndef TUSK_PAIRING_H
 #define TUSK_PAIRING_H
 
@@ -438,10 +440,8 @@ static __always_inline int holds_warning(struct slot *item)
 }
 
 /* A backend message starts. 0, or -1 when its type is not one. */
-__noinline int tusk_backend_begin(struct conn *conn, struct walk *w, struct tusk_frame *m)
+static __always_inline int backend_begin(struct conn *conn, struct walk *w, struct tusk_frame *m)
 {
-	if (!conn || !w || !m)
-		return -1;
 	if (m->type == 0) /* not produced on the backend side */
 		return -1;
 	struct stream *s = &conn->be;
@@ -498,10 +498,8 @@ __noinline int tusk_backend_begin(struct conn *conn, struct walk *w, struct tusk
 }
 
 /* A backend message ends: it may complete the head request. */
-__noinline int tusk_backend_end(struct conn *conn, struct walk *w, __u32 type)
+static __always_inline int backend_end(struct conn *conn, struct walk *w, __u32 type)
 {
-	if (!conn || !w)
-		return 0;
 	if (type == 'Z') {
 		ready_for_query(conn, w);
 		return 0;
@@ -592,11 +590,8 @@ static __always_inline void copy_at(struct walk *w, __u8 *dst, __u64 n, const __
 #define TAKE(cap, off, n) TUSK_CLAMP(tusk_take(cap, off, n), cap)
 
 /* Copy `n` body bytes at the cursor into the field the stream's capture points at. */
-__noinline int tusk_capture(struct conn *conn, struct walk *w, __u32 n)
+static __always_inline int capture(struct conn *conn, struct walk *w, struct stream *s, __u32 n)
 {
-	if (!conn || !w)
-		return 0;
-	struct stream *s = w->backend ? &conn->be : &conn->fe;
 	struct slot *item = slot_at(s->cap_slot);
 	if (!item || item->rec.seq != s->cap_seq || item->rec.conn_id != conn->conn_id) {
 		s->cap = CAP_NONE;
@@ -687,7 +682,7 @@ __noinline int tusk_step(struct conn *conn, struct walk *w)
 	case TUSK_FRAME_BEGIN:
 		s->cap = CAP_NONE;
 		s->cap_off = 0;
-		if ((w->backend ? tusk_backend_begin(conn, w, &m) : tusk_frontend_begin(conn, w, &m)) < 0)
+		if ((w->backend ? backend_begin(conn, w, &m) : tusk_frontend_begin(conn, w, &m)) < 0)
 			goto broken;
 		if (!m.body)
 			goto end;
@@ -702,12 +697,12 @@ __noinline int tusk_step(struct conn *conn, struct walk *w)
 		goto broken;
 	}
 	if (s->cap)
-		tusk_capture(conn, w, m.n);
+		capture(conn, w, s, m.n);
 	if (!tusk_frame_consume(&s->f, &w->cur, m.n))
 		return 0;
 end:
 	if (w->backend)
-		tusk_backend_end(conn, w, s->f.type);
+		backend_end(conn, w, s->f.type);
 	else
 		frontend_end(s);
 	return 0;
@@ -721,6 +716,9 @@ broken:
 static long step_one(__u64 index, void *ctxp)
 {
 	struct handler_ctx *x = ctxp;
+	struct walk *w = x->w;
+	if (!w || w->stop || w->cur.pos >= w->cur.len)
+		return 1;
 	/* the verifier wants a callback result it can prove is 0 or 1 */
 	return TUSK_CLAMP(tusk_step(x->conn, x->w), 1);
 }
