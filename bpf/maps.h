@@ -32,7 +32,8 @@ struct stream {
 	__u32 cap_slot; /* request the capture goes to ... */
 	__u32 cap_seq;  /* ... checked by its number, in case the slot changed hands */
 	__u8 cap;       /* enum capture */
-	__u8 pad[3];
+	__u8 bind;      /* the message is a Bind whose names are captured: zero what follows them */
+	__u8 pad[2];
 };
 
 enum conn_flag {

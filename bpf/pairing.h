@@ -335,6 +335,7 @@ __noinline int tusk_frontend_begin(struct conn *conn, struct walk *w, struct tus
 			item->rec.flags |= TUSK_F_BIND;
 			item->rec.names_len = 0;
 			capture_into(s, item, CAP_NAMES, conn->tail);
+			s->bind = 1;
 		}
 		return 0;
 	case 'D':
@@ -380,37 +381,29 @@ __noinline int tusk_frontend_begin(struct conn *conn, struct walk *w, struct tus
 	return -1;
 }
 
-struct scrub_ctx {
-	struct slot *item;
-	__u32 nuls;
-};
+/* The names field is scrubbed a word at a time: it must sit 8-byte aligned in a slot. */
+_Static_assert((sizeof(struct tusk_slot_head) + __builtin_offsetof(struct tusk_record, names)) % 8 == 0,
+	       "tusk_record.names is not 8-byte aligned in a slot");
 
-static long scrub_one(__u64 index, void *ctxp)
+/* A Bind body carries parameter values after its two names: keep only the names, however the
+ * message was split and however much of it the field holds. */
+static __always_inline void scrub_bind(struct conn *conn, struct stream *s)
 {
-	struct scrub_ctx *x = ctxp;
-	struct slot *item = x->item;
-	if (!item || index >= TUSK_NAMES_CAP)
-		return 1;
-	if (x->nuls >= 2)
-		item->rec.names[index] = 0;
-	else if (item->rec.names[index] == 0)
-		x->nuls++;
-	return 0;
-}
-
-/* A frontend message ends. Bind bodies carry parameter values after the two names: keep only
- * the names. */
-static __always_inline void frontend_end(struct stream *s)
-{
-	if (s->f.type != 'B' || s->cap != CAP_NAMES)
-		return;
 	struct slot *item = slot_at(s->cap_slot);
-	if (!item || item->rec.seq != s->cap_seq)
+	if (!item || item->rec.seq != s->cap_seq || item->rec.conn_id != conn->conn_id)
 		return;
-	struct scrub_ctx x = { .item = item };
-	bpf_loop(TUSK_NAMES_CAP, scrub_one, &x, 0);
+	tusk_scrub_bind_names((__u64 *)item->rec.names, item->rec.names_len);
 	if (item->rec.names_len > TUSK_NAMES_CAP)
 		item->rec.names_len = TUSK_NAMES_CAP;
+}
+
+/* A frontend message ends. */
+static __always_inline void frontend_end(struct conn *conn, struct stream *s)
+{
+	if (!s->bind)
+		return;
+	s->bind = 0;
+	scrub_bind(conn, s);
 }
 
 /* ---- backend messages ---- */
@@ -682,6 +675,7 @@ __noinline int tusk_step(struct conn *conn, struct walk *w)
 	case TUSK_FRAME_BEGIN:
 		s->cap = CAP_NONE;
 		s->cap_off = 0;
+		s->bind = 0;
 		if ((w->backend ? backend_begin(conn, w, &m) : tusk_frontend_begin(conn, w, &m)) < 0)
 			goto broken;
 		if (!m.body)
@@ -704,7 +698,7 @@ end:
 	if (w->backend)
 		backend_end(conn, w, s->f.type);
 	else
-		frontend_end(s);
+		frontend_end(conn, s);
 	return 0;
 broken:
 	count(TUSK_C_DESYNC);

@@ -324,6 +324,50 @@ static __always_inline __u64 tusk_tag_rows(const char *tag, __u32 tag_len)
 	return 0;
 }
 
+/* A Bind body starts with two names (portal\0statement\0) and goes on with parameter values,
+ * which must not leave the kernel. The field holding its first bytes is scrubbed eight bytes at a
+ * time, without a branch per byte: a loop over bytes would cost the verifier hundreds of
+ * thousands of instructions, a bpf_loop a call per byte. */
+#define TUSK_ONES 0x0101010101010101ULL
+#define TUSK_LOW7 0x7f7f7f7f7f7f7f7fULL
+#define TUSK_HIGHS 0x8080808080808080ULL
+
+/* 1 in each byte of `w` that is 0, else 0 (exact: no borrow reaches a neighbour). */
+static __always_inline __u64 tusk_zero_bytes(__u64 w)
+{
+	return (~(((w & TUSK_LOW7) + TUSK_LOW7) | w | TUSK_LOW7) & TUSK_HIGHS) >> 7;
+}
+
+/* The word `w` (little-endian, the field's bytes in order) with every byte after the second \0
+ * zeroed, counting the `*nuls` (0, 1 or 2) already seen in earlier words; updates `*nuls`. */
+static __always_inline __u64 tusk_scrub_word(__u64 w, __u32 *nuls)
+{
+	__u64 seen = *nuls < 2 ? *nuls : 2;
+	__u64 zeros = tusk_zero_bytes(w);
+	__u64 through = zeros * TUSK_ONES; /* per byte: the \0s up to and including it */
+	__u64 before = through - zeros;    /* per byte: the \0s before it */
+	/* a byte goes when 2 - seen \0s come before it in this word (bit 7 of before + 0x80 - need) */
+	__u64 need = 2 - seen;
+	__u64 drop = ((before + (0x80 - need) * TUSK_ONES) & TUSK_HIGHS) >> 7;
+	__u64 total = seen + (through >> 56);
+	*nuls = total < 2 ? total : 2;
+	return w & ~(drop * 0xff);
+}
+
+/* Zero everything after the names in `words`, the TUSK_NAMES_CAP bytes of a Bind's names field,
+ * of which the first `len` were received (the rest are left as they are). */
+#define TUSK_SCRUB_WORD(i)                                                           \
+	if ((i) * 8 < len)                                                           \
+		words[i] = tusk_scrub_word(words[i], &nuls);
+static __always_inline void tusk_scrub_bind_names(__u64 *words, __u32 len)
+{
+	__u32 nuls = 0;
+	TUSK_SCRUB_WORD(0) TUSK_SCRUB_WORD(1) TUSK_SCRUB_WORD(2) TUSK_SCRUB_WORD(3)
+	TUSK_SCRUB_WORD(4) TUSK_SCRUB_WORD(5) TUSK_SCRUB_WORD(6) TUSK_SCRUB_WORD(7)
+	TUSK_SCRUB_WORD(8) TUSK_SCRUB_WORD(9) TUSK_SCRUB_WORD(10) TUSK_SCRUB_WORD(11)
+	TUSK_SCRUB_WORD(12) TUSK_SCRUB_WORD(13) TUSK_SCRUB_WORD(14) TUSK_SCRUB_WORD(15)
+}
+
 /* Reading the fields of an ErrorResponse/NoticeResponse body, one byte at a time:
  *   (code byte, value \0)* \0       https://www.postgresql.org/docs/15/protocol-error-fields.html
  * A notice is a warning when its SQLSTATE ('C') is of class 01 or its severity ('V', else the

@@ -209,6 +209,24 @@ struct PairingTests {
         #expect(Array(select.names.prefix(2)) == [0, 0])
     }
 
+    /// A Bind whose parameter value is split across writes, or runs past the names field, still
+    /// leaves only its names.
+    @Test(arguments: [3, 9, 40, 200])
+    func bindParameterValuesNeverLeaveTheKernelHoweverTheBindIsSplit(split: Int) async throws {
+        let pair = connected()
+        let secret = "secret-" + String(repeating: "v", count: 250)
+        let bind = W.bind(statement: "S_9", parameters: [secret])
+        pair.send(W.parse("SELECT $1::text", statement: "S_9"))
+        pair.send(Array(bind.prefix(split)))
+        pair.send(Array(bind.dropFirst(split)) + W.execute() + W.sync)
+        pair.answer(W.parseComplete + W.bindComplete + W.selectAnswer(rows: 1) + W.ready())
+        let records = await harness.requests(fd: pair.client, since: pair.created, count: 2)
+        let query = try #require(records.last)
+        #expect(query.flags.contains(.bind))
+        #expect(Array(query.names.prefix(5)) == Array("\0S_9\0".utf8))
+        #expect(query.names.dropFirst(5).allSatisfy { $0 == 0 }, "\(query.names)")
+    }
+
     @Test func afterAnErrorInAPipelineTheSkippedRequestsAreReportedAsSkipped() async throws {
         let pair = connected()
         pair.send(

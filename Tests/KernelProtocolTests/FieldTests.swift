@@ -60,3 +60,62 @@ struct FieldTests {
         #expect(!Self.isWarning(after))
     }
 }
+
+/// The kernel's scrub of a Bind's names field: the names stay, the parameter values after them go.
+struct BindScrubTests {
+    /// The field as the kernel holds it (TUSK_NAMES_CAP bytes, the first `count` received; the
+    /// rest as `filler`), scrubbed.
+    static func scrubbed(_ received: [UInt8], filler: UInt8 = 0xEE) -> [UInt8] {
+        let capacity = Int(TUSK_NAMES_CAP)
+        var words = [UInt64](repeating: 0, count: capacity / 8)
+        words.withUnsafeMutableBytes { raw in
+            for index in 0..<capacity { raw[index] = index < received.count ? received[index] : filler }
+        }
+        tusk_scrub_bind_names(&words, UInt32(min(received.count, capacity)))
+        return words.withUnsafeBytes { Array($0.prefix(min(received.count, capacity))) }
+    }
+
+    static func bindBody(portal: String, statement: String, parameters: [String]) -> [UInt8] {
+        Array(WireFixtures.bind(statement: statement, portal: portal, parameters: parameters).dropFirst(5))
+    }
+
+    static let cases: [(portal: String, statement: String, parameters: [String])] = [
+        ("", "", ["12345"]),
+        ("", "S_1", ["secret"]),
+        ("", "_pg3_0", ["a", "b", String(repeating: "x", count: 200)]),
+        ("C_7", "stmt_with_a_long_name_0123456789", ["0123456789"]),
+        ("", String(repeating: "n", count: 60), ["value-past-the-first-words"]),
+        ("", "", []),
+    ]
+
+    @Test(arguments: cases.indices)
+    func onlyTheNamesSurvive(index: Int) {
+        let (portal, statement, parameters) = Self.cases[index]
+        let body = Self.bindBody(portal: portal, statement: statement, parameters: parameters)
+        let kept = Self.scrubbed(body)
+        let names = WireFixtures.cString(portal) + WireFixtures.cString(statement)
+        let expected = Array((names + [UInt8](repeating: 0, count: max(0, body.count - names.count))).prefix(kept.count))
+        #expect(kept == expected, "portal \(portal), statement \(statement)")
+        #expect(kept.dropFirst(names.count).allSatisfy { $0 == 0 })
+    }
+
+    /// Names longer than the field: nothing in it is a parameter value, nothing changes.
+    @Test func namesFillingTheFieldAreKept() {
+        let names = Array(String(repeating: "p", count: 100).utf8) + [0] + Array(String(repeating: "s", count: 60).utf8)
+        #expect(Self.scrubbed(names) == Array(names.prefix(Int(TUSK_NAMES_CAP))))
+    }
+
+    /// A \0 anywhere in a word is found exactly, whatever its neighbours (no borrow across bytes).
+    @Test func zeroBytesAreFoundExactly() {
+        for position in 0..<8 {
+            for neighbour: UInt8 in [0x01, 0x80, 0xff] {
+                var bytes = [UInt8](repeating: neighbour, count: 8)
+                bytes[position] = 0
+                let word = bytes.withUnsafeBytes { $0.load(as: UInt64.self) }
+                #expect(tusk_zero_bytes(word) == UInt64(1) << (8 * position), "\(position), \(neighbour)")
+            }
+        }
+        #expect(tusk_zero_bytes(0) == 0x0101_0101_0101_0101)
+        #expect(tusk_zero_bytes(0x0100_0000_0000_0001) == 0x0001_0101_0101_0100)
+    }
+}
