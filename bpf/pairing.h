@@ -583,12 +583,12 @@ static __always_inline void copy_at(struct walk *w, __u8 *dst, __u64 n, const __
 #define TAKE(cap, off, n) TUSK_CLAMP(tusk_take(cap, off, n), cap)
 
 /* Copy `n` body bytes at the cursor into the field the stream's capture points at. */
-static __always_inline int capture(struct conn *conn, struct walk *w, struct stream *s, __u32 n)
+static __always_inline void capture(struct conn *conn, struct walk *w, struct stream *s, __u32 n)
 {
 	struct slot *item = slot_at(s->cap_slot);
 	if (!item || item->rec.seq != s->cap_seq || item->rec.conn_id != conn->conn_id) {
 		s->cap = CAP_NONE;
-		return 0;
+		return;
 	}
 	struct tusk_record *r = &item->rec;
 	__u32 off = s->cap_off;
@@ -642,13 +642,12 @@ static __always_inline int capture(struct conn *conn, struct walk *w, struct str
 		break;
 	}
 	default:
-		return 0;
+		return;
 	}
 	s->cap_off = off + take;
-	return 0;
+	return;
 full:
 	s->cap = CAP_NONE;
-	return 0;
 }
 
 /* ---- the message loop ---- */
