@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel-semantic-conventions", from: "1.44.0", traits: []),
     ],
     targets: [
+        // The kernel/user contract, bpf/tusk_record.h, as Swift imports it.
+        .target(name: "CTuskRecord"),
+        // The contract's records decoded: CapturedRequest, RecordDecoder, the kernel's counters. Pure.
+        .target(name: "KernelRecords", dependencies: ["CTuskRecord"]),
         // The C glue to libbpf, with the BPF object embedded (scripts/gen-bpf).
         .target(
             name: "CTuskBPF",
@@ -27,8 +31,8 @@ let package = Package(
         ),
         // The kernel programs' protocol parsing (bpf/protocol.h), compiled for the host to be tested.
         .target(name: "CTuskProtocol"),
-        // Load, attach, read the ring buffer: typed records. Owns the kernel contract.
-        .target(name: "Capture", dependencies: ["CTuskBPF"]),
+        // Load, attach, read the ring buffer: typed records.
+        .target(name: "Capture", dependencies: ["CTuskBPF", "KernelRecords"]),
         // PostgreSQL message bodies: bytes in, values out. Pure.
         .target(name: "Wire"),
         // PostgreSQL's own parser (Debian libpg-query-dev, static) behind a small C API.
@@ -44,7 +48,7 @@ let package = Package(
         // Records to database spans. Pure.
         .target(
             name: "Spans",
-            dependencies: ["Capture", "Wire", "QueryText", "TraceContext"]),
+            dependencies: ["KernelRecords", "Wire", "QueryText", "TraceContext"]),
         // Where spans go: the console, OTLP. Owns the network.
         .target(
             name: "Export",
@@ -77,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "bench-export",
             dependencies: [
-                "Capture", "Spans", "Export",
+                "KernelRecords", "Spans", "Export",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,11 +89,11 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]),
         // Throughput of query analysis, alone and through the span builder (scripts/bench-query-text).
-        .executableTarget(name: "bench-query-text", dependencies: ["QueryText", "Capture", "Spans"]),
+        .executableTarget(name: "bench-query-text", dependencies: ["QueryText", "KernelRecords", "Spans"]),
         // Coverage-guided fuzzing of everything that decodes captured bytes (scripts/fuzz).
-        .executableTarget(name: "fuzz-decoder", dependencies: ["Capture", "Wire", "Spans", "QueryText", "TraceContext"]),
+        .executableTarget(name: "fuzz-decoder", dependencies: ["KernelRecords", "TestSupport", "Wire", "Spans", "QueryText", "TraceContext"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
-        .target(name: "TestSupport", dependencies: ["Capture", "Spans"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Capture", "KernelRecords", "CTuskRecord", "Spans"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "KernelProtocolTests", dependencies: ["CTuskProtocol", "TestSupport"]),
         .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
@@ -99,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "SpansTests",
             dependencies: [
-                "Spans", "Capture",
+                "Spans", "KernelRecords",
                 // the standard attribute keys are checked against the conventions package
                 .product(name: "OTelSemanticConventions", package: "swift-otel-semantic-conventions"),
             ]),
@@ -113,6 +117,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
+        .testTarget(name: "KernelRecordsTests", dependencies: ["KernelRecords", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["TestSupport"], exclude: ["CLIENTS.md"]),
     ]

@@ -387,3 +387,17 @@ int tusk_btf_member_offset(const char *struct_name, const char *member, uint32_t
 	bpf_object__close(obj);
 	return err;
 }
+
+int tusk_btf_member_name(const char *struct_name, uint32_t index, char *name, size_t name_len)
+{
+	struct bpf_object *obj = NULL;
+	const struct btf *btf = NULL;
+	const struct btf_type *t = btf_struct(&obj, &btf, struct_name);
+	int err = -ENOENT;
+	if (t && index < btf_vlen(t)) {
+		snprintf(name, name_len, "%s", btf__name_by_offset(btf, btf_members(t)[index].name_off));
+		err = 0;
+	}
+	bpf_object__close(obj);
+	return err;
+}

@@ -1,4 +1,5 @@
 import CTuskBPF
+import KernelRecords
 import Glibc
 
 /// The loaded kernel programs: attach them, then poll for completed requests. Not thread-safe:

@@ -1,4 +1,4 @@
-import Capture
+import KernelRecords
 import Wire
 
 /// The per-connection attributes of a span, and the pieces of them the span name may fall back to.

@@ -1,4 +1,4 @@
-import Capture
+import KernelRecords
 import QueryText
 import TraceContext
 import Wire
@@ -203,7 +203,7 @@ public final class SpanBuilder {
             if let procedure = result.storedProcedure { attributes.append(.string(Attribute.dbStoredProcedureName, procedure)) }
             if result.batchSize >= 2 {
                 attributes.append(.int(Attribute.dbOperationBatchSize, Int64(result.batchSize)))
-                attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.commands)))
+                attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.completedCommands)))
             }
             if result.truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
             analysis = consume result  // moved, not copied: a copy retains every string it holds
@@ -297,7 +297,7 @@ public final class SpanBuilder {
             status: status,
             attributes: attributes,
             connectionAttributes: connectionState.attributes ?? connectionAttributes(record, connectionState),
-            process: processes.process(pid: record.pid, command: record.command))
+            process: processes.process(pid: record.pid, command: record.threadName))
     }
 
     /// What every span of the record's connection shares, built on its first span.

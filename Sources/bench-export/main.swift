@@ -4,7 +4,7 @@
 //             same request built as generated SwiftProtobuf messages, side by side
 //   export    spans → OTLP/HTTP POSTs to a local server that discards the bodies
 // Usage: bench-export [seconds per case, default 3]
-import Capture
+import KernelRecords
 import CompressNIO
 import Export
 import Glibc
@@ -34,8 +34,8 @@ func record(_ n: Int) -> CapturedRequest {
     CapturedRequest(
         kind: .query, startNanoseconds: 1_000_000_000 + UInt64(n) * 10_000, endNanoseconds: 1_000_000_000 + UInt64(n) * 10_000 + 60_000,
         responseNanoseconds: 1_000_000_000 + UInt64(n) * 10_000 + 50_000, connectionID: UInt64(n % 4 + 1), pid: 4242, tid: 4242,
-        fd: 5, sequence: UInt32(n), rows: 1, dataRows: 1, commands: 1, transactionStatus: UInt8(ascii: "I"),
-        socket: .inet(local: [127, 0, 0, 1], localPort: 40000, peer: [127, 0, 0, 1], peerPort: 5432), command: "pgbench",
+        fd: 5, sequence: UInt32(n), rows: 1, dataRows: 1, completedCommands: 1, transactionStatus: UInt8(ascii: "I"),
+        socket: .inet(local: [127, 0, 0, 1], localPort: 40000, peer: [127, 0, 0, 1], peerPort: 5432), threadName: "pgbench",
         text: Array("SELECT abalance FROM pgbench_accounts WHERE aid = \(n * 7919 % 1_000_000);".utf8) + [0],
         textTotal: 60, tag: Array("SELECT 1".utf8) + [0])
 }

@@ -2,7 +2,7 @@
 // builder (a captured request in, a finished span out) (run by scripts/bench-query-text).
 // `bench-query-text --show 'SQL' …` prints the analysis of each argument instead.
 
-import Capture
+import KernelRecords
 import QueryText
 import Spans
 
@@ -119,8 +119,8 @@ func request(_ text: [UInt8], _ n: Int) -> CapturedRequest {
     return CapturedRequest(
         kind: .query, startNanoseconds: start, endNanoseconds: start + 60_000, responseNanoseconds: start + 50_000,
         connectionID: UInt64(n % 4 + 1), pid: 4242, tid: 4242, fd: 5, sequence: UInt32(truncatingIfNeeded: n), rows: 1,
-        dataRows: 1, commands: 1, transactionStatus: UInt8(ascii: "I"),
-        socket: .inet(local: [127, 0, 0, 1], localPort: 40000, peer: [127, 0, 0, 1], peerPort: 5432), command: "app",
+        dataRows: 1, completedCommands: 1, transactionStatus: UInt8(ascii: "I"),
+        socket: .inet(local: [127, 0, 0, 1], localPort: 40000, peer: [127, 0, 0, 1], peerPort: 5432), threadName: "app",
         text: text + [0], textTotal: text.count, tag: Array("SELECT 1".utf8) + [0])
 }
 

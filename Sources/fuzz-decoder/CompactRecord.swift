@@ -2,7 +2,7 @@
 // mutations of a meaningful record still mean something (unlike the 592-byte kernel image, where
 // almost every mutation lands in zero padding).
 
-import Capture
+import KernelRecords
 
 /// One request in compact form. Fields in order, integers little-endian:
 ///
@@ -52,10 +52,10 @@ enum CompactRecord {
         return CapturedRequest(
             kind: kind, outcome: outcome, flags: flags, startNanoseconds: start, endNanoseconds: end,
             responseNanoseconds: start, connectionID: connection, pid: 100 + Int32(connection), tid: 200,
-            fd: Int32(connection), rows: rows, dataRows: dataRows, commands: commands,
+            fd: Int32(connection), rows: rows, dataRows: dataRows, completedCommands: commands,
             transactionStatus: transactionStatus, role: CapturedRequest.Role(rawValue: socketByte & 3) ?? .unknown,
             socket: socket(family: socketByte >> 2 & 3, local: local, localPort: localPort, peer: peer, peerPort: peerPort),
-            command: "fuzz\(connection)", text: text, textTotal: text.count + (flags.contains(.textTruncated) ? 100 : 0),
+            threadName: "fuzz\(connection)", text: text, textTotal: text.count + (flags.contains(.textTruncated) ? 100 : 0),
             tag: tag, errorFields: errorFields, names: names)
     }
 
@@ -77,7 +77,7 @@ enum CompactRecord {
             (local, peer, ports) = (l, p, (lp, pp))
         }
         writer.integer(record.role.rawValue | family << 2)
-        writer.integer(record.commands)
+        writer.integer(record.completedCommands)
         writer.integer(record.transactionStatus)
         writer.integer(record.rows)
         writer.integer(record.dataRows)

@@ -2,7 +2,7 @@
 // fresh per input (a crash reproduces from that input alone) and two that live across inputs
 // (statement maps, evictions and caches in the states only a long run reaches).
 
-import Capture
+import KernelRecords
 import QueryText
 import Spans
 import TraceContext

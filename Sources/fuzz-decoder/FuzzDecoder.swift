@@ -8,6 +8,7 @@
 //   fuzz-decoder --write-seeds DIR  the seed corpus, one file per seed
 
 #if canImport(Glibc)
+import TestSupport
 import Glibc
 #endif
 

@@ -2,7 +2,8 @@
 // a JDBC session with named statements and a fetch size, errors, notices and a sqlcommenter
 // comment — each as a kernel record image and in compact form.
 
-import Capture
+import TestSupport
+import KernelRecords
 
 enum SeedCorpus {
     static let tcp = SocketAddress.inet(local: [10, 0, 0, 5], localPort: 40_000, peer: [10, 0, 0, 9], peerPort: 5432)
@@ -20,8 +21,8 @@ enum SeedCorpus {
         CapturedRequest(
             kind: kind, outcome: outcome, flags: flags, startNanoseconds: 5_000_000_000, endNanoseconds: 5_000_900_000,
             responseNanoseconds: 5_000_500_000, connectionID: connection, pid: 4242, tid: 4242, fd: 5, rows: rows,
-            dataRows: dataRows, commands: tag.isEmpty ? 0 : 1, transactionStatus: UInt8(ascii: "I"), role: .client,
-            socket: socket, command: "psql", text: text, textTotal: text.count, tag: Array(tag.utf8),
+            dataRows: dataRows, completedCommands: tag.isEmpty ? 0 : 1, transactionStatus: UInt8(ascii: "I"), role: .client,
+            socket: socket, threadName: "psql", text: text, textTotal: text.count, tag: Array(tag.utf8),
             errorFields: errorFields, names: names)
     }
 

@@ -1,4 +1,5 @@
 import Capture
+import KernelRecords
 import Testing
 import TestSupport
 
@@ -49,7 +50,7 @@ struct PairingTests {
         #expect(text(query) == "SELECT n FROM t")
         #expect(query.rows == 3)
         #expect(query.dataRows == 3)
-        #expect(query.commands == 1)
+        #expect(query.completedCommands == 1)
         #expect(query.transactionStatus == UInt8(ascii: "I"))
         #expect(query.errorFields.isEmpty)
         #expect(query.socket == .unix)
@@ -112,7 +113,7 @@ struct PairingTests {
         let body = String(decoding: query.errorFields, as: UTF8.self)
         #expect(body.contains("C42P01\0"))
         #expect(body.contains("relation \"nosuch\" does not exist"))
-        #expect(query.commands == 0)
+        #expect(query.completedCommands == 0)
     }
 
     @Test func anEmptyQueryIsFlagged() async throws {
@@ -161,7 +162,7 @@ struct PairingTests {
         pair.answer(W.commandComplete("BEGIN") + W.commandComplete("UPDATE 4") + W.commandComplete("COMMIT") + W.ready())
         let records = await harness.requests(fd: pair.client, since: pair.created, count: 2)
         let query = try #require(records.last)
-        #expect(query.commands == 3)
+        #expect(query.completedCommands == 3)
         #expect(query.rows == 4)
         #expect(String(decoding: query.tag.prefix { $0 != 0 }, as: UTF8.self) == "COMMIT")
     }

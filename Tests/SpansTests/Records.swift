@@ -1,7 +1,7 @@
 // Captured requests as the kernel reports them (bpf/tusk_record.h), built field by field, and a
 // span builder with a fixed clock and fixed ids, so every test can state exact values.
 
-import Capture
+import KernelRecords
 @testable import Spans
 import TraceContext
 
@@ -26,7 +26,7 @@ enum Records {
     ) -> CapturedRequest {
         CapturedRequest(
             kind: kind, flags: flags, startNanoseconds: start, endNanoseconds: end, responseNanoseconds: start + 400_000,
-            connectionID: connection, pid: 4242, tid: 4243, fd: 7, role: .client, socket: tcp, command: "psql",
+            connectionID: connection, pid: 4242, tid: 4243, fd: 7, role: .client, socket: tcp, threadName: "psql",
             text: text, textTotal: text.count, tag: Array(tag.utf8), names: names)
     }
 
@@ -48,7 +48,7 @@ enum Records {
         var record = request(.query, flags: [], text: cStrings(sql), tag: tag, connection: connection)
         record.rows = rows
         record.dataRows = dataRows
-        record.commands = commands
+        record.completedCommands = commands
         return record
     }
 
@@ -75,7 +75,7 @@ enum Records {
             names: cStrings(portal, statement) + [0, 0], tag: tag, connection: connection)
         record.dataRows = dataRows
         record.rows = dataRows
-        record.commands = 1
+        record.completedCommands = 1
         return record
     }
 
@@ -89,7 +89,7 @@ enum Records {
             connection: connection)
         record.dataRows = dataRows
         record.rows = dataRows
-        record.commands = 1
+        record.completedCommands = 1
         return record
     }
 

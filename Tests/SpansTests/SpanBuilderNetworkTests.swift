@@ -1,6 +1,5 @@
 // Where the connection ran: server and peer addresses, transport, the observing side, the process.
 
-import Capture
 @testable import Spans
 import Testing
 
@@ -89,7 +88,7 @@ struct SpanBuilderNetworkTests {
         let builder = SpanBuilder.fixed()
         var other = Records.query("SELECT 1", connection: 2)
         other.pid = 777
-        other.command = "worker"
+        other.threadName = "worker"
         let spans = builder.spans(for: [Records.query("SELECT 1"), Records.query("SELECT 2"), other])
         let first = try #require(spans[0]).process
         #expect(first === spans[1]?.process)

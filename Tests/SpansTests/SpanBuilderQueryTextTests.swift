@@ -1,7 +1,7 @@
 // db.query.text in each mode, the attributes and span name derived from the text, batches and
 // truncation — and one span spelled out attribute by attribute.
 
-import Capture
+import KernelRecords
 import QueryText
 @testable import Spans
 import Testing

@@ -1,7 +1,7 @@
 // Row counts: rows returned come from the DataRow messages, rows affected from the CommandComplete
 // counts; a failed request reports neither.
 
-import Capture
+import KernelRecords
 import Glibc
 @testable import Spans
 import Testing

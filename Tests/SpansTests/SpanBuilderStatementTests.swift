@@ -1,7 +1,6 @@
 // Prepared statements and portals across requests: which SQL text an extended-protocol request
 // executes, and when Tusk must admit it does not know.
 
-import Capture
 @testable import Spans
 import Testing
 

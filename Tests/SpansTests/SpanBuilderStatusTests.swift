@@ -1,7 +1,7 @@
 // How a request ended becomes the span's status, db.response.status_code and error.type; records
 // that cannot be trusted become no span at all, and are counted.
 
-import Capture
+import KernelRecords
 @testable import Spans
 import Testing
 

@@ -1,7 +1,6 @@
 // Joining the application's trace: a sqlcommenter traceparent in the statement text parents the
 // span; the sampler decides which spans exist.
 
-import Capture
 @testable import Spans
 import Testing
 import TraceContext

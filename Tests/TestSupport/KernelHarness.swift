@@ -1,4 +1,5 @@
 import Capture
+import KernelRecords
 import Foundation
 import Synchronization
 

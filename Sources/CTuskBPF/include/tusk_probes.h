@@ -60,6 +60,8 @@ void tusk_probes_destroy(struct tusk_probes *probes);
  * 0 on success, -ENOENT when the struct or member is unknown. */
 int tusk_btf_struct_size(const char *struct_name, uint32_t *size);
 int tusk_btf_member_offset(const char *struct_name, const char *member, uint32_t *offset);
+/* The name of member `index` (in declaration order) into name[0..name_len). -ENOENT past the last. */
+int tusk_btf_member_name(const char *struct_name, uint32_t index, char *name, size_t name_len);
 
 /* Load every program on its own with `options` and record each verdict in out[0..capacity).
  * Returns the number of programs (which may exceed capacity), or -errno. */

@@ -1,4 +1,4 @@
-import CTuskBPF
+import CTuskRecord
 
 /// `struct tusk_record` bytes from the ring buffer → `CapturedRequest`.
 public enum RecordDecoder {
@@ -10,10 +10,10 @@ public enum RecordDecoder {
         return decode(bytes, sockets: &sockets)
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, sockets: inout SocketMemo) -> CapturedRequest? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, sockets: inout SocketMemo) -> CapturedRequest? {
         guard bytes.count >= headerSize, let base = bytes.baseAddress else { return nil }
-        // Fields are read where they lie, one by one: loading the whole fixed part (640 bytes)
-        // into a value per record shows in profiles.
+        // Fields are read where they lie, one by one: loading the whole fixed part into a value
+        // per record shows in profiles.
         let r = Fields(base)
         guard let kind = CapturedRequest.Kind(rawValue: r.kind), let outcome = CapturedRequest.Outcome(rawValue: r.outcome)
         else { return nil }
@@ -33,12 +33,12 @@ public enum RecordDecoder {
             sequence: r.load(\.seq),
             rows: r.load(\.rows),
             dataRows: r.load(\.data_rows),
-            commands: r.load(\.commands),
+            completedCommands: r.load(\.commands),
             transactionStatus: r.load(\.tx_status),
             backendPID: r.load(\.backend_pid),
             role: CapturedRequest.Role(rawValue: r.load(\.role)) ?? .unknown,
             socket: sockets.socket(connection: r.connectionID) { socket(r) },
-            command: r.command,
+            threadName: r.threadName,
             text: text,
             textTotal: Int(r.load(\.text_total) as UInt32),
             tag: r.bytes(\.tag, count: Int(r.load(\.tag_len) as UInt16)),
@@ -72,7 +72,7 @@ public enum RecordDecoder {
         }
 
         /// The thread's name up to its NUL, with no array in between (it fits a small string).
-        var command: String {
+        var threadName: String {
             let raw = UnsafeRawBufferPointer(start: base + MemoryLayout<tusk_record>.offset(of: \.comm)!, count: Int(TUSK_COMM_LEN))
             return String(decoding: UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)]), as: UTF8.self)
         }

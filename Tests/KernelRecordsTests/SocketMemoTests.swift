@@ -1,20 +1,14 @@
-import CTuskBPF
+import KernelRecords
 import Testing
-
-@testable import Capture
+import TestSupport
 
 /// Records of one connection share its decoded socket; other connections decode their own.
 struct SocketMemoTests {
     func image(connection: UInt64, peer: UInt8, port: UInt16) -> [UInt8] {
-        var raw = tusk_record()
-        raw.kind = CapturedRequest.Kind.query.rawValue
-        raw.conn_id = connection
-        raw.family = 2  // AF_INET
-        raw.local_port = 40_000
-        raw.peer_port = port
-        withUnsafeMutableBytes(of: &raw.local_addr) { $0.copyBytes(from: [127, 0, 0, 1]) }
-        withUnsafeMutableBytes(of: &raw.peer_addr) { $0.copyBytes(from: [10, 0, 0, peer]) }
-        return withUnsafeBytes(of: raw) { Array($0) }
+        RecordImage.encode(
+            CapturedRequest(
+                kind: .query, connectionID: connection,
+                socket: .inet(local: [127, 0, 0, 1], localPort: 40_000, peer: [10, 0, 0, peer], peerPort: port)))
     }
 
     func decode(_ image: [UInt8], _ memo: inout SocketMemo) -> SocketAddress? {

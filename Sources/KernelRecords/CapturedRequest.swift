@@ -1,6 +1,6 @@
 /// One completed PostgreSQL request as the kernel saw it (`struct tusk_record`, decoded).
 /// Times are CLOCK_MONOTONIC nanoseconds.
-public struct CapturedRequest: Sendable {
+public struct CapturedRequest: Sendable, Equatable {
     public enum Kind: UInt16, Sendable {
         case query = 1, execute, prepare, close, functionCall, startup, connectionEnd
     }
@@ -54,14 +54,15 @@ public struct CapturedRequest: Sendable {
     public var sequence: UInt32
     public var rows: UInt64
     public var dataRows: UInt64
-    public var commands: UInt16
+    /// CommandComplete messages received: the statements that completed.
+    public var completedCommands: UInt16
     /// ReadyForQuery transaction status ('I', 'T', 'E'), 0 when none was seen.
     public var transactionStatus: UInt8
     public var backendPID: UInt32
     public var role: Role
     public var socket: SocketAddress
-    /// The thread's command name (`comm`).
-    public var command: String
+    /// The name of the thread that sent the request (`comm`).
+    public var threadName: String
     /// Query text, Parse body (statement\0query\0…) or startup parameters; maybe truncated.
     public var text: [UInt8]
     /// Length of the message body `text` was cut from.
@@ -79,9 +80,9 @@ public struct CapturedRequest: Sendable {
         kind: Kind, outcome: Outcome = .complete, flags: Flags = [], startNanoseconds: UInt64 = 0,
         endNanoseconds: UInt64 = 0, responseNanoseconds: UInt64 = 0, connectionID: UInt64 = 0,
         pid: Int32 = 0, tid: Int32 = 0, fd: Int32 = 0, sequence: UInt32 = 0, rows: UInt64 = 0,
-        dataRows: UInt64 = 0, commands: UInt16 = 0, transactionStatus: UInt8 = 0,
+        dataRows: UInt64 = 0, completedCommands: UInt16 = 0, transactionStatus: UInt8 = 0,
         backendPID: UInt32 = 0, role: Role = .client, socket: SocketAddress = .unknown,
-        command: String = "", text: [UInt8] = [], textTotal: Int = 0, tag: [UInt8] = [],
+        threadName: String = "", text: [UInt8] = [], textTotal: Int = 0, tag: [UInt8] = [],
         errorFields: [UInt8] = [], names: [UInt8] = []
     ) {
         self.kind = kind
@@ -97,12 +98,12 @@ public struct CapturedRequest: Sendable {
         self.sequence = sequence
         self.rows = rows
         self.dataRows = dataRows
-        self.commands = commands
+        self.completedCommands = completedCommands
         self.transactionStatus = transactionStatus
         self.backendPID = backendPID
         self.role = role
         self.socket = socket
-        self.command = command
+        self.threadName = threadName
         self.text = text
         self.textTotal = textTotal
         self.tag = tag

@@ -1,4 +1,4 @@
-import CTuskBPF
+import CTuskRecord
 
 /// Totals the kernel programs keep (`enum tusk_counter`), summed over CPUs.
 public struct KernelCounters: Sendable, Equatable {
@@ -21,7 +21,7 @@ public struct KernelCounters: Sendable, Equatable {
 
     public init() {}
 
-    init(_ v: [UInt64]) {
+    package init(_ v: [UInt64]) {
         records = v[Int(TUSK_C_RECORDS.rawValue)]
         recordsLost = v[Int(TUSK_C_RECORDS_LOST.rawValue)]
         connectionsOpened = v[Int(TUSK_C_CONNS_OPENED.rawValue)]

@@ -1,11 +1,10 @@
-// `struct tusk_record` images, laid out by the C header itself (bpf/tusk_record.h via CTuskBPF),
-// for the seed corpus: the bytes the ring buffer would hold.
+import CTuskRecord
+import KernelRecords
 
-import Capture
-import CTuskBPF
-
-enum RecordImage {
-    static func encode(_ record: CapturedRequest) -> [UInt8] {
+/// `struct tusk_record` images, laid out by the C header itself (bpf/tusk_record.h): the bytes
+/// the ring buffer would hold for a record, for the fuzzer's seed corpus and decoding tests.
+public enum RecordImage {
+    public static func encode(_ record: CapturedRequest) -> [UInt8] {
         var raw = tusk_record()
         raw.start_ns = record.startNanoseconds
         raw.end_ns = record.endNanoseconds
@@ -21,7 +20,7 @@ enum RecordImage {
         raw.text_total = UInt32(record.textTotal)
         raw.backend_pid = record.backendPID
         raw.kind = record.kind.rawValue
-        raw.commands = record.commands
+        raw.commands = record.completedCommands
         raw.text_len = UInt16(record.text.count)
         raw.outcome = record.outcome.rawValue
         raw.tx_status = record.transactionStatus
@@ -29,7 +28,7 @@ enum RecordImage {
         raw.tag_len = copy(record.tag, into: &raw.tag)
         raw.error_len = copy(record.errorFields, into: &raw.error)
         raw.names_len = copy(record.names, into: &raw.names)
-        _ = copy(Array(record.command.utf8.prefix(Int(TUSK_COMM_LEN) - 1)), into: &raw.comm)
+        _ = copy(Array(record.threadName.utf8.prefix(Int(TUSK_COMM_LEN) - 1)), into: &raw.comm)
         switch record.socket {
         case .unknown:
             raw.family = 0
@@ -44,6 +43,9 @@ enum RecordImage {
         }
         return withUnsafeBytes(of: raw) { Array($0) } + record.text
     }
+
+    /// Where `kind` lies in an image (to make one that is not a record).
+    public static var kindOffset: Int { MemoryLayout<tusk_record>.offset(of: \.kind)! }
 
     /// Copies `bytes` into a fixed C array (a tuple in Swift); returns how many fit.
     private static func copy<Field>(_ bytes: [UInt8], into field: inout Field) -> UInt16 {
