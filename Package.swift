@@ -37,14 +37,18 @@ let package = Package(
         .target(name: "Wire"),
         // PostgreSQL's own parser (Debian libpg-query-dev, static) behind a small C API.
         .target(name: "CPGQuery", linkerSettings: [.linkedLibrary("pg_query")]),
+        // Names, classes and hex values of ASCII bytes; optional whitespace around a value. Pure.
+        .target(name: "ASCII"),
+        // The one SQL lexer (PostgreSQL's scan.l rules), shared by QueryText and TraceContext. Pure.
+        .target(name: "SQLLexing", dependencies: ["ASCII"]),
         // Query text: sanitizing, operation, collection and summary from the parse tree. Pure.
-        .target(name: "QueryText", dependencies: ["CPGQuery"]),
+        .target(name: "QueryText", dependencies: ["CPGQuery", "SQLLexing", "ASCII"]),
         // OTLP trace messages, generated from proto/ by scripts/gen-proto (committed).
         .target(name: "OTLPProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Which cgroup (pod) to trace: discovery from /proc/self/cgroup. Pure.
         .target(name: "Scoping"),
         // sqlcommenter comments, W3C traceparent/tracestate, sampling decisions. Pure.
-        .target(name: "TraceContext"),
+        .target(name: "TraceContext", dependencies: ["SQLLexing", "ASCII"]),
         // Records to database spans. Pure.
         .target(
             name: "Spans",
@@ -53,7 +57,7 @@ let package = Package(
         .target(
             name: "Export",
             dependencies: [
-                "Spans", "OTLPProto",
+                "Spans", "OTLPProto", "ASCII",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -62,18 +66,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The CLI, configuration, lifecycle, /healthz and /metrics. Owns the process.
-        .executableTarget(
-            name: "tusk",
+        // The running agent: the capture reader (records → spans → a sink), process resources from
+        // /proc, /healthz and /metrics, the preflight checks.
+        .target(
+            name: "Agent",
             dependencies: [
-                "CTuskBPF", "Capture", "Spans", "Export", "Scoping", "QueryText", "TraceContext",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Capture", "KernelRecords", "Spans", "Export", "Scoping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The CLI: flags, configuration and wiring. Owns the process.
+        .executableTarget(
+            name: "tusk",
+            dependencies: [
+                "Agent", "CTuskBPF", "Capture", "Spans", "Export", "Scoping", "QueryText", "TraceContext",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Throughput of the agent's user space: record → span → console line, OTLP encoding and
@@ -93,10 +107,12 @@ let package = Package(
         // Coverage-guided fuzzing of everything that decodes captured bytes (scripts/fuzz).
         .executableTarget(name: "fuzz-decoder", dependencies: ["KernelRecords", "TestSupport", "Wire", "Spans", "QueryText", "TraceContext"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
-        .target(name: "TestSupport", dependencies: ["Capture", "KernelRecords", "CTuskRecord", "Spans"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["Agent", "Capture", "KernelRecords", "CTuskRecord", "Spans", "Export"],
+            path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "KernelProtocolTests", dependencies: ["CTuskProtocol", "TestSupport"]),
-        .testTarget(name: "QueryTextTests", dependencies: ["QueryText"]),
+        .testTarget(name: "QueryTextTests", dependencies: ["QueryText", "SQLLexing"]),
         .testTarget(name: "OTLPProtoTests", dependencies: ["OTLPProto"]),
         .testTarget(name: "ScopingTests", dependencies: ["Scoping"]),
         .testTarget(name: "TraceContextTests", dependencies: ["TraceContext"]),
@@ -118,6 +134,14 @@ let package = Package(
             ]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CTuskBPF", "TestSupport"]),
         .testTarget(name: "KernelRecordsTests", dependencies: ["KernelRecords", "TestSupport"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "Agent", "TestSupport", "Export", "Spans", "KernelRecords",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["TestSupport"], exclude: ["CLIENTS.md"]),
     ]

@@ -1,5 +1,8 @@
 // Decides which bytes of a query text sanitized output hides, from the lexer's tokens.
 
+import ASCII
+import SQLLexing
+
 /// The redaction rules (OpenTelemetry semantic conventions v1.44.0, database-spans.md,
 /// "Sanitization of `db.query.text`"):
 /// - every literal token (string of any flavour, bit string, number) becomes `?`; `$n` parameters,

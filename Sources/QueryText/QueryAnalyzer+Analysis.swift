@@ -1,5 +1,8 @@
 // The cache-miss path: PostgreSQL's scanner and parser, then the conventions' rules.
 
+import ASCII
+import SQLLexing
+
 extension QueryAnalyzer {
     /// The analysis the cache stores for the text `workspace.prepare` just processed: with its
     /// sanitized text in `sanitized` mode, without text otherwise.

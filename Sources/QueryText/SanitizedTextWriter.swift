@@ -1,5 +1,8 @@
 // Writes a query text with its redactions applied.
 
+import ASCII
+import SQLLexing
+
 enum SanitizedTextWriter {
     /// Appends bytes `range` of `text` to `output`, each redaction inside the range replaced (see
     /// `Redaction.Replacement`). Redactions straddling the range's edges are clipped to it.

@@ -1,5 +1,8 @@
 // Turns a parsed statement into names as the application wrote them, using the lexer's tokens.
 
+import ASCII
+import SQLLexing
+
 /// The parse tree knows *what* a statement does; the text knows how the application *spelled* it.
 /// The conventions ask for the spelling ("capture the values of operations and targets as provided
 /// by the application without attempting to do any case normalization"), so:
@@ -111,7 +114,7 @@ struct StatementDescriber {
         var index = firstToken(atOrAfter: location)
         guard index < tokens.count, tokens[index].start == location, isNamePart(tokens[index]) else { return nil }
         var components = [tokens[index]]
-        while index + 2 < tokens.count, tokens[index + 1].kind == .punctuation, text[tokens[index + 1].start] == .dotByte,
+        while index + 2 < tokens.count, tokens[index + 1].kind == .punctuation, text[tokens[index + 1].start] == .dot,
               isNamePart(tokens[index + 2]) {
             components.append(tokens[index + 2])
             index += 2

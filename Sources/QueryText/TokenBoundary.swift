@@ -1,5 +1,7 @@
 // Where a text may be cut short: only between tokens.
 
+import SQLLexing
+
 enum TokenBoundary {
     /// The length to keep so that `tokens` of a `length`-byte text fit in `limit` bytes without
     /// splitting a token: `length` when it fits, else the end of the last token ending by `limit`

@@ -1,9 +1,10 @@
 // The scratch state one QueryAnalyzer reuses for every statement, so a cache hit allocates nothing.
 
+import SQLLexing
+
 /// Buffers filled by `prepare` for the current text: its tokens, its redactions and the
 /// literal-free key. Owned by a single analyzer on a single thread.
 final class Workspace {
-    var lexer = SQLLexer()
     let tokens = ScratchBuffer<SQLToken>(capacity: 256)
     let redactions = ScratchBuffer<Redaction>(capacity: 64)
     /// The text with every literal replaced: the cache key, and the sanitized text unless
@@ -18,7 +19,7 @@ final class Workspace {
 
     /// Lexes `text`, plans its redactions and writes the key.
     func prepare(_ text: UnsafeBufferPointer<UInt8>, captureTruncated: Bool) {
-        lexer.backslashEscapesInPlainStrings = false
+        var lexer = SQLLexer()
         lexer.tokenize(text, into: tokens)
         LiteralRedactor.plan(tokens: tokens, text: text, captureTruncated: captureTruncated, into: redactions)
         if lexer.sawBackslashInPlainString {

@@ -1,9 +1,7 @@
 /// Finds (and remembers) the resource of an observed process. Called on the reader thread for
-/// every span, so implementations cache; the one in `tusk` reads /proc while the process lives.
+/// every span, so implementations cache; Agent's ProcfsProcessResolver reads /proc while the process lives.
 public protocol ProcessResolver: AnyObject {
     func process(pid: Int32, command: String) -> ObservedProcess
-    /// The process is gone (or its pid may be reused): forget it.
-    func forget(pid: Int32)
 }
 
 /// A resolver that knows only what the kernel record says: pid and command name.
@@ -24,9 +22,5 @@ public final class CommandNameResolver: ProcessResolver {
         if known.count > 4096 { known.removeAll() }
         known[pid] = process
         return process
-    }
-
-    public func forget(pid: Int32) {
-        known[pid] = nil
     }
 }

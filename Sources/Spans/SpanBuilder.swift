@@ -34,12 +34,9 @@ public final class SpanBuilder {
         }
     }
 
-    /// Records that produced no span, by reason.
+    /// What the builder noticed on the way (records the kernel gave up on, desynchronised or
+    /// overflowed, are the kernel's to count).
     public struct Counters: Sendable, Equatable {
-        /// The stream stopped parsing as PostgreSQL (garbage, or another protocol).
-        public var desynchronized = 0
-        /// Too many requests in flight for the kernel to track.
-        public var overflowed = 0
         /// Left out by the sampler.
         public var unsampled = 0
         /// sqlcommenter traceparent values that failed W3C validation (the span became a root).
@@ -72,16 +69,8 @@ public final class SpanBuilder {
     /// The span for `record`, or nil for protocol bookkeeping (startup, Close, a successful Parse)
     /// and for what the sampler leaves out.
     public func span(for record: CapturedRequest) -> DatabaseSpan? {
-        switch record.outcome {
-        case .desync:
-            counters.desynchronized += 1
-            return nil
-        case .overflow:
-            counters.overflowed += 1
-            return nil
-        default:
-            break
-        }
+        // the kernel gave up tracking these (and counts them): no span says anything true of them
+        if record.outcome == .desync || record.outcome == .overflow { return nil }
         switch record.kind {
         case .startup:
             let state = ConnectionState(maxStatements: options.maxStatementsPerConnection)
@@ -174,27 +163,67 @@ public final class SpanBuilder {
 
     // MARK: - the span
 
+    /// The span of a request whose statement text is `text`, in named steps: the comment, the
+    /// analysis, sampling, status and rows, the name, the resource.
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
         var attributes: [SpanAttribute] = []
         attributes.reserveCapacity(12)  // before the first append: one allocation per span, not two
         attributes.append(.string(Attribute.dbSystemName, "postgresql"))
-        var analysis: QueryAnalysis?
-        var parent: (traceParent: TraceParent, state: TraceState?)?
-        switch text {
-        case .known(var bytes, let truncated, let sentNow):
-            if let comment = SQLCommenter.parse(bytes) {
-                // one statement keeps one text whatever trace it ran in
-                bytes = comment.removed(from: bytes)[...]
-                if sentNow {
-                    if let traceParent = comment.traceParent {
-                        parent = (traceParent, comment.traceState)
-                    } else if comment["traceparent"] != nil {
-                        counters.invalidTraceparents += 1
-                    }
-                }
+        let (statement, parent) = readComment(text)
+        let analysis = analyze(statement, record, into: &attributes)
+        // Sampling comes after the analysis: the comment's parent decides a parent-based sampler,
+        // and a DEALLOCATE must leave the statement map whether or not its span is kept.
+        guard let trace = sample(parent) else {
+            counters.unsampled += 1
+            return nil
+        }
+        let status = appendStatus(record, to: &attributes)
+        attributes.append(.int(Attribute.threadID, Int64(record.tid)))
+        let connection = state(record)
+        return DatabaseSpan(
+            traceID: trace.id,
+            spanID: ids.spanID(),
+            parentSpanID: parent.map { SpanID($0.traceParent.parentSpanID) },
+            traceState: parent?.state?.value ?? "",
+            traceFlags: trace.flags,
+            parentIsRemote: parent != nil,
+            name: spanName(analysis, record, connection),
+            kind: record.role == .server ? .server : .client,
+            startUnixNanoseconds: clock.unixNanoseconds(monotonic: record.startNanoseconds),
+            endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
+            status: status,
+            attributes: attributes,
+            connectionAttributes: connection.attributes ?? connectionAttributes(record, connection),
+            process: processes.process(pid: record.pid, command: record.threadName))
+    }
+
+    typealias Parent = (traceParent: TraceParent, state: TraceState?)
+
+    /// The comment step: a sqlcommenter comment is taken out of the text (one statement keeps one
+    /// text whatever trace it ran in); its traceparent is the span's parent when the text travelled
+    /// with this request.
+    private func readComment(_ text: Text) -> (Text, Parent?) {
+        guard case .known(let bytes, let truncated, let sentNow) = text, let comment = SQLCommenter.parse(bytes) else {
+            return (text, nil)
+        }
+        var parent: Parent?
+        if sentNow {
+            if let traceParent = comment.traceParent {
+                parent = (traceParent, comment.traceState)
+            } else if comment["traceparent"] != nil {
+                counters.invalidTraceparents += 1
             }
+        }
+        return (.known(comment.removed(from: bytes)[...], truncated: truncated, sentNow: sentNow), parent)
+    }
+
+    /// The analysis step: text, summary, operation, collection, procedure and batch from the
+    /// statement; DEALLOCATE / DISCARD ALL (a simple Query or through the extended protocol) leave
+    /// the statement map here.
+    private func analyze(_ text: Text, _ record: CapturedRequest, into attributes: inout [SpanAttribute]) -> QueryAnalysis? {
+        switch text {
+        case .known(let bytes, let truncated, _):
             let result = analyzer.analyze(bytes, captureTruncated: truncated)
-            // DEALLOCATE / DISCARD ALL, sent as a simple Query or through the extended protocol
             forget(result.deallocations, record)
             if let text = result.text { attributes.append(.string(Attribute.dbQueryText, text)) }
             if let summary = result.summary { attributes.append(.string(Attribute.dbQuerySummary, summary)) }
@@ -206,36 +235,33 @@ public final class SpanBuilder {
                 attributes.append(.int(Attribute.tuskBatchCompleted, Int64(record.completedCommands)))
             }
             if result.truncated { attributes.append(.bool(Attribute.tuskQueryTruncated, true)) }
-            analysis = consume result  // moved, not copied: a copy retains every string it holds
+            return consume result  // moved, not copied: a copy retains every string it holds
         case .unknownStatement(let name):
             attributes.append(.bool(Attribute.tuskQueryTextUnknown, true))
             attributes.append(.string(Attribute.tuskStatementName, name))
+            return nil
         case .none:
-            break
-        }
-
-        // the trace: the application's (sqlcommenter traceparent) or a new root
-        let traceID: TraceID
-        let traceFlags: UInt8
-        let sampled: Bool
-        if let parent {
-            traceID = TraceID(high: parent.traceParent.traceIDHigh, low: parent.traceParent.traceIDLow)
-            // sampled because kept; the random-trace-id bit is the parent's (W3C: unknown bits are not passed on)
-            traceFlags = (parent.traceParent.flags & 0x02) | 0x01
-            sampled = sampler.shouldSample(
-                parent: ParentContext(parent.traceParent, traceState: parent.state), traceIDLow: traceID.low)
-        } else {
-            traceID = ids.traceID()
-            traceFlags = 0x03  // sampled, random trace id
-            sampled = sampler.shouldSample(parent: nil, traceIDLow: traceID.low)
-        }
-        guard sampled else {
-            counters.unsampled += 1
             return nil
         }
+    }
 
-        let connectionState = state(record)
+    /// The sampling step: the trace (the application's, or a new root) and its flags, or nil when
+    /// the sampler leaves the span out.
+    private func sample(_ parent: Parent?) -> (id: TraceID, flags: UInt8)? {
+        if let parent {
+            let id = TraceID(high: parent.traceParent.traceIDHigh, low: parent.traceParent.traceIDLow)
+            // sampled because kept; the random-trace-id bit is the parent's (W3C: unknown bits are not passed on)
+            let flags = (parent.traceParent.flags & 0x02) | 0x01
+            let context = ParentContext(parent.traceParent, traceState: parent.state)
+            return sampler.shouldSample(parent: context, traceIDLow: id.low) ? (id, flags) : nil
+        }
+        let id = ids.traceID()
+        return sampler.shouldSample(parent: nil, traceIDLow: id.low) ? (id, 0x03) : nil  // sampled, random trace id
+    }
 
+    /// The status step: SQLSTATE of an error or warning, a request skipped or cut off, and the
+    /// rows of a request that did not fail.
+    private func appendStatus(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) -> DatabaseSpan.Status {
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
             let fields = ErrorFields(body: record.errorFields)
@@ -270,34 +296,16 @@ public final class SpanBuilder {
                 attributes.append(.int(Attribute.tuskRowsAffected, Int64(min(record.rows, UInt64(Int64.max)))))
             }
         }
-        attributes.append(.int(Attribute.threadID, Int64(record.tid)))
+        return status
+    }
 
-        let name: String
-        if let summary = analysis?.summary {
-            name = summary  // the usual case: no need to format the fallbacks
-        } else if record.kind == .functionCall && analysis == nil {
-            name = "FUNCTION"
-        } else {
-            let connection = ConnectionAttributes(attributes: [], startup: connectionState.startup, socket: record.socket, role: record.role)
-            name = QueryAnalysis.spanName(
-                analysis, namespace: connection.namespace, serverAddress: connection.serverAddress,
-                serverPort: connection.serverPort)
-        }
-        return DatabaseSpan(
-            traceID: traceID,
-            spanID: ids.spanID(),
-            parentSpanID: parent.map { SpanID($0.traceParent.parentSpanID) },
-            traceState: parent?.state?.value ?? "",
-            traceFlags: traceFlags,
-            parentIsRemote: parent != nil,
-            name: name,
-            kind: record.role == .server ? .server : .client,
-            startUnixNanoseconds: clock.unixNanoseconds(monotonic: record.startNanoseconds),
-            endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
-            status: status,
-            attributes: attributes,
-            connectionAttributes: connectionState.attributes ?? connectionAttributes(record, connectionState),
-            process: processes.process(pid: record.pid, command: record.threadName))
+    /// The naming step: the summary, else what the conventions fall back to.
+    private func spanName(_ analysis: QueryAnalysis?, _ record: CapturedRequest, _ connection: ConnectionState) -> String {
+        if let summary = analysis?.summary { return summary }  // the usual case: no fallback to format
+        if record.kind == .functionCall && analysis == nil { return "FUNCTION" }
+        let target = ConnectionTarget(startup: connection.startup, socket: record.socket, role: record.role)
+        return QueryAnalysis.spanName(
+            analysis, namespace: target.namespace, serverAddress: target.serverAddress, serverPort: target.serverPort)
     }
 
     /// What every span of the record's connection shares, built on its first span.

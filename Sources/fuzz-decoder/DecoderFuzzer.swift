@@ -74,7 +74,7 @@ final class DecoderFuzzer {
         decodeBody(record.errorFields)
         decodeBody(record.names)
         decodeBody(record.tag)
-        _ = CommandTag(bytes: record.tag)
+        _ = TagSummary(record.tag)
         _ = StartupParameters(body: record.text).applicationName
         if let parse = ParseBody(body: record.text) { analyze(parse.query, truncated: parse.queryTruncated) }
         analyze(record.text, truncated: record.flags.contains(.textTruncated))
@@ -99,7 +99,7 @@ final class DecoderFuzzer {
     private func decodeBody(_ bytes: [UInt8]) {
         let fields = ErrorFields(body: bytes)
         _ = (fields.isError, fields.isWarning)
-        _ = CommandTag(bytes: bytes)
+        _ = TagSummary(bytes)
         let startup = StartupParameters(body: bytes)
         _ = (startup.user, startup.database, startup.applicationName)
         _ = ParseBody(body: bytes)

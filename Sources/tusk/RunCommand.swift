@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Foundation
 import Capture
@@ -87,7 +88,9 @@ struct RunCommand: AsyncParsableCommand {
             options: .init(
                 serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
                 ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
-        let destination: SpanDestination
+        let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
+        let builder = SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes)
+        let captureService: any Service
         var services: [any Service] = []
         if let tracesURL = settings.tracesURL {
             var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
@@ -112,18 +115,18 @@ struct RunCommand: AsyncParsableCommand {
                 BatchExportService(
                     queue: queue, exporter: exporter, options: batching, counters: counters, clock: ContinuousClock(),
                     logger: logger))
-            destination = .queue(queue)
+            captureService = CaptureService(
+                source: session, builder: builder, sink: QueueSink(queue: queue), health: health, stats: stats,
+                logger: logger, watchdog: watchdog)
         } else {
             // printed where the spans are built, after every poll of the ring buffer
-            destination = .console(ConsoleExporter(format: export.consoleFormat, counters: counters))
+            captureService = CaptureService(
+                source: session, builder: builder, sink: ConsoleSink(format: export.consoleFormat, counters: counters),
+                health: health, stats: stats, logger: logger, watchdog: watchdog)
         }
-        let captureService = CaptureService(
-            session: session, builder: SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes),
-            destination: destination, health: health, stats: stats, logger: logger,
-            exitWithParent: ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1")
 
         if let address = ListenAddress(listen) {
-            let metrics = AgentMetrics(session: session, stats: stats, pipeline: counters, queue: queue)
+            let metrics = AgentMetrics(kernel: session, stats: stats, pipeline: counters, queue: queue)
             do {
                 services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
             } catch {

@@ -55,7 +55,7 @@ import Testing
         #expect(line(start: 946_684_799_999_999_999, []).hasPrefix("before\n1999-12-31T23:59:59.999999Z "))
     }
 
-    /// The exporter carries a line's date and time to the next while the second stays the same.
+    /// The sink carries a line's date and time to the next while the second stays the same.
     @Test func consecutiveLinesShareTheirSecondOnlyWhileItLasts() async throws {
         let starts: [UInt64] = [1_709_164_805_000_001_000, 1_709_164_805_500_000_000, 1_709_164_806_000_000_000, 1_709_164_805_999_999_999]
         let spans = starts.map {
@@ -66,7 +66,9 @@ import Testing
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]) }
-        await ConsoleExporter(fd: fds[1], counters: PipelineCounters()).export(spans)
+        let console = ConsoleSink(fd: fds[1], counters: PipelineCounters())
+        for span in spans { console.accept(span) }
+        #expect(console.endPoll() == spans.count)
         close(fds[1])
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -83,14 +85,13 @@ import Testing
         let readOnly = open("/dev/null", O_RDONLY)  // writes fail with EBADF
         defer { close(readOnly) }
         let counters = PipelineCounters()
-        let console = ConsoleExporter(fd: readOnly, counters: counters)
-        var batch = ConsoleBatch()
-        for _ in 0..<3 { withUnsafePointer(to: span) { console.append($0, to: &batch) } }
-        #expect(batch.spans == 3)
-        console.write(&batch)
+        let console = ConsoleSink(fd: readOnly, counters: counters)
+        for _ in 0..<3 { console.accept(span) }
+        #expect(console.endPoll() == 3)
         #expect(counters.droppedUndeliverable.load(ordering: .relaxed) == 3)
         #expect(counters.exported.load(ordering: .relaxed) == 0)
-        #expect(batch.spans == 0)
+        // the next poll starts empty
+        #expect(console.endPoll() == 0)
     }
 
     @Test func longTextIsWrittenWhole() {

@@ -1,6 +1,7 @@
 // Arbitrary bytes in, sane analysis out: no crash, no over-long text, no literal token in the output.
 
 @testable import QueryText
+import SQLLexing
 import Testing
 
 @Suite struct RobustnessTests {

@@ -1,6 +1,7 @@
 // SQLLexer against PostgreSQL's own scanner: the same literals, parameters and comments.
 
 @testable import QueryText
+import SQLLexing
 import Testing
 
 @Suite struct SQLLexerTests {

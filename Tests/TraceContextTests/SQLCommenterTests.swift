@@ -104,6 +104,10 @@ struct SQLCommenterTests {
         "SELECT 1 -- /*a='1'*/",
         "SELECT U&'/*a=''1''*/'",
         "SELECT B'/*a=''1''*/'",
+        // As PostgreSQL reads them: a string continued on the next line keeps E's escapes, and a
+        // dollar quote may open right after a parameter.
+        "SELECT E'a'\n'\\' /*a='1'*/'",
+        "SELECT $1$a$ /*a='1'*/ $a$",
     ])
     func ignoresCommentLookalikesInsideLiteralsAndIdentifiers(text: String) {
         #expect(SQLCommenter.parse(text) == nil)

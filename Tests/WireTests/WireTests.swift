@@ -46,34 +46,40 @@ struct ErrorFieldsTests {
         #expect(ErrorFields(body: Array("CXY\0\0".utf8)).sqlState == nil)
     }
 
+    /// Captured bytes may be anything: field codes, NULs and broken UTF-8 in any order.
     @Test func survivesGarbage() {
-        for length in 0..<64 {
-            let garbage = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-            _ = ErrorFields(body: garbage)
+        let alphabet: [UInt8] = Array("SVCMDHP0142E".utf8) + [0, 0, 0xC3, 0xFF]
+        var state: UInt64 = 11
+        for length in 0..<256 {
+            let garbage = (0..<length).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return alphabet[Int(state >> 33) % alphabet.count]
+            }
+            let fields = ErrorFields(body: garbage)
+            // A body cut off anywhere reads as if it had ended there.
+            #expect(fields == ErrorFields(body: garbage + [0]), "\(garbage)")
+            #expect(fields.sqlState == nil || fields.sqlState?.count == 5, "\(garbage)")
+            for value in [fields.severity, fields.sqlState, fields.message, fields.detail, fields.hint] {
+                #expect(!(value ?? "").utf8.contains(0), "\(garbage)")
+            }
         }
     }
 }
 
-struct CommandTagTests {
-    @Test(arguments: [
-        ("SELECT 5", "SELECT", UInt64?(5)),
-        ("INSERT 0 3", "INSERT", 3),
-        ("UPDATE 0", "UPDATE", 0),
-        ("DELETE 12", "DELETE", 12),
-        ("MERGE 2", "MERGE", 2),
-        ("COPY 50000", "COPY", 50000),
-        ("FETCH 10", "FETCH", 10),
-        ("CREATE TABLE", "CREATE TABLE", nil),
-        ("BEGIN", "BEGIN", nil),
-    ])
-    func readsTheCommandAndRowCount(tag: String, command: String, rows: UInt64?) {
-        let parsed = CommandTag(bytes: Array(tag.utf8) + [0])
-        #expect(parsed?.command == command)
-        #expect(parsed?.rows == rows)
-    }
+/// The span builder takes row counts from the kernel and only asks the tag whether it counts rows
+/// and whether they were returned.
+struct TagSummaryTests {
+    static let returning = ["SELECT 5", "FETCH 10"]
+    static let affecting = ["INSERT 0 3", "UPDATE 0", "DELETE 12", "MERGE 2", "COPY 50000", "MOVE 3"]
+    static let uncounted = ["CREATE TABLE", "BEGIN", "SHOW", "SELECTED 1", ""]
 
-    @Test func anEmptyTagIsNoTag() {
-        #expect(CommandTag(bytes: [0]) == nil)
+    @Test(arguments: returning + affecting + uncounted)
+    func saysWhetherTheTagCountsAndReturnsRows(tag: String) {
+        for bytes in [Array(tag.utf8), Array(tag.utf8) + [0]] {
+            let summary = TagSummary(bytes)
+            #expect(summary.returnsRows == Self.returning.contains(tag), "\(bytes)")
+            #expect(summary.countsRows == !Self.uncounted.contains(tag), "\(bytes)")
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import ASCII
+
 /// Exporter and batching settings from the standard OpenTelemetry environment variables. The CLI
 /// starts from these and lets its flags override them. Unparseable values fall back to the
 /// default and are reported in `warnings`.
@@ -33,8 +35,8 @@ public struct ExportSettings: Sendable {
     public static func fromEnvironment(_ environment: [String: String]) -> ExportSettings {
         var settings = ExportSettings()
         func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingWhitespaceString, !text.isEmpty else { return nil }
-            return text
+            guard let text = environment[name]?.trimmingOWS, !text.isEmpty else { return nil }
+            return String(text)
         }
         if let traces = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
             settings.tracesURL = traces
@@ -105,8 +107,4 @@ public struct ExportSettings: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/v1/traces"
     }
-}
-
-extension String {
-    var trimmingWhitespaceString: String { String(Substring(self).trimmingWhitespace) }
 }

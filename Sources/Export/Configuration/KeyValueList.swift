@@ -1,3 +1,5 @@
+import ASCII
+
 /// `key=value,key2=value2` as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES write it:
 /// members separated by commas, keys and values percent-encoded, surrounding spaces ignored.
 public enum KeyValueList {
@@ -6,11 +8,11 @@ public enum KeyValueList {
         var pairs: [(key: String, value: String)] = []
         var rejected: [String] = []
         for member in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let trimmed = member.trimmingWhitespace
+            let trimmed = member.trimmingOWS
             guard !trimmed.isEmpty else { continue }
             guard let equals = trimmed.firstIndex(of: "="),
-                let key = percentDecoded(trimmed[..<equals].trimmingWhitespace), !key.isEmpty,
-                let value = percentDecoded(trimmed[trimmed.index(after: equals)...].trimmingWhitespace)
+                let key = percentDecoded(trimmed[..<equals].trimmingOWS), !key.isEmpty,
+                let value = percentDecoded(trimmed[trimmed.index(after: equals)...].trimmingOWS)
             else {
                 rejected.append(String(trimmed))
                 continue
@@ -25,31 +27,13 @@ public enum KeyValueList {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
+            guard byte == .percent else {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+            guard let high = iterator.next()?.hexValue, let low = iterator.next()?.hexValue else { return nil }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-}
-
-extension Substring {
-    var trimmingWhitespace: Substring {
-        var s = self
-        while let first = s.first, first == " " || first == "\t" { s = s.dropFirst() }
-        while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
-        return s
     }
 }

@@ -1,9 +1,11 @@
+import ASCII
+
 /// The Retry-After header (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date in IMF-fixdate,
 /// the obsolete RFC 850 form, or asctime.
 public enum RetryAfter {
     /// How long to wait; nil when the value is not understood. A date in the past means now.
     public static func delay(_ value: String, nowUnixSeconds: Int64) -> Duration? {
-        let trimmed = value.trimmingSpaces
+        let trimmed = String(value.trimmingOWS)
         if let seconds = Int64(trimmed), seconds >= 0 {
             return .seconds(seconds)
         }
@@ -42,31 +44,14 @@ public enum RetryAfter {
         guard let day, let month, let year, let time, (1...31).contains(day) else { return nil }
         let clock = time.split(separator: ":").compactMap { Int64($0) }
         guard clock.count == 3, clock[0] < 24, clock[1] < 60, clock[2] < 61 else { return nil }
-        return daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day)) * 86400
-            + clock[0] * 3600 + clock[1] * 60 + clock[2]
+        return CivilTime(
+            year: Int64(year), month: Int64(month), day: Int64(day),
+            secondOfDay: clock[0] * 3600 + clock[1] * 60 + clock[2]
+        ).unixSeconds
     }
 
     private static let months: [String: Int] = [
         "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
         "Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
     ]
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
-    }
 }

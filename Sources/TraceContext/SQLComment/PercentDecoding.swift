@@ -9,6 +9,8 @@
 //   `%2B` and never emit a bare `+`, so `+` is read as a space.
 // A `%` not followed by two hex digits is kept as it is.
 
+import ASCII
+
 enum PercentDecoding {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.contains(where: { $0 == .percent || $0 == .plus }) else {

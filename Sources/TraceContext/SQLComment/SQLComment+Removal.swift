@@ -1,6 +1,9 @@
 // Taking a sqlcommenter comment out of the text it was found in, so that one statement keeps one
 // db.query.text whatever trace context each execution carried.
 
+import ASCII
+import SQLLexing
+
 extension SQLComment {
     /// `text` without the comment: the bytes of `removalRange` are dropped. When the comment had no
     /// space beside it and dropping it would join two non-blank bytes (`SELECT/*…*/1`), one space
@@ -15,7 +18,7 @@ extension SQLComment {
         let lower = min(removalRange.lowerBound, bytes.count)
         let upper = min(removalRange.upperBound, bytes.count)
         let joinsTokens = removalRange == commentRange && lower > 0 && upper < bytes.count
-            && !bytes[lower - 1].isSQLWhitespace && !bytes[upper].isSQLWhitespace
+            && ByteClass.of(bytes[lower - 1]) != .space && ByteClass.of(bytes[upper]) != .space
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count - (upper - lower) + 1)
         result.append(contentsOf: bytes[..<lower])

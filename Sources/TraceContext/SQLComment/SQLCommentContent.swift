@@ -15,6 +15,9 @@
 // Anything else (an ordinary comment, `fetch users`, a trailing comma) is not a sqlcommenter
 // comment.
 
+import ASCII
+import SQLLexing
+
 enum SQLCommentContent {
     /// The decoded pairs of a comment's inside, or nil when it is not wholly key/value pairs.
     static func pairs(_ text: UnsafeBufferPointer<UInt8>, in bounds: Range<Int>) -> [SQLComment.Pair]? {
@@ -24,7 +27,7 @@ enum SQLCommentContent {
         pairs.reserveCapacity(8)
 
         func skipWhitespace() {
-            while index < end && text[index].isSQLWhitespace { index += 1 }
+            while index < end && ByteClass.of(text[index]) == .space { index += 1 }
         }
 
         skipWhitespace()

@@ -1,6 +1,9 @@
 // Finding the sqlcommenter comment in captured statement text: the entry point the span code calls
 // for every statement, so text without any `/*` costs one quick scan and nothing else.
 
+import ASCII
+import SQLLexing
+
 /// Reads sqlcommenter comments (https://google.github.io/sqlcommenter/spec/) out of SQL text.
 ///
 /// Formats read, as their writers produce them:
@@ -42,9 +45,17 @@ public enum SQLCommenter {
 
     static func parse(buffer text: UnsafeBufferPointer<UInt8>) -> SQLComment? {
         guard containsCommentOpener(text) else { return nil }
-        for range in SQLBlockCommentScanner.blockComments(in: text).reversed() {
-            let inside = (range.lowerBound + 2)..<(range.upperBound - 2)
+        // The lexer's rules keep `/*` inside a string, a dollar quote, a quoted identifier or a `--`
+        // comment from counting, and make an unclosed comment (a truncated capture) no comment.
+        let tokens = ScratchBuffer<SQLToken>(capacity: 64)
+        var lexer = SQLLexer()
+        lexer.tokenize(text, into: tokens)
+        for index in (0..<tokens.count).reversed() {
+            let token = tokens[index]
+            guard token.kind == .comment && text[token.start] == .slash else { continue }
+            let inside = (token.start + 2)..<(token.end - 2)
             guard let pairs = SQLCommentContent.pairs(text, in: inside) else { continue }
+            let range = token.start..<token.end
             return SQLComment(pairs: pairs, commentRange: range, removalRange: removalRange(of: range, in: text))
         }
         return nil

@@ -8,6 +8,8 @@
 //   └ version, 2 hex, not ff
 // All hex lowercase (HEXDIGLC). https://www.w3.org/TR/trace-context-2/#traceparent-header
 
+import ASCII
+
 /// A valid W3C traceparent.
 public struct TraceParent: Sendable, Hashable {
     /// The format version; 0 for the current one, 1…254 for later ones read as version 0.
@@ -66,9 +68,9 @@ public struct TraceParent: Sendable, Hashable {
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> TraceParent? {
         guard bytes.count >= 55, bytes[2] == .minus, bytes[35] == .minus, bytes[52] == .minus,
-            let version = hexValue(bytes, 0..<2), version != 0xFF,
-            let traceIDHigh = hexValue(bytes, 3..<19), let traceIDLow = hexValue(bytes, 19..<35),
-            let parentSpanID = hexValue(bytes, 36..<52), let flags = hexValue(bytes, 53..<55)
+            let version = bytes[0..<2].lowercaseHexValue, version != 0xFF,
+            let traceIDHigh = bytes[3..<19].lowercaseHexValue, let traceIDLow = bytes[19..<35].lowercaseHexValue,
+            let parentSpanID = bytes[36..<52].lowercaseHexValue, let flags = bytes[53..<55].lowercaseHexValue
         else { return nil }
         if version == 0 {
             guard bytes.count == 55 else { return nil }
@@ -79,16 +81,6 @@ public struct TraceParent: Sendable, Hashable {
         return TraceParent(
             version: UInt8(version), traceIDHigh: traceIDHigh, traceIDLow: traceIDLow,
             parentSpanID: parentSpanID, flags: UInt8(flags))
-    }
-
-    /// The value of lowercase hex digits (at most 16 of them).
-    private static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
-        var value: UInt64 = 0
-        for index in range {
-            guard let digit = bytes[index].lowercaseHexValue else { return nil }
-            value = value << 4 | UInt64(digit)
-        }
-        return value
     }
 
     private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {

@@ -8,6 +8,8 @@
 //                                                                  not ending in a space
 // https://www.w3.org/TR/trace-context-2/#tracestate-header
 
+import ASCII
+
 /// A tracestate value that passed validation.
 public struct TraceState: Sendable, Hashable {
     /// The value, without surrounding spaces and tabs.
@@ -61,12 +63,7 @@ public struct TraceState: Sendable, Hashable {
         for entry in ot.split(separator: UInt8(ascii: ";")) where entry.starts(with: "rv:".utf8) {
             let digits = entry.dropFirst(3)
             guard digits.count == 14 else { return nil }
-            var value: UInt64 = 0
-            for byte in digits {
-                guard let digit = byte.lowercaseHexValue else { return nil }
-                value = value << 4 | UInt64(digit)
-            }
-            return value
+            return digits.lowercaseHexValue
         }
         return nil
     }
@@ -74,11 +71,9 @@ public struct TraceState: Sendable, Hashable {
     /// The value of the member with this key.
     public func member(_ key: String) -> Substring? {
         for member in value.split(separator: ",") {
-            let trimmed = member.drop(while: { $0 == " " || $0 == "\t" })
+            let trimmed = member.trimmingOWS
             guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == key else { continue }
-            var memberValue = trimmed[trimmed.index(after: equals)...]
-            while memberValue.last == " " || memberValue.last == "\t" { memberValue = memberValue.dropLast() }
-            return memberValue
+            return trimmed[trimmed.index(after: equals)...]
         }
         return nil
     }

@@ -1,4 +1,3 @@
-import Capture
 import KernelRecords
 import Export
 import Prometheus
@@ -6,8 +5,8 @@ import Synchronization
 
 /// The /metrics page: the kernel's counters, the reader's and the pipeline's, rendered by
 /// swift-prometheus. Totals kept elsewhere are brought in as counter increments at scrape time.
-final class AgentMetrics: Sendable {
-    private let session: ProbeSession
+public final class AgentMetrics: Sendable {
+    private let kernel: any KernelStatistics
     private let stats: CaptureStats
     private let pipeline: PipelineCounters
     private let queue: SpanQueue
@@ -16,8 +15,8 @@ final class AgentMetrics: Sendable {
     private let reported: Mutex<[Int]>
     private let gauges: [(read: @Sendable () -> Int, gauge: Gauge)]
 
-    init(session: ProbeSession, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue) {
-        self.session = session
+    public init(kernel: any KernelStatistics, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue) {
+        self.kernel = kernel
         self.stats = stats
         self.pipeline = pipeline
         self.queue = queue
@@ -30,8 +29,8 @@ final class AgentMetrics: Sendable {
             let descriptor = MetricNameDescriptor(namespace: "tusk", metricName: name, unitName: "", helpText: help)
             return (read, registry.makeGauge(descriptor: descriptor))
         }
-        func kernel(_ value: @escaping @Sendable (KernelCounters) -> UInt64) -> @Sendable () -> Int {
-            { Int(clamping: value(session.counters())) }
+        func fromKernel(_ value: @escaping @Sendable (KernelCounters) -> UInt64) -> @Sendable () -> Int {
+            { Int(clamping: value(kernel.counters())) }
         }
         let dropped = "Records or spans dropped, by reason"
         counters = [
@@ -41,17 +40,17 @@ final class AgentMetrics: Sendable {
             counter("invalid_traceparents", "sqlcommenter traceparents that failed W3C validation (span made a root)") { stats.invalidTraceparents.load(ordering: .relaxed) },
             counter("spans_exported", "Spans the exporter delivered") { pipeline.exported.load(ordering: .relaxed) },
             counter("export_retries", "Export requests retried") { pipeline.retried.load(ordering: .relaxed) },
-            counter("kernel_records", "Records the kernel submitted", [], kernel { $0.records }),
-            counter("kernel_records_lost", "Records lost in the kernel: ring buffer full", [], kernel { $0.recordsLost }),
-            counter("connections_opened", "PostgreSQL connections recognised", [], kernel { $0.connectionsOpened }),
-            counter("connections_midstream", "Connections first seen after their startup", [], kernel { $0.connectionsMidstream }),
-            counter("connections_encrypted", "Connections that switched to SSL/GSS: not observable", [], kernel { $0.connectionsEncrypted }),
-            counter("connections_closed", "PostgreSQL connections ended", [], kernel { $0.connectionsClosed }),
-            counter("unmatched_responses", "Backend answers with no request waiting", [], kernel { $0.unmatched }),
-            counter("dropped", dropped, [("reason", "kernel_ring_full")], kernel { $0.recordsLost }),
+            counter("kernel_records", "Records the kernel submitted", [], fromKernel { $0.records }),
+            counter("kernel_records_lost", "Records lost in the kernel: ring buffer full", [], fromKernel { $0.recordsLost }),
+            counter("connections_opened", "PostgreSQL connections recognised", [], fromKernel { $0.connectionsOpened }),
+            counter("connections_midstream", "Connections first seen after their startup", [], fromKernel { $0.connectionsMidstream }),
+            counter("connections_encrypted", "Connections that switched to SSL/GSS: not observable", [], fromKernel { $0.connectionsEncrypted }),
+            counter("connections_closed", "PostgreSQL connections ended", [], fromKernel { $0.connectionsClosed }),
+            counter("unmatched_responses", "Backend answers with no request waiting", [], fromKernel { $0.unmatched }),
+            counter("dropped", dropped, [("reason", "kernel_ring_full")], fromKernel { $0.recordsLost }),
             // connections whose bytes stopped parsing as PostgreSQL, and requests too many to track
-            counter("dropped", dropped, [("reason", "desync")], kernel { $0.desynchronized }),
-            counter("dropped", dropped, [("reason", "overflow")], kernel { $0.overflowed }),
+            counter("dropped", dropped, [("reason", "desync")], fromKernel { $0.desynchronized }),
+            counter("dropped", dropped, [("reason", "overflow")], fromKernel { $0.overflowed }),
             counter("dropped", dropped, [("reason", "queue_full")]) { pipeline.droppedQueueFull.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },
@@ -60,12 +59,12 @@ final class AgentMetrics: Sendable {
         reported = Mutex([Int](repeating: 0, count: counters.count))
         gauges = [
             gauge("queue_spans", "Spans waiting for export") { queue.count },
-            gauge("kernel_connections", "Connections tracked in the kernel") { session.mapEntries().connections },
-            gauge("kernel_requests_in_flight", "Requests tracked in the kernel") { session.mapEntries().requests },
+            gauge("kernel_connections", "Connections tracked in the kernel") { kernel.mapEntries().connections },
+            gauge("kernel_requests_in_flight", "Requests tracked in the kernel") { kernel.mapEntries().requests },
         ]
     }
 
-    func render() -> [UInt8] {
+    public func render() -> [UInt8] {
         reported.withLock { reported in
             for (index, source) in counters.enumerated() {
                 let value = source.read()

@@ -5,12 +5,12 @@ import NIOPosix
 import ServiceLifecycle
 
 /// GET /healthz (503 until the probes are attached, then 200) and GET /metrics (Prometheus text).
-final class HTTPEndpointService: Service {
+public final class HTTPEndpointService: Service {
     private let channel: any Channel
     private let logger: Logger
 
     /// Binds before the probes attach, so /healthz and /metrics answer from the first moment.
-    static func bind(address: ListenAddress, health: HealthState, metrics: AgentMetrics, logger: Logger) async throws -> HTTPEndpointService {
+    public static func bind(address: ListenAddress, health: HealthState, metrics: AgentMetrics, logger: Logger) async throws -> HTTPEndpointService {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -29,7 +29,7 @@ final class HTTPEndpointService: Service {
         self.logger = logger
     }
 
-    func run() async throws {
+    public func run() async throws {
         try? await gracefulShutdown()
         try await channel.close()
     }

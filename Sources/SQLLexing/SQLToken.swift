@@ -1,8 +1,8 @@
 // One token of PostgreSQL SQL text as SQLLexer sees it: a byte range and a kind.
 
 /// A token: bytes `start..<end` of the text. Whitespace is not a token.
-struct SQLToken {
-    enum Kind: UInt8 {
+public struct SQLToken {
+    public enum Kind: UInt8 {
         /// Unquoted identifier or keyword.
         case word
         /// `"…"` or `U&"…"`.
@@ -27,9 +27,9 @@ struct SQLToken {
         case other
     }
 
-    var start: Int
-    var end: Int
-    var kind: Kind
+    public var start: Int
+    public var end: Int
+    public var kind: Kind
 
-    var isLiteral: Bool { kind == .string || kind == .bitString || kind == .number }
+    @inlinable public var isLiteral: Bool { kind == .string || kind == .bitString || kind == .number }
 }

@@ -1,12 +1,14 @@
 import Synchronization
 
 /// Whether the probes are attached: /healthz answers 200 only then.
-final class HealthState: Sendable {
+public final class HealthState: Sendable {
     private let attached = Atomic<Bool>(false)
 
-    var isAttached: Bool { attached.load(ordering: .relaxed) }
+    public init() {}
 
-    func set(attached value: Bool) {
+    public var isAttached: Bool { attached.load(ordering: .relaxed) }
+
+    public func set(attached value: Bool) {
         attached.store(value, ordering: .relaxed)
     }
 }

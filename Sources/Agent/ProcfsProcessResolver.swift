@@ -10,27 +10,35 @@ import Spans
 /// else the process's own OTEL_SERVICE_NAME, or service.name in its OTEL_RESOURCE_ATTRIBUTES
 /// (from /proc/PID/environ), so Tusk's spans land under the application's service; else its
 /// executable name.
-final class ProcfsProcessResolver: ProcessResolver {
-    struct Options {
+public final class ProcfsProcessResolver: ProcessResolver {
+    public struct Options {
         /// An explicit service name for every process (`--service-name`, OTEL_SERVICE_NAME).
-        var serviceName: String?
+        public var serviceName: String?
         /// Add process.command_line (`--no-process-command-line` turns it off: arguments may hold secrets).
-        var includeCommandLine: Bool
+        public var includeCommandLine: Bool
         /// Tusk's own pod from the downward API (K8S_POD_NAME, K8S_NAMESPACE_NAME, K8S_POD_UID):
         /// processes in that pod get k8s.pod.name and k8s.namespace.name.
-        var ownPod: OwnPod?
+        public var ownPod: OwnPod?
         /// Only Tusk's own pod is traced (`--scope pod`): every process belongs to it.
-        var podScope = false
-        var procRoot = "/proc"
-        var capacity = 4096
+        public var podScope = false
+        /// Where procfs is (tests point it at a directory of their own).
+        public var procRoot = "/proc"
+        public var capacity = 4096
+
+        public init(serviceName: String? = nil, includeCommandLine: Bool, ownPod: OwnPod? = nil, podScope: Bool = false) {
+            self.serviceName = serviceName
+            self.includeCommandLine = includeCommandLine
+            self.ownPod = ownPod
+            self.podScope = podScope
+        }
     }
 
-    struct OwnPod {
-        var uid: String?
-        var name: String?
-        var namespace: String?
+    public struct OwnPod {
+        public var uid: String?
+        public var name: String?
+        public var namespace: String?
 
-        init?(environment: [String: String]) {
+        public init?(environment: [String: String]) {
             func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
             uid = value("K8S_POD_UID")
             name = value("K8S_POD_NAME")
@@ -43,11 +51,11 @@ final class ProcfsProcessResolver: ProcessResolver {
     private var known: [Int32: ObservedProcess] = [:]
     private var last: ObservedProcess?
 
-    init(options: Options) {
+    public init(options: Options) {
         self.options = options
     }
 
-    func process(pid: Int32, command: String) -> ObservedProcess {
+    public func process(pid: Int32, command: String) -> ObservedProcess {
         // consecutive spans mostly come from one process: no hashing for those
         if let last, last.pid == pid, last.command == command { return last }
         if let process = known[pid], process.command == command {
@@ -59,11 +67,6 @@ final class ProcfsProcessResolver: ProcessResolver {
         known[pid] = process
         last = process
         return process
-    }
-
-    func forget(pid: Int32) {
-        known[pid] = nil
-        if last?.pid == pid { last = nil }
     }
 
     func attributes(pid: Int32, command: String) -> [SpanAttribute] {
@@ -98,7 +101,7 @@ final class ProcfsProcessResolver: ProcessResolver {
     }
 
     /// OTEL_SERVICE_NAME, else service.name inside OTEL_RESOURCE_ATTRIBUTES, of an environment.
-    static func serviceName(fromEnvironment environment: [String]) -> String? {
+    public static func serviceName(fromEnvironment environment: [String]) -> String? {
         var fromAttributes: String?
         for entry in environment {
             if entry.hasPrefix("OTEL_SERVICE_NAME=") {

@@ -1,23 +1,28 @@
 // A single pass over SQL bytes that splits them into tokens the way PostgreSQL's scanner (scan.l)
-// does, for sanitizing and hashing every statement without calling into libpg_query.
+// does, for sanitizing and hashing every statement without calling into libpg_query, and for finding
+// the comments a sqlcommenter writer added.
 
-/// PostgreSQL's lexical rules, reduced to what finding literals needs.
+import ASCII
+
+/// PostgreSQL's lexical rules, reduced to what finding literals and comments needs.
 ///
 /// Where PostgreSQL versions differ the lexer takes the reading that hides more: numbers swallow
 /// trailing letters, digits, `_` and `.` (PostgreSQL 16 accepts `0x1F` and `1_000`; 15 rejects
 /// "trailing junk"), so no part of a number survives sanitizing. A text ending inside a string,
 /// quoted identifier, dollar-quoted body or comment yields a final `.unterminated` token.
-struct SQLLexer {
+public struct SQLLexer {
     /// Whether the lexer reads `'…'` with backslash escapes, as a server with
     /// `standard_conforming_strings = off` does (PostgreSQL's default has been `on` since 9.1).
-    var backslashEscapesInPlainStrings = false
+    public var backslashEscapesInPlainStrings = false
 
     /// Set by `tokenize` when a plain `'…'` string held a backslash: the one case where the setting
     /// above changes where literals end.
-    private(set) var sawBackslashInPlainString = false
+    public private(set) var sawBackslashInPlainString = false
+
+    public init() {}
 
     /// Appends the tokens of `text` to `tokens` (which it clears first).
-    mutating func tokenize(_ text: UnsafeBufferPointer<UInt8>, into tokens: ScratchBuffer<SQLToken>) {
+    public mutating func tokenize(_ text: UnsafeBufferPointer<UInt8>, into tokens: ScratchBuffer<SQLToken>) {
         tokens.removeAll()
         sawBackslashInPlainString = false
         guard let p = text.baseAddress else { return }

@@ -1,9 +1,9 @@
 import KernelRecords
 import Wire
 
-/// The per-connection attributes of a span, and the pieces of them the span name may fall back to.
-struct ConnectionAttributes {
-    let attributes: [SpanAttribute]
+/// Where a connection goes: its database, server address and port, which a span's name falls
+/// back to when there is no query summary.
+struct ConnectionTarget {
     let startup: StartupParameters?
     let socket: SocketAddress
     let role: CapturedRequest.Role

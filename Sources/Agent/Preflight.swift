@@ -2,13 +2,18 @@ import Capture
 import Glibc
 
 /// The checks behind `tusk check`: kernel, BTF, tracefs, capabilities, and a real load + attach.
-enum Preflight {
-    struct Finding {
-        enum Verdict { case ok, warning, blocker }
-        var verdict: Verdict
-        var message: String
+public enum Preflight {
+    public struct Finding: Sendable, Equatable {
+        public enum Verdict: Sendable { case ok, warning, blocker }
+        public var verdict: Verdict
+        public var message: String
 
-        var line: String {
+        public init(verdict: Verdict, message: String) {
+            self.verdict = verdict
+            self.message = message
+        }
+
+        public var line: String {
             switch verdict {
             case .ok: return "ok       \(message)"
             case .warning: return "warning  \(message)"
@@ -21,7 +26,7 @@ enum Preflight {
     /// The oldest kernel the kernel matrix (scripts/kernel-matrix) loads and captures on.
     static let oldestTestedKernel = (major: 6, minor: 1)
 
-    static func run(options: CaptureOptions) -> [Finding] {
+    public static func run(options: CaptureOptions) -> [Finding] {
         var findings = [kernel(), btf(), tracefs(), capabilities()]
         if !findings.contains(where: { $0.verdict == .blocker }) {
             findings.append(programs(options: options))
@@ -32,12 +37,18 @@ enum Preflight {
     static func kernel() -> Finding {
         var name = utsname()
         uname(&name)
-        let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        }
+        return kernel(release: text(name.release), machine: text(name.machine))
+    }
+
+    /// What a kernel release on a machine means for Tusk.
+    static func kernel(release: String, machine: String) -> Finding {
         let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         guard numbers.count == 2 else {
             return Finding(verdict: .warning, message: "kernel \(release): version not understood")
         }
-        let machine = withUnsafeBytes(of: name.machine) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         // the programs read x86-64 registers and are compiled for that architecture
         let version = (numbers[0], numbers[1])
         guard version >= (minimumKernel.major, minimumKernel.minor) && machine == "x86_64" else {
@@ -103,18 +114,9 @@ enum Preflight {
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if text.hasPrefix("CapEff:") {
-                return UInt64(text.dropFirst(7).trimmingCharacters(in: " \t\n"), radix: 16)
+                return UInt64(String(text.dropFirst(7).filter(\.isHexDigit)), radix: 16)
             }
         }
         return nil
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let first = s.first, set.contains(first) { s = s.dropFirst() }
-        while let last = s.last, set.contains(last) { s = s.dropLast() }
-        return s
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import Spans
+import Testing
+
+@testable import Agent
+
+/// A process's resource from procfs, here a directory of the test's own.
+struct ProcfsProcessResolverTests {
+    /// A fake /proc with one process: its environment, command line, executable and cgroup.
+    static func procRoot(pid: Int32, environment: [String], arguments: [String], executable: String, cgroup: String) throws -> String {
+        let root = NSTemporaryDirectory() + "tusk-proc-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let directory = "\(root)/\(pid)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func nulSeparated(_ items: [String]) -> Data { Data(items.map { $0 + "\0" }.joined().utf8) }
+        try nulSeparated(environment).write(to: URL(fileURLWithPath: "\(directory)/environ"))
+        try nulSeparated(arguments).write(to: URL(fileURLWithPath: "\(directory)/cmdline"))
+        try Data(cgroup.utf8).write(to: URL(fileURLWithPath: "\(directory)/cgroup"))
+        try FileManager.default.createSymbolicLink(atPath: "\(directory)/exe", withDestinationPath: executable)
+        return root
+    }
+
+    static func value(_ key: String, _ process: ObservedProcess) -> String? {
+        for attribute in process.resourceAttributes where attribute.key == key {
+            switch attribute.value {
+            case .string(let text): return text
+            case .int(let number): return String(number)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    @Test func theResourceComesFromTheProcessItself() throws {
+        let root = try Self.procRoot(
+            pid: 4242, environment: ["PATH=/bin", "OTEL_SERVICE_NAME=checkout"], arguments: ["python3.11", "app.py", "--port", "8080"],
+            executable: "/usr/bin/python3.11",
+            cgroup: "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var options = ProcfsProcessResolver.Options(includeCommandLine: true)
+        options.procRoot = root
+        let process = ProcfsProcessResolver(options: options).process(pid: 4242, command: "python3")
+        #expect(Self.value("service.name", process) == "checkout")
+        #expect(Self.value("process.pid", process) == "4242")
+        #expect(Self.value("process.executable.name", process) == "python3.11")
+        #expect(Self.value("process.executable.path", process) == "/usr/bin/python3.11")
+        #expect(Self.value("process.command_line", process) == "python3.11 app.py --port 8080")
+        #expect(Self.value("container.id", process) == "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+        #expect(Self.value("k8s.pod.uid", process) == "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901")
+    }
+
+    @Test func anExplicitServiceNameWinsAndTheCommandLineCanBeLeftOut() throws {
+        let root = try Self.procRoot(
+            pid: 7, environment: ["OTEL_RESOURCE_ATTRIBUTES=service.name=from-attributes"], arguments: ["psql", "-c", "SELECT 'secret'"],
+            executable: "/usr/lib/postgresql/15/bin/psql", cgroup: "0::/user.slice\n")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var options = ProcfsProcessResolver.Options(serviceName: "sidecar", includeCommandLine: false)
+        options.procRoot = root
+        let process = ProcfsProcessResolver(options: options).process(pid: 7, command: "psql")
+        #expect(Self.value("service.name", process) == "sidecar")
+        #expect(Self.value("process.command_line", process) == nil)
+        #expect(Self.value("container.id", process) == nil)
+    }
+
+    /// A process already gone: what the kernel said (its command name) is all there is.
+    @Test func aProcessGoneFromProcfsKeepsItsCommandName() {
+        var options = ProcfsProcessResolver.Options(includeCommandLine: true)
+        options.procRoot = NSTemporaryDirectory() + "tusk-proc-empty-\(getpid())"
+        let process = ProcfsProcessResolver(options: options).process(pid: 99, command: "cron-job")
+        #expect(Self.value("service.name", process) == "cron-job")
+        #expect(Self.value("process.executable.name", process) == "cron-job")
+        #expect(Self.value("process.executable.path", process) == nil)
+    }
+
+    @Test func theServiceNameOfAnEnvironment() {
+        #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_SERVICE_NAME=a", "OTEL_RESOURCE_ATTRIBUTES=service.name=b"]) == "a")
+        #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_RESOURCE_ATTRIBUTES=team=x,service.name=b"]) == "b")
+        #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_SERVICE_NAME="]) == nil)
+    }
+}
