@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Export",
             dependencies: [
-                "Spans", "OTLPProto", "ASCII",
+                "Spans", "TraceContext", "OTLPProto", "ASCII",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(name: "fuzz-decoder", dependencies: ["KernelRecords", "TestSupport", "Wire", "Spans", "QueryText", "TraceContext"]),
         // Shared by the tests: a throwaway PostgreSQL, the agent as a child process, eBPF gating.
         .target(
-            name: "TestSupport", dependencies: ["Agent", "Capture", "KernelRecords", "CTuskRecord", "Spans", "Export"],
+            name: "TestSupport", dependencies: ["Agent", "Capture", "KernelRecords", "CTuskRecord", "Spans", "TraceContext", "Export"],
             path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "KernelProtocolTests", dependencies: ["CTuskProtocol", "TestSupport"]),
@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Export", "Spans", "OTLPProto", "TestSupport",
+                "Export", "Spans", "TraceContext", "OTLPProto", "TestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

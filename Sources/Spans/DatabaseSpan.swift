@@ -1,3 +1,5 @@
+import TraceContext
+
 /// A finished database span, ready for any exporter: OpenTelemetry's span model, nothing
 /// PostgreSQL-specific beyond its attributes.
 public struct DatabaseSpan: Sendable {

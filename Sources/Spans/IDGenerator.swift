@@ -1,3 +1,5 @@
+import TraceContext
+
 /// Random trace and span ids from xoshiro256** seeded by the system: ids must be random
 /// (W3C), and a system call per id would be too slow on the span hot path.
 public struct IDGenerator: Sendable {

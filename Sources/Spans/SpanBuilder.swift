@@ -183,7 +183,7 @@ public final class SpanBuilder {
         return DatabaseSpan(
             traceID: trace.id,
             spanID: ids.spanID(),
-            parentSpanID: parent.map { SpanID($0.traceParent.parentSpanID) },
+            parentSpanID: parent?.traceParent.parentSpanID,
             traceState: parent?.state?.value ?? "",
             traceFlags: trace.flags,
             parentIsRemote: parent != nil,
@@ -249,14 +249,14 @@ public final class SpanBuilder {
     /// the sampler leaves the span out.
     private func sample(_ parent: Parent?) -> (id: TraceID, flags: UInt8)? {
         if let parent {
-            let id = TraceID(high: parent.traceParent.traceIDHigh, low: parent.traceParent.traceIDLow)
+            let id = parent.traceParent.traceID
             // sampled because kept; the random-trace-id bit is the parent's (W3C: unknown bits are not passed on)
             let flags = (parent.traceParent.flags & 0x02) | 0x01
             let context = ParentContext(parent.traceParent, traceState: parent.state)
-            return sampler.shouldSample(parent: context, traceIDLow: id.low) ? (id, flags) : nil
+            return sampler.shouldSample(parent: context, traceID: id) ? (id, flags) : nil
         }
         let id = ids.traceID()
-        return sampler.shouldSample(parent: nil, traceIDLow: id.low) ? (id, 0x03) : nil  // sampled, random trace id
+        return sampler.shouldSample(parent: nil, traceID: id) ? (id, 0x03) : nil  // sampled, random trace id
     }
 
     /// The status step: SQLSTATE of an error or warning, a request skipped or cut off, and the

@@ -54,11 +54,18 @@ struct BatchExportServiceTests {
                 group.addTask { try await service.run() }
                 // 23 spans: two full batches, then 3 that only the schedule sends
                 queue.push((0..<23).map { SpanFixtures.span(seed: UInt64($0)) })
-                let deadline = ContinuousClock.now + .seconds(20)
-                while exporter.batches.withLock({ $0.reduce(0, +) }) < 23 && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(10))
+                func exported(_ count: Int) async throws {
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    while exporter.batches.withLock({ $0.reduce(0, +) }) < count && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
                 }
-                #expect(exporter.batches.withLock { $0 } == [10, 10, 3])
+                try await exported(23)
+                // a full batch after them, which leaves at once: the service sends in queue order,
+                // so by the time it has left, anything more of the 23 would have left before it
+                queue.push((23..<33).map { SpanFixtures.span(seed: UInt64($0)) })
+                try await exported(33)
+                #expect(exporter.batches.withLock { $0 } == [10, 10, 3, 10])
                 #expect(queue.count == 0)
                 trigger.triggerGracefulShutdown()
                 try await group.next()

@@ -1,3 +1,4 @@
+import TraceContext
 import Export
 import OTLPProto
 import Spans

@@ -1,3 +1,4 @@
+import TraceContext
 import Export
 import Spans
 import Testing

@@ -1,6 +1,7 @@
 // Trace and span ids: xoshiro256** seeded through splitmix64, never zero.
 
 @testable import Spans
+import TraceContext
 import Testing
 
 struct IDGeneratorTests {

@@ -1,6 +1,7 @@
 // db.query.text in each mode, the attributes and span name derived from the text, batches and
 // truncation — and one span spelled out attribute by attribute.
 
+import TraceContext
 import KernelRecords
 import QueryText
 @testable import Spans

@@ -1,3 +1,4 @@
+import TraceContext
 import Spans
 
 /// Database spans built by hand for exporter tests.

@@ -10,7 +10,7 @@ struct SQLCommenterTests {
         let comment = try #require(SQLCommenter.parse(writer.wire))
         #expect(comment.pairs.map { SQLCommentPairFixture($0.key, $0.value) } == writer.pairs)
         #expect(comment.traceParent == TraceParent(Self.traceParent))
-        #expect(comment.traceParent?.traceIDHigh == 0x5bd6_6ef5_0953_69c7)
+        #expect(comment.traceParent?.traceID.high == 0x5bd6_6ef5_0953_69c7)
         #expect(comment.traceState?.value == writer.traceState)
         #expect(comment.removed(from: writer.wire) == writer.original)
         #expect(SQLCommenter.strip(writer.wire) == writer.original)
@@ -206,7 +206,7 @@ struct SQLCommenterTests {
         let text = "SELECT 1 /*traceparent='\(Self.traceParent)'*/"
         let lazyBytes = text.utf8.lazy.map { $0 }
         let comment = try #require(SQLCommenter.parse(lazyBytes))
-        #expect(comment.traceParent?.parentSpanID == 0xc532_cb40_98ac_3dd2)
+        #expect(comment.traceParent?.parentSpanID == SpanID(0xc532_cb40_98ac_3dd2))
         #expect(comment.removed(from: lazyBytes) == Array("SELECT 1".utf8))
     }
 
@@ -233,7 +233,7 @@ struct SQLCommenterTests {
     @Test func readsTraceHeaderKeysInAnyCase() throws {
         let text = "SELECT 1 /*TraceParent='\(Self.traceParent)',TRACESTATE='rojo%3D1'*/"
         let comment = try #require(SQLCommenter.parse(text))
-        #expect(comment.traceParent?.traceIDLow == 0xb0d1_f8f4_bd33_716a)
+        #expect(comment.traceParent?.traceID.low == 0xb0d1_f8f4_bd33_716a)
         #expect(comment.traceState?.value == "rojo=1")
         #expect(comment["traceparent"] == nil)
     }

@@ -31,22 +31,22 @@ struct SamplerTests {
     ])
     func decidesForEachParent(kind: SamplerKind, expected: [Bool]) {
         let sampler = Sampler(SamplerConfiguration(kind: kind, ratio: 1.0))
-        let decisions = Parent.allCases.map { sampler.shouldSample(parent: $0.context, traceIDLow: 0) }
+        let decisions = Parent.allCases.map { sampler.shouldSample(parent: $0.context, traceID: TraceID(high: 0, low: 0)) }
         #expect(decisions == expected)
     }
 
     @Test func traceIDRatioIgnoresTheParentsFlag() {
         let never = Sampler(SamplerConfiguration(kind: .traceIDRatio, ratio: 0))
         let always = Sampler(SamplerConfiguration(kind: .traceIDRatio, ratio: 1))
-        #expect(!never.shouldSample(parent: Parent.remoteSampled.context, traceIDLow: .max))
-        #expect(always.shouldSample(parent: Parent.localNotSampled.context, traceIDLow: 0))
+        #expect(!never.shouldSample(parent: Parent.remoteSampled.context, traceID: TraceID(high: 0, low: .max)))
+        #expect(always.shouldSample(parent: Parent.localNotSampled.context, traceID: TraceID(high: 0, low: 0)))
     }
 
     @Test(arguments: [UInt64(0), 1, 0x0080_0000_0000_0000, 0x00FF_FFFF_FFFF_FFFF, .max])
     func ratioZeroSamplesNothingAndRatioOneEverything(traceIDLow: UInt64) {
         for kind in [SamplerKind.traceIDRatio, .parentBasedTraceIDRatio] {
-            #expect(!Sampler(SamplerConfiguration(kind: kind, ratio: 0)).shouldSample(parent: nil, traceIDLow: traceIDLow))
-            #expect(Sampler(SamplerConfiguration(kind: kind, ratio: 1)).shouldSample(parent: nil, traceIDLow: traceIDLow))
+            #expect(!Sampler(SamplerConfiguration(kind: kind, ratio: 0)).shouldSample(parent: nil, traceID: TraceID(high: 0, low: traceIDLow)))
+            #expect(Sampler(SamplerConfiguration(kind: kind, ratio: 1)).shouldSample(parent: nil, traceID: TraceID(high: 0, low: traceIDLow)))
         }
     }
 
@@ -62,7 +62,7 @@ struct SamplerTests {
     func halfRatioSplitsAtTwoToTheFiftyFifth(traceIDLow: UInt64, sampled: Bool) {
         let sampler = Sampler(SamplerConfiguration(kind: .parentBasedTraceIDRatio, ratio: 0.5))
         #expect(sampler.rejectionThreshold == RejectionThreshold(value: 0x0080_0000_0000_0000))
-        #expect(sampler.shouldSample(parent: nil, traceIDLow: traceIDLow) == sampled)
+        #expect(sampler.shouldSample(parent: nil, traceID: TraceID(high: 0, low: traceIDLow)) == sampled)
     }
 
     /// Thresholds from the specification's table (tracestate-probability-sampling.md, precision 4).
@@ -97,8 +97,8 @@ struct SamplerTests {
 
     @Test func aTenthSamplesFromItsThresholdUp() {
         let sampler = Sampler(SamplerConfiguration(kind: .traceIDRatio, ratio: 0.1))
-        #expect(sampler.shouldSample(parent: nil, traceIDLow: 0x00E6_6600_0000_0000))
-        #expect(!sampler.shouldSample(parent: nil, traceIDLow: 0x00E6_65FF_FFFF_FFFF))
+        #expect(sampler.shouldSample(parent: nil, traceID: TraceID(high: 0, low: 0x00E6_6600_0000_0000)))
+        #expect(!sampler.shouldSample(parent: nil, traceID: TraceID(high: 0, low: 0x00E6_65FF_FFFF_FFFF)))
     }
 
     @Test func prefersTheParentsExplicitRandomness() throws {
@@ -109,9 +109,9 @@ struct SamplerTests {
         #expect(high.explicitRandomness == 0x0080_0000_0000_0000)
         #expect(high.isRemote && !high.isSampled)
         // The trace id alone (…0e0e4736, low 56 bits 0xce929d0e0e4736) would be sampled.
-        #expect(sampler.shouldSample(parent: nil, traceIDLow: traceParent.traceIDLow))
-        #expect(sampler.shouldSample(parent: high, traceIDLow: 0))
-        #expect(!sampler.shouldSample(parent: low, traceIDLow: traceParent.traceIDLow))
+        #expect(sampler.shouldSample(parent: nil, traceID: traceParent.traceID))
+        #expect(sampler.shouldSample(parent: high, traceID: TraceID(high: 0, low: 0)))
+        #expect(!sampler.shouldSample(parent: low, traceID: traceParent.traceID))
     }
 
     @Test(arguments: [

@@ -9,16 +9,16 @@ struct TraceParentTests {
     @Test func readsTheFieldsOfAVersionZeroValue() throws {
         let parent = try #require(TraceParent("00-\(Self.traceID)-\(Self.parentID)-01"))
         #expect(parent.version == 0)
-        #expect(parent.traceIDHigh == 0x4bf9_2f35_77b3_4da6)
-        #expect(parent.traceIDLow == 0xa3ce_929d_0e0e_4736)
-        #expect(parent.parentSpanID == 0x00f0_67aa_0ba9_02b7)
+        #expect(parent.traceID.high == 0x4bf9_2f35_77b3_4da6)
+        #expect(parent.traceID.low == 0xa3ce_929d_0e0e_4736)
+        #expect(parent.parentSpanID == SpanID(0x00f0_67aa_0ba9_02b7))
         #expect(parent.flags == 0x01)
         #expect(parent.isSampled)
         #expect(!parent.hasRandomTraceID)
-        #expect(parent.traceIDBytes == [
+        #expect(parent.traceID.bytes == [
             0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36,
         ])
-        #expect(parent.parentSpanIDBytes == [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
+        #expect(parent.parentSpanID.bytes == [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
         #expect(parent.headerValue == "00-\(Self.traceID)-\(Self.parentID)-01")
     }
 
@@ -35,9 +35,9 @@ struct TraceParentTests {
 
     @Test func keepsIDsWithLeadingZeros() throws {
         let parent = try #require(TraceParent("00-00000000000000000000000000000001-0000000000000001-00"))
-        #expect(parent.traceIDHigh == 0)
-        #expect(parent.traceIDLow == 1)
-        #expect(parent.parentSpanID == 1)
+        #expect(parent.traceID.high == 0)
+        #expect(parent.traceID.low == 1)
+        #expect(parent.parentSpanID == SpanID(1))
         #expect(parent.headerValue == "00-00000000000000000000000000000001-0000000000000001-00")
     }
 
@@ -88,8 +88,8 @@ struct TraceParentTests {
     func readsTheFirstFourFieldsOfAHigherVersion(text: String, version: UInt8) throws {
         let parent = try #require(TraceParent(text))
         #expect(parent.version == version)
-        #expect(parent.traceIDLow == 0xa3ce_929d_0e0e_4736)
-        #expect(parent.parentSpanID == 0x00f0_67aa_0ba9_02b7)
+        #expect(parent.traceID.low == 0xa3ce_929d_0e0e_4736)
+        #expect(parent.parentSpanID == SpanID(0x00f0_67aa_0ba9_02b7))
         #expect(parent.isSampled)
         #expect(parent.headerValue == "00-\(Self.traceID)-\(Self.parentID)-01")
     }

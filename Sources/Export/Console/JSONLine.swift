@@ -1,3 +1,4 @@
+import TraceContext
 import Spans
 
 /// One span as a single-line JSON object (`tusk run --console-format json`), for machines:

@@ -1,3 +1,4 @@
+import TraceContext
 import Spans
 
 /// The export path's encoding: spans straight to ExportTraceServiceRequest bytes, every message

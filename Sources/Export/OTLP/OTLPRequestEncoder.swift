@@ -1,3 +1,4 @@
+import TraceContext
 import OTLPProto
 import Spans
 import SwiftProtobuf

@@ -1,3 +1,4 @@
+import TraceContext
 import Spans
 
 import struct Foundation.Data

@@ -22,9 +22,9 @@ public struct Sampler: Sendable, Hashable, CustomStringConvertible {
         rejectionThreshold = configuration.kind.takesRatio ? RejectionThreshold(ratio: configuration.ratio) : nil
     }
 
-    /// Whether to sample a span of the trace whose id ends in `traceIDLow` (trace id bytes 8–15,
-    /// big-endian; only its low 56 bits are read), with `parent` nil for a root span.
-    public func shouldSample(parent: ParentContext?, traceIDLow: UInt64) -> Bool {
+    /// Whether to sample a span of the trace `traceID` (only the low 56 bits of its `low` half are
+    /// read), with `parent` nil for a root span.
+    public func shouldSample(parent: ParentContext?, traceID: TraceID) -> Bool {
         if let parent, configuration.kind.isParentBased {
             return parent.isSampled
         }
@@ -35,7 +35,7 @@ public struct Sampler: Sendable, Hashable, CustomStringConvertible {
             return false
         case .traceIDRatio, .parentBasedTraceIDRatio:
             let threshold = rejectionThreshold ?? .sampleAll
-            return threshold.samples(randomness: parent?.explicitRandomness ?? traceIDLow)
+            return threshold.samples(randomness: parent?.explicitRandomness ?? traceID.low)
         }
     }
 

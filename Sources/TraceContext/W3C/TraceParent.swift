@@ -14,13 +14,10 @@ import ASCII
 public struct TraceParent: Sendable, Hashable {
     /// The format version; 0 for the current one, 1…254 for later ones read as version 0.
     public var version: UInt8
-    /// Trace id bytes 0–7, big-endian (as `TraceID.high` in Spans).
-    public var traceIDHigh: UInt64
-    /// Trace id bytes 8–15, big-endian (as `TraceID.low` in Spans); its low 56 bits are the
-    /// randomness that trace-id-ratio sampling reads.
-    public var traceIDLow: UInt64
-    /// The caller's span id, big-endian (as `SpanID.value` in Spans).
-    public var parentSpanID: UInt64
+    /// The trace; the low 56 bits of its `low` half are the randomness trace-id-ratio sampling reads.
+    public var traceID: TraceID
+    /// The caller's span.
+    public var parentSpanID: SpanID
     /// All eight trace-flags bits as received.
     public var flags: UInt8
 
@@ -32,21 +29,16 @@ public struct TraceParent: Sendable, Hashable {
     /// The caller vouches that the low 56 bits of the trace id are random.
     public var hasRandomTraceID: Bool { flags & Self.randomTraceIDFlag != 0 }
 
-    /// The 16 trace id bytes, big-endian.
-    public var traceIDBytes: [UInt8] { Self.bigEndianBytes(traceIDHigh) + Self.bigEndianBytes(traceIDLow) }
-    /// The 8 parent span id bytes, big-endian.
-    public var parentSpanIDBytes: [UInt8] { Self.bigEndianBytes(parentSpanID) }
-
     /// The version-00 header value for these ids and flags (a later version is written as 00, as
     /// W3C "Versioning of traceparent" asks of a vendor that only knows version 00).
     public var headerValue: String {
-        "00-\(Self.hex(traceIDHigh))\(Self.hex(traceIDLow))-\(Self.hex(parentSpanID))-\(Self.hex(flags))"
+        let flagDigits = String(flags, radix: 16)
+        return "00-\(traceID.hex)-\(parentSpanID.hex)-\(flagDigits.count == 1 ? "0" : "")\(flagDigits)"
     }
 
-    public init(version: UInt8 = 0, traceIDHigh: UInt64, traceIDLow: UInt64, parentSpanID: UInt64, flags: UInt8) {
+    public init(version: UInt8 = 0, traceID: TraceID, parentSpanID: SpanID, flags: UInt8) {
         self.version = version
-        self.traceIDHigh = traceIDHigh
-        self.traceIDLow = traceIDLow
+        self.traceID = traceID
         self.parentSpanID = parentSpanID
         self.flags = flags
     }
@@ -79,16 +71,7 @@ public struct TraceParent: Sendable, Hashable {
         }
         guard traceIDHigh != 0 || traceIDLow != 0, parentSpanID != 0 else { return nil }
         return TraceParent(
-            version: UInt8(version), traceIDHigh: traceIDHigh, traceIDLow: traceIDLow,
-            parentSpanID: parentSpanID, flags: UInt8(flags))
-    }
-
-    private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
-    }
-
-    private static func hex<Value: FixedWidthInteger>(_ value: Value) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: Value.bitWidth / 4 - digits.count) + digits
+            version: UInt8(version), traceID: TraceID(high: traceIDHigh, low: traceIDLow),
+            parentSpanID: SpanID(parentSpanID), flags: UInt8(flags))
     }
 }

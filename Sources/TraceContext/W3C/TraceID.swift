@@ -14,22 +14,11 @@ public struct TraceID: Sendable, Hashable {
     public var isValid: Bool { high != 0 || low != 0 }
 }
 
-/// 8-byte W3C span id.
-public struct SpanID: Sendable, Hashable {
-    public var value: UInt64
-
-    public init(_ value: UInt64) {
-        self.value = value
-    }
-
-    public var bytes: [UInt8] { value.bigEndianBytes }
-    public var hex: String { value.hex16 }
-    public var isValid: Bool { value != 0 }
-}
-
 extension UInt64 {
+    /// The eight bytes, most significant first (as trace and span ids go on the wire and in OTLP).
     var bigEndianBytes: [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: self >> (56 - 8 * $0)) } }
 
+    /// 16 lowercase hex digits.
     var hex16: String {
         let digits = String(self, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
