@@ -50,6 +50,7 @@ struct ClientLibraryTests {
         let command = try client.prepare(scratch)
 
         let receiver = try OTLPReceiver()
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: rawTextArguments + receiver.agentArguments)
         let table = "client_\(client.name.replacingOccurrences(of: "-", with: "_"))_\(getpid())"
         let environment = command.environment.merging([
@@ -66,9 +67,9 @@ struct ClientLibraryTests {
         let pid = try #require(statements.first?.pid)
         let expected = ExpectedSpan.sequence(
             for: statements, driverQueries: client.driverQueries, processNanoseconds: workload.elapsedNanoseconds)
-        _ = try receiver.spans(pid: pid, timeout: 15) { $0.count >= expected.count }
-        usleep(500_000)  // a span beyond the expected ones would arrive by now
-        let spans = try receiver.spans(pid: pid) { _ in true }
+        // every span of the workload arrives before the marker's: none beyond these can follow
+        try marker.send()
+        let spans = try receiver.spans(through: marker).map(AgentProcess.Span.init(otlp:)).filter { $0.pid == pid }
         try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
         #expect(agent.stop() == 0)
     }

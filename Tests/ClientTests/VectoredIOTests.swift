@@ -27,6 +27,7 @@ struct VectoredIOTests {
 
     @Test func everyStatementSentAndReadThroughVectoredCallsBecomesItsSpan() throws {
         let postgres = try PostgresSandbox.shared.get()
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: rawTextArguments)
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/vectored/workload.py").path
         let workload = try ChildProcess.run(
@@ -45,9 +46,9 @@ struct VectoredIOTests {
 
         // ...and the agent saw exactly that: text, outcome, rows, client kind, pid, duration
         let expected = statements.map(\.expectedSpan)
-        _ = agent.spans(pid: workload.pid, timeout: 15) { $0.count >= expected.count }
-        usleep(500_000)  // a span beyond the expected ones would arrive by now
-        let spans = agent.spans.filter { $0.pid == workload.pid }
+        // every span of the workload is printed before the marker's: none beyond these can follow
+        try marker.send()
+        let spans = try agent.spans(through: marker).filter { $0.pid == workload.pid }
         try SpanChecks(pid: workload.pid, serverPort: postgres.port).verify(spans, against: expected)
         #expect(spans.map { $0.string("db.operation.name") ?? "none" } == Self.plan.map(\.operation))
         // the StartupMessage, cut across three buffers of one sendmsg, was read whole

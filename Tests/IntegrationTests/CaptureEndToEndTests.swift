@@ -27,8 +27,17 @@ struct CaptureEndToEndTests {
         return (try AgentProcess(arguments: ["--query-text", "raw"] + (receiver?.agentArguments ?? [])), receiver)
     }
 
+    /// The spans of `pid` as the console printed them or the receiver decoded them, once
+    /// `marker`, sent now, arrived after them: no span of `pid` can come later.
+    func spans(of pid: Int32, _ agent: AgentProcess, _ receiver: OTLPReceiver?, through marker: EndMarker) throws -> [AgentProcess.Span] {
+        try marker.send()
+        let all = try receiver.map { try $0.spans(through: marker).map(AgentProcess.Span.init(otlp:)) } ?? agent.spans(through: marker)
+        return all.filter { $0.pid == pid }
+    }
+
     @Test(arguments: [false, true], [false, true])
     func psqlQueriesBecomeSpansWithTheirTextStatusRowsAndTiming(unixSocket: Bool, otlp: Bool) throws {
+        let marker = try EndMarker(postgres)
         let (agent, receiver) = try agent(otlp: otlp)
         let statements = [
             "SELECT 1 AS one",
@@ -42,8 +51,7 @@ struct CaptureEndToEndTests {
         let timings = psqlTimings(psql.output)
         try #require(timings.count == statements.count, "psql printed: \(psql.output) \(psql.errorOutput)")
 
-        let enough: ([AgentProcess.Span]) -> Bool = { $0.count >= statements.count }
-        let spans = try receiver?.spans(pid: psql.pid, until: enough) ?? agent.spans(pid: psql.pid, until: enough)
+        let spans = try self.spans(of: psql.pid, agent, receiver, through: marker)
         try #require(spans.count == statements.count, "agent log: \(agent.stderrText)")
         // psql sends each statement with its terminating semicolon
         #expect(spans.map { $0.text } == statements.map { $0 + ";" })
@@ -73,6 +81,7 @@ struct CaptureEndToEndTests {
 
     @Test(arguments: ["simple", "extended", "prepared"], [false, true])
     func pgbenchInEveryQueryModeGetsOneSpanPerStatement(mode: String, otlp: Bool) throws {
+        let marker = try EndMarker(postgres)
         let (agent, receiver) = try agent(otlp: otlp)
         let logPrefix = NSTemporaryDirectory() + "tusk-pgbench-\(mode)-\(getpid())"
         let transactions = 20
@@ -89,8 +98,7 @@ struct CaptureEndToEndTests {
         }
         try #require(latencies.count == transactions)
 
-        let enough: ([AgentProcess.Span]) -> Bool = { $0.filter { $0.text?.hasPrefix("SELECT abalance") == true }.count >= transactions }
-        let spans = try receiver?.spans(pid: pgbench.pid, until: enough) ?? agent.spans(pid: pgbench.pid, until: enough)
+        let spans = try self.spans(of: pgbench.pid, agent, receiver, through: marker)
         let selects = spans.filter { $0.text?.hasPrefix("SELECT abalance") == true }
         try #require(selects.count == transactions, "agent log: \(agent.stderrText)")
         for (span, latency) in zip(selects, latencies) {

@@ -12,27 +12,60 @@ struct OTLPExportTests {
         postgres = try PostgresSandbox.shared.get()
     }
 
-    /// Runs `count` distinct statements through psql; returns psql's pid and the texts.
-    func runQueries(_ count: Int, tag: String) throws -> (pid: Int32, texts: [String]) {
-        let texts = (0..<count).map { "SELECT \($0) AS \(tag)_\($0)" }
-        let psql = try ChildProcess.run(
-            postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(),
-            input: texts.map { $0 + ";\n" }.joined())
-        try #require(psql.status == 0, "\(psql.errorOutput)")
-        return (psql.pid, texts.map { $0 + ";" })
+    /// Statements for one psql, and an end marker, both held until the test says go: the agent
+    /// traces these two processes only (`scope`), so other suites running alongside cannot add to
+    /// what it counts or exports.
+    struct Workload {
+        let psql: InteractiveProcess
+        let texts: [String]
+        let marker: EndMarker
+        var pid: Int32 { psql.pid }
+        var scope: [String] { ["--pid", String(psql.pid)] + marker.agentArguments }
+
+        /// Runs the statements; psql has exited when this returns.
+        func run() throws {
+            psql.send("go")
+            psql.send(texts.joined(separator: "\n"))
+            psql.closeInput()
+            let status = psql.wait()
+            try #require(status == 0, "\(psql.errorOutput)")
+        }
+
+        /// The spans of psql the receiver got, once the marker, sent now, arrived after them.
+        func exported(to receiver: OTLPReceiver, timeout: Int = 20) throws -> [[String: Any]] {
+            try marker.send()
+            return try receiver.spans(through: marker, timeout: timeout).filter {
+                ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(pid)
+            }
+        }
+    }
+
+    /// psql with `texts`, each a statement ending in a semicolon.
+    func workload(_ texts: [String]) throws -> Workload {
+        let psql = try InteractiveProcess.heldUntilGo(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection())
+        return Workload(psql: psql, texts: texts, marker: try EndMarker(postgres))
+    }
+
+    /// psql with `count` distinct statements.
+    func workload(_ count: Int, tag: String) throws -> Workload {
+        try workload((0..<count).map { "SELECT \($0) AS \(tag)_\($0);" })
+    }
+
+    func texts(_ spans: [[String: Any]]) -> [String] {
+        spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }
     }
 
     func hex(_ value: Any?) -> String { value as? String ?? "" }
 
     @Test func spansArriveDecodableByTheOfficialPackage() throws {
         let receiver = try OTLPReceiver()
+        let queries = try workload(["SELECT 1 AS one;", "SELECT * FROM nosuch_otlp;"])
         let agent = try AgentProcess(arguments: ["--query-text", "raw", 
             "--otlp-endpoint", receiver.endpoint, "--otlp-compression", "gzip", "--schedule-delay", "100",
             "--otlp-header", "x-tenant=team%20a", "--resource-attribute", "deployment.environment=test",
-        ])
-        let script = "SELECT 1 AS one;\nSELECT * FROM nosuch_otlp;\n"
-        let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: script)
-        let spans = try receiver.spans(minimum: 2, pids: [Int(psql.pid)])
+        ] + queries.scope)
+        try queries.run()
+        let spans = try queries.exported(to: receiver)
         try #require(spans.count == 2, "receiver got \((try? receiver.spans()) ?? [])")
 
         for span in spans {
@@ -77,27 +110,29 @@ struct OTLPExportTests {
         let https = try #require(receiver.secureEndpoint)
         let certificate = try #require(receiver.tls?.certificate)
         // the environment variable, as a collector's CA would be handed to a pod
+        let trusted = try workload(3, tag: "https")
         let agent = try AgentProcess(
-            arguments: ["--query-text", "raw", "--otlp-endpoint", https, "--schedule-delay", "100"],
+            arguments: ["--query-text", "raw", "--otlp-endpoint", https, "--schedule-delay", "100"] + trusted.scope,
             environment: ["OTEL_EXPORTER_OTLP_CERTIFICATE": certificate])
-        let (pid, texts) = try runQueries(3, tag: "https")
-        let spans = try receiver.spans(minimum: texts.count, pids: [Int(pid)])
-        #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
+        try trusted.run()
+        #expect(texts(try trusted.exported(to: receiver)).sorted() == trusted.texts.sorted())
         #expect(agent.stop() == 0)
 
         // without it the self-signed certificate is not trusted: nothing arrives
         try receiver.control(#"{"reset": true}"#)
+        let untrusted = try workload(3, tag: "untrusted")
         let untrusting = try AgentProcess(arguments: [
             "--query-text", "raw", "--otlp-endpoint", https, "--schedule-delay", "100", "--export-timeout", "500", "--otlp-timeout", "1000",
-        ])
-        let (otherPid, _) = try runQueries(3, tag: "untrusted")
+        ] + untrusted.scope)
+        try untrusted.run()
         var retries = 0.0
         for _ in 0..<100 where retries < 1 {
             retries = try untrusting.metric("tusk_export_retries_total")
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(retries >= 1, "a handshake the agent cannot trust is a connection failure, retried")
-        #expect(try receiver.spans(minimum: 0, pids: [Int(otherPid)]).isEmpty)
+        // the receiver was reset and this agent is its only client: no request got through
+        #expect(try receiver.requests().isEmpty)
         // SIGTERM while the batch is still retrying: the shutdown timeout (0.5 s) binds it too
         let stopping = Date()
         #expect(untrusting.stop() == 0)
@@ -112,11 +147,11 @@ struct OTLPExportTests {
     @Test func after503sEverySpanStillArrivesExactlyOnce() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"fail_next": 3, "status": 503}"#)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
-        let (pid, texts) = try runQueries(20, tag: "retry")
-        let spans = try receiver.spans(minimum: texts.count, timeout: 30, pids: [Int(pid)])
-        let received = spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }
-        #expect(received.sorted() == texts.sorted())
+        let queries = try workload(20, tag: "retry")
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"] + queries.scope)
+        try queries.run()
+        let spans = try queries.exported(to: receiver, timeout: 30)
+        #expect(texts(spans).sorted() == queries.texts.sorted())
         #expect(Set(spans.map { hex($0["span_id"]) }).count == spans.count)
         #expect(try receiver.requests().filter { $0["status"] as? Int == 503 }.count == 3)
         #expect(try agent.metric("tusk_export_retries_total") == 3)
@@ -126,12 +161,13 @@ struct OTLPExportTests {
     @Test func aTenSecondOutageLosesNothing() throws {
         let receiver = try OTLPReceiver()
         receiver.stop()
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
-        let (pid, texts) = try runQueries(30, tag: "outage")
+        let queries = try workload(30, tag: "outage")
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"] + queries.scope)
+        try queries.run()
         Thread.sleep(forTimeInterval: 10)
         try receiver.start()
-        let spans = try receiver.spans(minimum: texts.count, timeout: 40, pids: [Int(pid)])
-        #expect(spans.compactMap { ($0["attributes"] as? [String: Any])?["db.query.text"] as? String }.sorted() == texts.sorted())
+        let spans = try queries.exported(to: receiver, timeout: 40)
+        #expect(texts(spans).sorted() == queries.texts.sorted())
         #expect(try agent.metric("tusk_dropped_total{reason=\"undeliverable\"}") == 0)
         #expect(agent.stop() == 0)
     }
@@ -139,31 +175,31 @@ struct OTLPExportTests {
     @Test func a400IsNotRetriedAndCountsAsDropped() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"reject_all_status": 400}"#)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
-        let (_, texts) = try runQueries(5, tag: "rejected")
-        var dropped = 0.0
-        for _ in 0..<100 {
-            dropped = try agent.metric("tusk_dropped_total{reason=\"rejected\"}")
-            if dropped >= Double(texts.count) { break }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        #expect(dropped >= Double(texts.count))
-        Thread.sleep(forTimeInterval: 1.5)
+        let queries = try workload(5, tag: "rejected")
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"] + queries.scope)
+        try queries.run()
+        // the marker's span is rejected too, and last: the exporter sends one request at a time,
+        // so a retry of an earlier one would have been sent before the marker's
+        try queries.marker.send()
+        let rejected = Double(queries.texts.count + 1)
+        let dropped = try agent.metric("tusk_dropped_total{reason=\"rejected\"}", settlesAt: rejected)
+        #expect(dropped == rejected)
         let requests = try receiver.requests()
         #expect(!requests.isEmpty)
         #expect(requests.allSatisfy { $0["status"] as? Int == 400 })
         #expect(try agent.metric("tusk_export_retries_total") == 0)
-        #expect(try agent.metric("tusk_dropped_total{reason=\"rejected\"}") == Double(requests.compactMap { $0["span_count"] as? Int }.reduce(0, +)))
+        #expect(dropped == Double(requests.compactMap { $0["span_count"] as? Int }.reduce(0, +)))
         #expect(agent.stop() == 0)
     }
 
     @Test func aPartialSuccessIsLoggedCountedAndNotRetried() throws {
         let receiver = try OTLPReceiver()
         try receiver.control(#"{"partial_success": {"rejected": 2, "message": "two spans too old"}}"#)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
-        let (pid, texts) = try runQueries(5, tag: "partial")
+        let queries = try workload(5, tag: "partial")
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"] + queries.scope)
+        try queries.run()
         // the receiver keeps whole bodies; its answer to the first one said two spans were rejected
-        #expect(try receiver.spans(minimum: texts.count, pids: [Int(pid)]).count == texts.count)
+        #expect(texts(try queries.exported(to: receiver)).sorted() == queries.texts.sorted())
         #expect(try agent.metric("tusk_dropped_total{reason=\"partial_success\"}", settlesAt: 2) == 2)
         #expect(try agent.metric("tusk_export_retries_total") == 0)
         let requests = try receiver.requests()
@@ -175,13 +211,18 @@ struct OTLPExportTests {
 
     @Test func shutdownExportsWhatIsQueued() throws {
         let receiver = try OTLPReceiver()
+        let queries = try workload(5, tag: "shutdown")
         // a long schedule delay: only shutdown makes these spans leave
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"])
-        let (pid, texts) = try runQueries(5, tag: "shutdown")
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(try receiver.spans(minimum: 0, pids: [Int(pid)]).isEmpty)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--otlp-endpoint", receiver.endpoint, "--schedule-delay", "60000"] + queries.scope)
+        try queries.run()
+        // every span is built and queued (the agent traces psql only), and still queued: none was
+        // taken for export before shutdown
+        let count = Double(queries.texts.count)
+        #expect(try agent.metric("tusk_spans_emitted_total", settlesAt: count) == count)
+        #expect(try agent.metric("tusk_queue_spans") == count)
+        #expect(try receiver.requests().isEmpty)
         #expect(agent.stop(signal: SIGTERM) == 0)
-        let spans = try receiver.spans(minimum: texts.count, timeout: 5, pids: [Int(pid)])
-        #expect(spans.count == texts.count)
+        let spans = try receiver.spans(minimum: queries.texts.count, timeout: 5, pids: [Int(queries.pid)])
+        #expect(texts(spans).sorted() == queries.texts.sorted())
     }
 }

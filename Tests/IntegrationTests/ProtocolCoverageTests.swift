@@ -19,6 +19,7 @@ struct ProtocolCoverageTests {
     // MARK: - the backend's side
 
     @Test func serverSideSpansComeFromTheBackendWithTheClientAsPeer() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "server"])
         let statements = [
             "SELECT pg_backend_pid(), inet_client_port();",
@@ -28,7 +29,7 @@ struct ProtocolCoverageTests {
         let client = try runPsql(["-A", "-t"], script: statements)
         let (backend, clientPort) = try backendAndPort(client.output)
 
-        let spans = settledSpans(agent, pid: backend, count: statements.count)
+        let spans = try settledSpans(agent, pid: backend, count: statements.count, marker: marker)
         try #require(spans.count == statements.count, "backend \(backend): \(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
         #expect(backend != client.pid)
         #expect(spans.map(\.text) == statements)
@@ -57,10 +58,11 @@ struct ProtocolCoverageTests {
     }
 
     @Test func clientSideMakesNoSpanFromTheBackend() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "client"])
         let client = try runPsql(["-A", "-t"], script: ["SELECT pg_backend_pid(), inet_client_port();"])
         let (backend, _) = try backendAndPort(client.output)
-        let spans = settledSpans(agent, pid: client.pid, count: 1)
+        let spans = try settledSpans(agent, pid: client.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT pg_backend_pid(), inet_client_port();"])
         #expect(spans.first?.kind == "client")
         #expect(spans.first?.json["command"] as? String == "psql")
@@ -70,6 +72,7 @@ struct ProtocolCoverageTests {
     }
 
     @Test func bothSidesGiveTwoSpansPerQueryAndTheServerSpanLiesWithinTheClientSpan() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "both"])
         let statements = [
             "SELECT pg_backend_pid(), inet_client_port();",
@@ -80,8 +83,8 @@ struct ProtocolCoverageTests {
         let client = try runPsql(["-A", "-t"], script: statements)
         let (backend, clientPort) = try backendAndPort(client.output)
 
-        let clientSpans = settledSpans(agent, pid: client.pid, count: statements.count)
-        let serverSpans = settledSpans(agent, pid: backend, count: statements.count)
+        let clientSpans = try settledSpans(agent, pid: client.pid, count: statements.count, marker: marker)
+        let serverSpans = try settledSpans(agent, pid: backend, count: statements.count, marker: marker)
         try #require(clientSpans.count == statements.count && serverSpans.count == statements.count, "agent log: \(agent.stderrText)")
         #expect(clientSpans.map(\.text) == statements)
         #expect(serverSpans.map(\.text) == statements)
@@ -107,7 +110,8 @@ struct ProtocolCoverageTests {
     @Test func aCancelledQueryEndsWith57014AndTheCancelConnectionMakesNoSpan() throws {
         let session = try DatabaseSession(postgres)
         defer { session.finish() }
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(session.pid)])
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(session.pid)] + marker.agentArguments)
         let idle = try kernelGauges(agent)
         _ = try session.connect("a", driver: .psycopg2)
         // connection.cancel() from a timer thread: a CancelRequest on a new connection of the same process
@@ -117,7 +121,7 @@ struct ProtocolCoverageTests {
         #expect(next.rows == 1)
         #expect(session.finish() == 0)
 
-        let spans = settledSpans(agent, pid: session.pid, count: 3)
+        let spans = try settledSpans(agent, pid: session.pid, count: 3, marker: marker)
         #expect(spans.map(\.text) == [DatabaseSession.connectQuery, "SELECT pg_sleep(30)", "SELECT 2 AS after_cancel"])
         try #require(spans.count == 3)
         let sleep = spans[1]
@@ -135,7 +139,7 @@ struct ProtocolCoverageTests {
 
     @Test func aBackendTerminatedMidQueryEndsTheSpanWith57P01AndLeaksNothing() throws {
         let application = "tusk_terminated_\(getpid())"
-        let (victim, agent, idle) = try sleepingPsql(application)
+        let (victim, agent, idle, marker) = try sleepingPsql(application)
 
         let terminatedAt = unixNanoseconds()
         let terminate = try runPsql(["-A", "-t", "-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(application)'"])
@@ -144,7 +148,7 @@ struct ProtocolCoverageTests {
         #expect(victim.errorOutput.contains("FATAL:  terminating connection due to administrator command"))
 
         // the backend's ErrorResponse arrived before the connection closed: it says why the query failed
-        let spans = settledSpans(agent, pid: victim.pid, count: 1)
+        let spans = try settledSpans(agent, pid: victim.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT pg_sleep(30)"])
         let span = try #require(spans.first)
         #expect(span.status == "error")
@@ -160,12 +164,12 @@ struct ProtocolCoverageTests {
         let application = "tusk_killed_\(getpid())"
         // the backend sleeps on after its client died: end it too
         defer { _ = try? runPsql(["-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(application)'"]) }
-        let (victim, agent, idle) = try sleepingPsql(application)
+        let (victim, agent, idle, marker) = try sleepingPsql(application)
 
         let killedAt = unixNanoseconds()
         victim.signal(SIGKILL)
         #expect(victim.wait() == 128 + SIGKILL)
-        let spans = settledSpans(agent, pid: victim.pid, count: 1)
+        let spans = try settledSpans(agent, pid: victim.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT pg_sleep(30)"])
         let span = try #require(spans.first)
         #expect(span.status == "error")
@@ -181,6 +185,7 @@ struct ProtocolCoverageTests {
     // MARK: - COPY, notices, empty queries, ParameterStatus
 
     @Test func copyInAndOutAreOneSpanEachWithTheirRowCount() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let script = """
             CREATE TEMP TABLE copy_words (n integer, word text);
@@ -199,7 +204,7 @@ struct ProtocolCoverageTests {
         #expect(lines.count == 1003)
         #expect(lines.prefix(3) == ["1\tone", "2\ttwo", "3\tthree"])
 
-        let spans = settledSpans(agent, pid: client.pid, count: 4)
+        let spans = try settledSpans(agent, pid: client.pid, count: 4, marker: marker)
         #expect(spans.map(\.text) == [
             "CREATE TEMP TABLE copy_words (n integer, word text);",
             "COPY copy_words FROM STDIN;",
@@ -215,12 +220,13 @@ struct ProtocolCoverageTests {
     }
 
     @Test func noticesEmptyQueriesAndParameterStatusKeepThePairing() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         // one session: a WARNING NoticeResponse, a ParameterStatus, an EmptyQueryResponse, then a plain query
         let client = try runPsql(["-c", "COMMIT", "-c", "SET application_name = 'tusk_renamed'", "-c", "", "-c", "SELECT 2 AS after_all"])
         #expect(client.errorOutput.contains("WARNING:  there is no transaction in progress"))
 
-        let spans = settledSpans(agent, pid: client.pid, count: 4)
+        let spans = try settledSpans(agent, pid: client.pid, count: 4, marker: marker)
         #expect(spans.map(\.text) == ["COMMIT", "SET application_name = 'tusk_renamed'", "", "SELECT 2 AS after_all"])
         try #require(spans.count == 4)
         // a warning is no failure: the status stays unset, the SQLSTATE is reported
@@ -239,12 +245,13 @@ struct ProtocolCoverageTests {
     @Test func startupParametersNameTheDatabaseUserAndApplication() throws {
         let role = try runPsql(["-c", "DO $$ BEGIN CREATE ROLE tusk_startup_user LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"])
         try #require(role.status == 0, "\(role.errorOutput)")
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let client = try ChildProcess.run(
             psql, ["-X", "-A", "-t", "-c", "SELECT current_user, current_database()", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk_startup_user", "-d", "postgres"],
             environment: ["PGAPPNAME": "tusk_startup_app"])
         #expect(client.output == "tusk_startup_user|postgres\n", "\(client.errorOutput)")
-        let spans = settledSpans(agent, pid: client.pid, count: 1)
+        let spans = try settledSpans(agent, pid: client.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT current_user, current_database()"])
         let span = try #require(spans.first)
         #expect(span.string("db.namespace") == "postgres")
@@ -254,10 +261,11 @@ struct ProtocolCoverageTests {
     }
 
     @Test func ipv6ConnectionsCarryTheirAddresses() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let client = try ChildProcess.run(psql, ["-X", "-A", "-t", "-c", "SELECT inet_server_addr()", "-h", "::1", "-p", String(postgres.port), "-U", "tusk", "-d", "tusk"])
         #expect(client.output == "::1\n", "\(client.errorOutput)")
-        let spans = settledSpans(agent, pid: client.pid, count: 1)
+        let spans = try settledSpans(agent, pid: client.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT inet_server_addr()"])
         let span = try #require(spans.first)
         #expect(span.string("server.address") == "::1")
@@ -270,10 +278,11 @@ struct ProtocolCoverageTests {
     }
 
     @Test func unixSocketConnectionsHaveTransportUnix() throws {
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let client = try ChildProcess.run(psql, ["-X", "-A", "-t", "-c", "SELECT inet_server_addr() IS NULL"] + postgres.connection(unixSocket: true))
         #expect(client.output == "t\n", "\(client.errorOutput)")
-        let spans = settledSpans(agent, pid: client.pid, count: 1)
+        let spans = try settledSpans(agent, pid: client.pid, count: 1, marker: marker)
         #expect(spans.map(\.text) == ["SELECT inet_server_addr() IS NULL"])
         let span = try #require(spans.first)
         #expect(span.string("network.transport") == "unix")
@@ -293,7 +302,8 @@ struct ProtocolCoverageTests {
         #expect(try session.query("simple", "SELECT 1 AS before_tusk").rows == 1)
         #expect(try session.query("bound", "SELECT %s::int AS before_tusk", parameters: [1]).rows == 1)
 
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(session.pid)])
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(session.pid)] + marker.agentArguments)
         #expect(try session.query("simple", "SELECT 7 AS midstream_simple").rows == 1)
         #expect(try session.query("bound", "SELECT %s::int AS midstream_bound", parameters: [8]).rows == 1)
         #expect(try session.query("simple", "SELECT * FROM nosuch_midstream").sqlState == "42P01")
@@ -301,7 +311,7 @@ struct ProtocolCoverageTests {
         #expect(try session.query("bound", "SELECT * FROM nosuch_midstream WHERE 1 = %s", parameters: [1]).sqlState == "42P01")
         #expect(session.finish() == 0)
 
-        let spans = settledSpans(agent, pid: session.pid, count: 5)
+        let spans = try settledSpans(agent, pid: session.pid, count: 5, marker: marker)
         // psycopg2 sends one Query; psycopg 3 sends Parse/Bind/Describe/Execute/Sync with $n
         #expect(spans.map(\.text) == [
             "SELECT 7 AS midstream_simple",
@@ -343,12 +353,12 @@ struct ProtocolCoverageTests {
         return (backend, port)
     }
 
-    /// The spans of `pid` once `count` arrived, plus any that come within half a second after:
-    /// enough to tell "exactly these" from "these and more".
-    func settledSpans(_ agent: AgentProcess, pid: Int32, count: Int) -> [AgentProcess.Span] {
+    /// The spans of `pid` once `count` arrived and then `marker`, sent after them (by the first
+    /// call), did too: enough to tell "exactly these" from "these and more".
+    func settledSpans(_ agent: AgentProcess, pid: Int32, count: Int, marker: EndMarker) throws -> [AgentProcess.Span] {
         _ = agent.spans(pid: pid) { $0.count >= count }
-        Thread.sleep(forTimeInterval: 0.5)
-        return agent.spans.filter { $0.pid == pid }
+        try marker.send()
+        return try agent.spans(through: marker).filter { $0.pid == pid }
     }
 
     struct KernelGauges: Equatable, CustomStringConvertible {
@@ -371,18 +381,20 @@ struct ProtocolCoverageTests {
         }
     }
 
-    /// A psql inside `SELECT pg_sleep(30)` as `application`, an agent watching only it, and the
-    /// kernel gauges from before it connected (checked to count its connection and request).
-    func sleepingPsql(_ application: String) throws -> (victim: InteractiveProcess, agent: AgentProcess, idle: KernelGauges) {
+    /// A psql inside `SELECT pg_sleep(30)` as `application`, an agent watching only it and an end
+    /// marker, and the kernel gauges from before it connected (checked to count its connection
+    /// and request).
+    func sleepingPsql(_ application: String) throws -> (victim: InteractiveProcess, agent: AgentProcess, idle: KernelGauges, marker: EndMarker) {
         let victim = try InteractiveProcess.heldUntilGo(
             psql, ["-X", "-c", "SELECT pg_sleep(30)"] + postgres.connection(), environment: ["PGAPPNAME": application])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(victim.pid)])
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(victim.pid)] + marker.agentArguments)
         let idle = try kernelGauges(agent)
         victim.send("go")
         try #require(try reachesSleep(application), "psql never reached pg_sleep: \(victim.errorOutput)")
         let busy = try kernelGauges(agent)
         #expect(busy.connections == idle.connections + 1 && busy.requests == idle.requests + 1, "while sleeping: \(busy), idle: \(idle)")
-        return (victim, agent, idle)
+        return (victim, agent, idle, marker)
     }
 
     /// Waits (up to 15 s) until the backend of `application` is inside `SELECT pg_sleep(30)`.

@@ -40,28 +40,36 @@ struct RobustnessTests {
         let senders = try Self.garbage.map {
             try InteractiveProcess(TestEnvironment.python, [script("garbage.py"), $0.name, "127.0.0.1", String(postgres.port)])
         }
+        // each case is followed by a marker query: once its span is printed the agent has read
+        // everything the case made the kernel write, so a desync the case causes is counted
+        // against it and not against a later case (and a case without one is shown to have none)
+        let markers = try Self.garbage.map { _ in try EndMarker(postgres) }
         let after = try InteractiveProcess.heldUntilGo(psql, ["-X", "-c", "SELECT 'still tracing' AS after_garbage"] + postgres.connection())
-        let agent = try AgentProcess(arguments: ["--query-text", "raw"] + (senders + [after]).flatMap { ["--pid", String($0.pid)] })
+        let last = try EndMarker(postgres)
+        let traced = senders.map(\.pid) + markers.map(\.pid) + [after.pid, last.pid]
+        let agent = try AgentProcess(arguments: ["--query-text", "raw"] + traced.flatMap { ["--pid", String($0)] })
 
-        for (sender, garbage) in zip(senders, Self.garbage) {
+        for ((sender, garbage), marker) in zip(zip(senders, Self.garbage), markers) {
             let before = try agent.metric(desync)
             sender.send("go")
             let result = try sender.nextJSON(timeout: 10)
             #expect(sender.wait() == 0, "\(garbage.name): \(sender.errorOutput)")
             #expect(agent.isRunning, "\(garbage.name) stopped the agent: \(agent.stderrText)")
-            let expected = before + (garbage.desynchronizes ? 1 : 0)
-            let counted = try agent.metric(desync, settlesAt: expected, timeout: 3)
-            #expect(counted - before == expected - before, "\(garbage.name) (\(result)): desync counted \(counted - before) times")
+            try marker.send()
+            _ = try agent.spans(through: marker)
+            let counted = try agent.metric(desync) - before
+            #expect(counted == (garbage.desynchronizes ? 1 : 0), "\(garbage.name) (\(result)): desync counted \(counted) times")
         }
         after.send("go")
         #expect(after.wait() == 0, "\(after.errorOutput)")
-        let spans = agent.spans(pid: after.pid) { !$0.isEmpty }
+        try last.send()
+        // nothing of the garbage became a span: besides the markers' there is psql's only
+        let spans = try agent.spans(through: last).filter { span in !markers.contains { $0.marks(span) } }
         #expect(spans.map(\.text) == ["SELECT 'still tracing' AS after_garbage"])
+        #expect(spans.first?.pid == after.pid)
         #expect(spans.first?.status == "unset")
         #expect(spans.first?.int("db.response.returned_rows") == 1)
-        // nothing of the garbage became a span, and no connection stayed behind in the kernel
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(agent.spans.map(\.pid) == [after.pid])
+        // and no connection stayed behind in the kernel
         #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
         #expect(try agent.metric("tusk_kernel_requests_in_flight") == 0)
         #expect(try HTTPRequest.get(port: agent.listenPort, path: "/healthz").status == 200)
@@ -124,7 +132,8 @@ struct RobustnessTests {
         let started = Date()
         let load = try InteractiveProcess(TestEnvironment.python, [script("many_connections.py"), String(open), String(churn)], environment: environment)
         _ = try load.nextJSON()  // ready: connected to nothing yet
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(load.pid)])
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(load.pid)] + marker.agentArguments)
         let idleConnections = try agent.metric("tusk_kernel_connections")
         let idleRequests = try agent.metric("tusk_kernel_requests_in_flight")
         let baseline = agent.residentBytes
@@ -144,10 +153,11 @@ struct RobustnessTests {
 
         let total = open + churn
         _ = waitForSpans(agent, pid: load.pid, count: total)
+        try marker.send()
+        // every span of the load is printed before the marker's: none beyond these can follow
+        let spans = try agent.spans(through: marker).filter { $0.pid == load.pid }
         let connectionsAfter = try agent.metric("tusk_kernel_connections", settlesAt: idleConnections)
         let requestsAfter = try agent.metric("tusk_kernel_requests_in_flight", settlesAt: idleRequests)
-        Thread.sleep(forTimeInterval: 0.5)
-        let spans = agent.spans.filter { $0.pid == load.pid }
         let after = agent.residentBytes
         let highest = max(peak.stop(), after, residentAtPeak)
         let elapsed = Date().timeIntervalSince(started)
@@ -170,8 +180,9 @@ struct RobustnessTests {
         #expect(requestsAtPeak == idleRequests)
         #expect(connectionsAfter == idleConnections)
         #expect(requestsAfter == idleRequests)
-        #expect(try agent.metric("tusk_connections_opened_total") == Double(total))
-        #expect(try agent.metric("tusk_connections_closed_total") == Double(total))
+        // the load's connections and the marker's
+        #expect(try agent.metric("tusk_connections_opened_total") == Double(total + 1))
+        #expect(try agent.metric("tusk_connections_closed_total") == Double(total + 1))
         #expect(try agent.metric("tusk_kernel_records_lost_total") == 0)
         #expect(try agent.metric(#"tusk_dropped_total{reason="overflow"}"#) == 0)
         // the console is written by the reader thread: every span it built is printed and counted

@@ -42,6 +42,7 @@ struct ScopingEndToEndTests {
         defer { rmdir(pod + "/app") }
 
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", pod])
+        let marker = try EndMarker(postgres, cgroup: pod + "/app")
         let inPod = try psql(in: pod + "/app", "SELECT 1 AS scoped_in_pod")
         let inNeighbour = try psql(in: neighbour, "SELECT 1 AS scoped_in_neighbour")
         // a container (re)started after Tusk, in its own PID namespace
@@ -50,18 +51,14 @@ struct ScopingEndToEndTests {
         _ = try psql(in: pod + "/restarted", "SELECT 1 AS scoped_restarted", ownPIDNamespace: true)
         let outside = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-c", "SELECT 1 AS scoped_outside"] + postgres.connection())
 
-        let deadline = Date().addingTimeInterval(10)
-        var texts: [String] = []
-        while Date() < deadline {
-            texts = agent.spans.compactMap(\.text).filter { $0.contains("scoped_") }
-            if texts.contains("SELECT 1 AS scoped_restarted") && texts.contains("SELECT 1 AS scoped_in_pod") { break }
-            usleep(50_000)
-        }
-        Thread.sleep(forTimeInterval: 0.5)
-        texts = agent.spans.compactMap(\.text).filter { $0.contains("scoped_") }
+        // a query from the pod after all of them: by the time its span is printed, a span of the
+        // neighbour's or the outside psql would have been too
+        try marker.send()
+        let spans = try agent.spans(through: marker)
+        let texts = spans.compactMap(\.text).filter { $0.contains("scoped_") }
         #expect(texts.sorted() == ["SELECT 1 AS scoped_in_pod", "SELECT 1 AS scoped_restarted"])
-        #expect(agent.spans.filter { $0.pid == inNeighbour.pid || $0.pid == outside.pid }.isEmpty)
-        #expect(agent.spans.contains { $0.pid == inPod.pid })
+        #expect(spans.filter { $0.pid == inNeighbour.pid || $0.pid == outside.pid }.isEmpty)
+        #expect(spans.contains { $0.pid == inPod.pid })
         #expect(agent.stop() == 0)
     }
 

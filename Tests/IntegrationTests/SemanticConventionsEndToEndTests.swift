@@ -29,13 +29,16 @@ struct SemanticConventionsEndToEndTests {
 
     func run(mode: [String]) throws -> [[String: Any]] {
         let receiver = try OTLPReceiver()
+        let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: mode + ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let setup = try ChildProcess.run(
             postgres.binaries + "/psql", ["-X", "-q", "-c", "CREATE TABLE IF NOT EXISTS customers_sc (id serial PRIMARY KEY, name text, score numeric, tag bytea)"] + postgres.connection())
         let batchRun = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-c", batch] + postgres.connection())
         let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: workload)
         let pids = Set([setup.pid, batchRun.pid, psql.pid].map(Int.init))
-        let spans = try receiver.spans(minimum: 7, pids: pids)
+        // every span of the workload arrives before the marker's: none beyond these can follow
+        try marker.send()
+        let spans = try receiver.spans(through: marker).filter { pids.contains(($0["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1) }
         #expect(agent.stop() == 0)
         return spans
     }

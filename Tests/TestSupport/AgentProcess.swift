@@ -28,11 +28,14 @@ public final class AgentProcess: @unchecked Sendable {
         public init(otlp span: [String: Any]) {
             let resource = span["resource"] as? [String: Any] ?? [:]
             let kinds = [2: "server", 3: "client"]
+            // every code as itself: a span wrongly marked OK must not pass for one left unset
+            let statuses = [0: "unset", 1: "ok", 2: "error"]
+            let code = span["status_code"] as? Int
             var json: [String: Any & Sendable] = [
                 "pid": (resource["process.pid"] as? Int) ?? -1,
                 "name": span["name"] as? String ?? "",
                 "kind": kinds[span["kind"] as? Int ?? 0] ?? "unspecified",
-                "status": span["status_code"] as? Int == 2 ? "error" : "unset",
+                "status": code.map { statuses[$0] ?? "code \($0)" } ?? "missing",
                 "start_unix_nano": (span["start_time_unix_nano"] as? NSNumber) ?? 0,
                 "end_unix_nano": (span["end_time_unix_nano"] as? NSNumber) ?? 0,
                 // as the JSON path stores it: the decoded dictionary, cast at run time
@@ -109,6 +112,19 @@ public final class AgentProcess: @unchecked Sendable {
         while true {
             let mine = spans.filter { $0.pid == pid }
             if done(mine) || Date() >= deadline { return mine }
+            usleep(20_000)
+        }
+    }
+
+    /// Every span printed, once the span of `marker` (sent by the caller) is among them, without
+    /// the marker's own: nothing that ended before the marker was sent can be printed after it.
+    /// Throws when the marker's span does not arrive within `timeout`.
+    public func spans(through marker: EndMarker, timeout: TimeInterval = 10) throws -> [Span] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let all = spans
+            if all.contains(where: marker.marks) { return all.filter { !marker.marks($0) } }
+            if Date() >= deadline { throw AgentError(message: "the end marker's span (\(marker.text)) did not arrive: \(stderrText)") }
             usleep(20_000)
         }
     }

@@ -81,19 +81,23 @@ public final class OTLPReceiver: @unchecked Sendable {
         try spans(minimum: minimum, timeout: timeout) { pids.contains(($0["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1) }
     }
 
-    /// `tusk run` arguments that export to this receiver, with a short schedule delay.
-    public var agentArguments: [String] { ["--otlp-endpoint", endpoint, "--schedule-delay", "100"] }
-
-    /// Spans of process `pid` in the console's JSON shape (so one set of checks holds for both
-    /// exporters), waiting until `done` is satisfied or `timeout` passes.
-    public func spans(pid: Int32, timeout: TimeInterval = 10, until done: ([AgentProcess.Span]) -> Bool) throws -> [AgentProcess.Span] {
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Every span received, once the span of `marker` (sent by the caller) is among them, without
+    /// the marker's own: the agent exports spans in the order it built them, one request at a
+    /// time, so nothing that ended before the marker was sent can arrive after it. Throws when
+    /// the marker's span does not arrive within `timeout` seconds.
+    public func spans(through marker: EndMarker, timeout: Int = 20) throws -> [[String: Any]] {
+        let marks = { marker.marks(AgentProcess.Span(otlp: $0)) }
+        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         while true {
-            let mine = try spans(minimum: 0, pids: [Int(pid)]).map(AgentProcess.Span.init(otlp:))
-            if done(mine) || Date() >= deadline { return mine }
+            let all = try spans()
+            if all.contains(where: marks) { return all.filter { !marks($0) } }
+            if Date() >= deadline { throw OTLPReceiverError(message: "the end marker's span (\(marker.text)) did not arrive") }
             usleep(100_000)
         }
     }
+
+    /// `tusk run` arguments that export to this receiver, with a short schedule delay.
+    public var agentArguments: [String] { ["--otlp-endpoint", endpoint, "--schedule-delay", "100"] }
 
     /// Every request received (headers, status answered, span count).
     public func requests() throws -> [[String: Any]] {

@@ -1,5 +1,72 @@
-# Sourced by the benchmark scripts: start an agent in the background, wait until its probes are
-# attached, stop it afterwards, and say why when it does not get that far. Expects $dir.
+# Sourced by the benchmark scripts: refuse to measure while another agent is attached, start an
+# agent in the background, wait until its probes are attached, stop it afterwards, and say why
+# when it does not get that far. Expects $dir.
+
+# agent_programs_loaded: the BPF programs loaded now that look like an agent's (tracepoint
+# programs named as bpf/tusk.bpf.c and bpf/floor.bpf.c name theirs: enter_*, exit_*, floor_*,
+# process_exit), one line per process that holds them attached: "pid PID (COMMAND, EXE): N
+# programs: NAMES"; programs no process holds come last. Nothing when there are none. It asks the
+# kernel, not the process list, so a copy of the binary under any name is found. Fails (status
+# 1, the reason on stderr) when bpftool cannot list them.
+agent_programs_loaded() {
+  python3 - <<'EOF'
+import json, os, subprocess, sys
+
+def bpftool(*command):
+    out = subprocess.run(["bpftool", "-j", *command], check=True, capture_output=True, text=True).stdout
+    return json.loads(out) if out.strip() else []
+
+def agent_like(program):
+    name = program.get("name", "")
+    return program.get("type") == "tracepoint" and (name.startswith(("enter_", "exit_", "floor_")) or name == "process_exit")
+
+def process(pid):
+    def read(path, how):
+        try:
+            return how(path)
+        except OSError:
+            return "?"
+    comm = read(f"/proc/{pid}/comm", lambda path: open(path).read().strip())
+    return f"pid {pid} ({comm}, {read(f'/proc/{pid}/exe', os.readlink)})"
+
+try:
+    programs = {p["id"]: p for p in bpftool("prog", "show") if agent_like(p)}
+    attached = bpftool("perf", "show")  # tracepoint attachments: the pid and fd holding each
+except (OSError, ValueError, subprocess.CalledProcessError) as error:
+    print(f"bpftool: {getattr(error, 'stderr', None) or error}".strip(), file=sys.stderr)
+    sys.exit(1)
+holders = {}
+for attachment in attached:
+    if attachment.get("prog_id") in programs:
+        holders.setdefault(attachment["pid"], set()).add(attachment["prog_id"])
+for id, program in programs.items():  # a bpftool built with pid support names the fd holders too
+    for owner in program.get("pids", []):
+        holders.setdefault(owner["pid"], set()).add(id)
+
+def line(who, ids):
+    print(f"  {who}: {len(ids)} programs: " + " ".join(programs[id]["name"] for id in sorted(ids)))
+
+for pid, ids in sorted(holders.items()):
+    line(process(pid), ids)
+unheld = set(programs) - set().union(*holders.values())
+if unheld:
+    line("held by no process (pinned?)", unheld)
+EOF
+}
+
+# refuse_if_agent_attached NAME: exits while another agent's programs are loaded (they would add
+# their kernel work to every round), naming the processes that hold them.
+refuse_if_agent_attached() {
+  local found
+  found=$(agent_programs_loaded) || {
+    echo "$1: cannot tell whether another agent is attached (bpftool prog show / perf show, as root)" >&2
+    exit 1
+  }
+  [ -z "$found" ] && return 0
+  echo "$1: BPF programs like Tusk's are loaded; that agent would add its kernel work to every round:" >&2
+  echo "$found" >&2
+  exit 1
+}
 
 # agent_start NAME CMD...: runs CMD with stderr in $dir/agent.log; sets agent_pid once attached
 # (up to 10 s), else prints why on stderr and exits.
