@@ -164,7 +164,8 @@ public final class SpanBuilder {
     // MARK: - the span
 
     /// The span of a request whose statement text is `text`, in named steps: the comment, the
-    /// analysis, sampling, status and rows, the name, the resource.
+    /// analysis, sampling, status and rows, the name, the resource. The steps are inlined: as
+    /// calls, the values handed between them cost reference counting on every span.
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
         var attributes: [SpanAttribute] = []
         attributes.reserveCapacity(12)  // before the first append: one allocation per span, not two
@@ -202,6 +203,7 @@ public final class SpanBuilder {
     /// The comment step: a sqlcommenter comment is taken out of the text (one statement keeps one
     /// text whatever trace it ran in); its traceparent is the span's parent when the text travelled
     /// with this request.
+    @inline(__always)
     private func readComment(_ text: Text) -> (Text, Parent?) {
         guard case .known(let bytes, let truncated, let sentNow) = text, let comment = SQLCommenter.parse(bytes) else {
             return (text, nil)
@@ -220,6 +222,7 @@ public final class SpanBuilder {
     /// The analysis step: text, summary, operation, collection, procedure and batch from the
     /// statement; DEALLOCATE / DISCARD ALL (a simple Query or through the extended protocol) leave
     /// the statement map here.
+    @inline(__always)
     private func analyze(_ text: Text, _ record: CapturedRequest, into attributes: inout [SpanAttribute]) -> QueryAnalysis? {
         switch text {
         case .known(let bytes, let truncated, _):
@@ -247,6 +250,7 @@ public final class SpanBuilder {
 
     /// The sampling step: the trace (the application's, or a new root) and its flags, or nil when
     /// the sampler leaves the span out.
+    @inline(__always)
     private func sample(_ parent: Parent?) -> (id: TraceID, flags: UInt8)? {
         if let parent {
             let id = parent.traceParent.traceID
@@ -261,6 +265,7 @@ public final class SpanBuilder {
 
     /// The status step: SQLSTATE of an error or warning, a request skipped or cut off, and the
     /// rows of a request that did not fail.
+    @inline(__always)
     private func appendStatus(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) -> DatabaseSpan.Status {
         var status = DatabaseSpan.Status.unset
         if !record.errorFields.isEmpty {
@@ -300,6 +305,7 @@ public final class SpanBuilder {
     }
 
     /// The naming step: the summary, else what the conventions fall back to.
+    @inline(__always)
     private func spanName(_ analysis: QueryAnalysis?, _ record: CapturedRequest, _ connection: ConnectionState) -> String {
         if let summary = analysis?.summary { return summary }  // the usual case: no fallback to format
         if record.kind == .functionCall && analysis == nil { return "FUNCTION" }
