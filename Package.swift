@@ -66,12 +66,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Request metrics (db.client.operation.duration, …) from every request: one aggregation,
+        // exported over OTLP and rendered for Prometheus.
+        .target(
+            name: "OperationMetrics",
+            dependencies: [
+                "Spans", "QueryText", "Export", "OTLPProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The running agent: the capture reader (records → spans → a sink), process resources from
         // /proc, /healthz and /metrics, the preflight checks.
         .target(
             name: "Agent",
             dependencies: [
-                "Capture", "KernelRecords", "Spans", "Export", "Scoping",
+                "Capture", "KernelRecords", "Spans", "Export", "OperationMetrics", "Scoping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tusk",
             dependencies: [
-                "Agent", "CTuskBPF", "Capture", "Spans", "Export", "Scoping", "QueryText", "TraceContext",
+                "Agent", "CTuskBPF", "Capture", "Spans", "Export", "OperationMetrics", "Scoping", "QueryText", "TraceContext",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "bench-export",
             dependencies: [
-                "KernelRecords", "Spans", "Export",
+                "KernelRecords", "Spans", "Export", "OperationMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,6 +154,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(
+            name: "OperationMetricsTests",
+            dependencies: ["OperationMetrics", "Spans", "QueryText", "Export", "OTLPProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ClientTests", dependencies: ["TestSupport"], exclude: ["CLIENTS.md"]),
     ]

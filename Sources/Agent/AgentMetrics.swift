@@ -1,11 +1,16 @@
 import KernelRecords
 import Export
+import OperationMetrics
 import Prometheus
 import Synchronization
 
-/// The /metrics page: the kernel's counters, the reader's and the pipeline's, rendered by
-/// swift-prometheus. Totals kept elsewhere are brought in as counter increments at scrape time.
+/// The /metrics page: Tusk's own totals (the kernel's counters, the reader's, the pipeline's and
+/// the metric exporter's), rendered by swift-prometheus, then the request metrics
+/// (db_client_operation_duration_seconds, …), which `OperationMetrics` renders itself from the
+/// one aggregation it also exports over OTLP. Totals kept elsewhere are brought in as counter
+/// increments at scrape time.
 public final class AgentMetrics: Sendable {
+    private let operations: OperationMetrics?
     private let kernel: any KernelStatistics
     private let stats: CaptureStats
     private let pipeline: PipelineCounters
@@ -15,7 +20,11 @@ public final class AgentMetrics: Sendable {
     private let reported: Mutex<[Int]>
     private let gauges: [(read: @Sendable () -> Int, gauge: Gauge)]
 
-    public init(kernel: any KernelStatistics, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue) {
+    public init(
+        kernel: any KernelStatistics, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue,
+        operations: OperationMetrics? = nil, metricExport: MetricExportCounters = MetricExportCounters()
+    ) {
+        self.operations = operations
         self.kernel = kernel
         self.stats = stats
         self.pipeline = pipeline
@@ -55,6 +64,16 @@ public final class AgentMetrics: Sendable {
             counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "partial_success")]) { pipeline.droppedPartial.load(ordering: .relaxed) },
+            counter("metric_overflow", "Requests counted in a service's overflow series (too many distinct query summaries)") {
+                operations?.overflowed ?? 0
+            },
+            counter("metric_points_exported", "Metric data points the OTLP backend accepted") {
+                metricExport.pointsExported.load(ordering: .relaxed)
+            },
+            counter("metric_points_dropped", "Metric data points that could not be delivered over OTLP") {
+                metricExport.pointsDropped.load(ordering: .relaxed)
+            },
+            counter("metric_export_retries", "Metric export requests retried") { metricExport.retried.load(ordering: .relaxed) },
         ]
         reported = Mutex([Int](repeating: 0, count: counters.count))
         gauges = [
@@ -77,6 +96,6 @@ public final class AgentMetrics: Sendable {
         for source in gauges {
             source.gauge.set(Double(source.read()))
         }
-        return registry.emitToBuffer()
+        return registry.emitToBuffer() + Array((operations?.prometheusText() ?? "").utf8)
     }
 }

@@ -57,6 +57,11 @@ public struct QueryAnalysis: Sendable, Equatable {
     /// then costs one reference count instead of one per string.
     private var storage: Storage
 
+    /// The identity of the object the fields live in: two analyses with one identity are the very
+    /// same (one cached object), so every field is equal without comparing one. Meaningful while
+    /// one of them is kept.
+    public var identity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     public init(
         text: String?,
         truncated: Bool = false,

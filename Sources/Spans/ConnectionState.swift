@@ -7,6 +7,8 @@ final class ConnectionState {
     var startup: StartupParameters?
     /// Attributes every span of this connection carries (namespace, user, addresses), built once.
     var attributes: [SpanAttribute]?
+    /// Where the connection goes (database, server address and port), worked out once.
+    var target: ConnectionTarget?
     /// Statement name → query text (the unnamed statement is ""), and whether the capture cut it.
     var statements: BoundedMap<String, (text: [UInt8], truncated: Bool)>
     /// Portal name → statement name.

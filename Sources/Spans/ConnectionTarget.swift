@@ -1,22 +1,29 @@
 import KernelRecords
 import Wire
 
-/// Where a connection goes: its database, server address and port, which a span's name falls
-/// back to when there is no query summary.
-struct ConnectionTarget {
-    let startup: StartupParameters?
-    let socket: SocketAddress
-    let role: CapturedRequest.Role
+/// Where a connection goes: its database, server address and port. A span's name falls back to
+/// them when there is no query summary, and the request metrics carry them. Worked out once per
+/// connection; one object, so that its requests can be told apart from other connections' by
+/// identity.
+public final class ConnectionTarget: Sendable {
+    public let namespace: String?
+    public let serverAddress: String?
+    public let serverPort: Int64?
 
-    var namespace: String? { startup?.database }
-
-    var serverAddress: String? {
-        guard case .inet(let local, _, let peer, _) = socket else { return nil }
-        return SocketAddress.format(role == .server ? local : peer)
+    init(startup: StartupParameters?, socket: SocketAddress, role: CapturedRequest.Role) {
+        namespace = startup?.database
+        guard case .inet(let local, let localPort, let peer, let peerPort) = socket else {
+            serverAddress = nil
+            serverPort = nil
+            return
+        }
+        serverAddress = SocketAddress.format(role == .server ? local : peer)
+        serverPort = Int64(role == .server ? localPort : peerPort)
     }
 
-    var serverPort: Int? {
-        guard case .inet(_, let localPort, _, let peerPort) = socket else { return nil }
-        return Int(role == .server ? localPort : peerPort)
+    public init(namespace: String?, serverAddress: String?, serverPort: Int64?) {
+        self.namespace = namespace
+        self.serverAddress = serverAddress
+        self.serverPort = serverPort
     }
 }

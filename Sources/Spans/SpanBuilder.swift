@@ -48,6 +48,8 @@ public final class SpanBuilder {
     public var clock: WallClock
     private var ids: IDGenerator
     private let options: Options
+    /// Sees every request that makes a span, kept by the sampler or not (request metrics).
+    private let observer: OperationObserver?
     private var connections: BoundedMap<UInt64, ConnectionState>
     private var analyzer: QueryAnalyzer
     private let sampler: Sampler
@@ -55,10 +57,11 @@ public final class SpanBuilder {
 
     public init(
         options: Options = .default, processes: ProcessResolver = CommandNameResolver(), clock: WallClock = WallClock(),
-        ids: IDGenerator = IDGenerator()
+        ids: IDGenerator = IDGenerator(), observer: OperationObserver? = nil
     ) {
         self.options = options
         self.processes = processes
+        self.observer = observer
         self.clock = clock
         self.ids = ids
         connections = BoundedMap(limit: options.maxConnections)
@@ -164,23 +167,34 @@ public final class SpanBuilder {
     // MARK: - the span
 
     /// The span of a request whose statement text is `text`, in named steps: the comment, the
-    /// analysis, sampling, status and rows, the name, the resource. The steps are inlined: as
-    /// calls, the values handed between them cost reference counting on every span.
+    /// analysis, status and rows, the metrics, sampling, the name, the resource. The steps are
+    /// inlined: as calls, the values handed between them cost reference counting on every span.
     private func makeSpan(_ record: CapturedRequest, text: Text) -> DatabaseSpan? {
         var attributes: [SpanAttribute] = []
         attributes.reserveCapacity(12)  // before the first append: one allocation per span, not two
         attributes.append(.string(Attribute.dbSystemName, "postgresql"))
         let (statement, parent) = readComment(text)
         let analysis = analyze(statement, record, into: &attributes)
+        let outcome = appendOutcome(record, to: &attributes)
+        let connection = state(record)
+        let process = processes.process(pid: record.pid, command: record.threadName)
+        let kind: DatabaseSpan.Kind = record.role == .server ? .server : .client
+        if let observer {
+            // every request counts in the metrics, whatever the sampler decides
+            let target = connection.target ?? target(record, connection)
+            observer.observe(
+                kind: kind, durationNanoseconds: record.duration, endNanoseconds: record.endNanoseconds,
+                returnedRows: outcome.returnedRows, analysis: analysis, statusCode: outcome.statusCode,
+                errorType: outcome.errorType, target: target, process: process)
+        }
         // Sampling comes after the analysis: the comment's parent decides a parent-based sampler,
         // and a DEALLOCATE must leave the statement map whether or not its span is kept.
         guard let trace = sample(parent) else {
             counters.unsampled += 1
             return nil
         }
-        let status = appendStatus(record, to: &attributes)
         attributes.append(.int(Attribute.threadID, Int64(record.tid)))
-        let connection = state(record)
+        let status = outcome.status
         return DatabaseSpan(
             traceID: trace.id,
             spanID: ids.spanID(),
@@ -189,13 +203,13 @@ public final class SpanBuilder {
             traceFlags: trace.flags,
             parentIsRemote: parent != nil,
             name: spanName(analysis, record, connection),
-            kind: record.role == .server ? .server : .client,
+            kind: kind,
             startUnixNanoseconds: clock.unixNanoseconds(monotonic: record.startNanoseconds),
             endUnixNanoseconds: clock.unixNanoseconds(monotonic: record.endNanoseconds),
             status: status,
             attributes: attributes,
             connectionAttributes: connection.attributes ?? connectionAttributes(record, connection),
-            process: processes.process(pid: record.pid, command: record.threadName))
+            process: process)
     }
 
     typealias Parent = (traceParent: TraceParent, state: TraceState?)
@@ -263,11 +277,20 @@ public final class SpanBuilder {
         return sampler.shouldSample(parent: nil, traceID: id) ? (id, 0x03) : nil  // sampled, random trace id
     }
 
+    /// How a request ended: its span status, the SQLSTATE of an error or warning, the error type
+    /// of a failure, and the rows a request that did not fail returned.
+    struct Outcome {
+        var status = DatabaseSpan.Status.unset
+        var statusCode: String?
+        var errorType: String?
+        var returnedRows: UInt64?
+    }
+
     /// The status step: SQLSTATE of an error or warning, a request skipped or cut off, and the
     /// rows of a request that did not fail.
     @inline(__always)
-    private func appendStatus(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) -> DatabaseSpan.Status {
-        var status = DatabaseSpan.Status.unset
+    private func appendOutcome(_ record: CapturedRequest, to attributes: inout [SpanAttribute]) -> Outcome {
+        var outcome = Outcome()
         if !record.errorFields.isEmpty {
             let fields = ErrorFields(body: record.errorFields)
             // only an ErrorResponse fails a request; a NoticeResponse (even WARNING 25P01) does not
@@ -275,33 +298,40 @@ public final class SpanBuilder {
                 let code = fields.sqlState ?? "ERROR"
                 attributes.append(.string(Attribute.dbResponseStatusCode, code))
                 attributes.append(.string(Attribute.errorType, code))
-                status = .error(message: fields.message ?? code)
+                outcome.status = .error(message: fields.message ?? code)
+                outcome.statusCode = code
+                outcome.errorType = code
             } else if fields.isWarning, let code = fields.sqlState {
                 attributes.append(.string(Attribute.dbResponseStatusCode, code))
+                outcome.statusCode = code
             }
         }
         switch record.outcome {
         case .skipped:
             attributes.append(.string(Attribute.errorType, "skipped"))
-            status = .error(message: "not executed: an earlier request in the pipeline failed")
-        case .aborted where status == .unset:
+            outcome.status = .error(message: "not executed: an earlier request in the pipeline failed")
+            outcome.errorType = "skipped"
+        case .aborted where outcome.status == .unset:
             attributes.append(.string(Attribute.errorType, "connection_closed"))
-            status = .error(message: "the connection ended before the response was complete")
+            outcome.status = .error(message: "the connection ended before the response was complete")
+            outcome.errorType = "connection_closed"
         default:
             break
         }
         // a failed request's rows were rolled back (or never returned in full): report none
-        if status == .unset {
+        if outcome.status == .unset {
             let tag = TagSummary(record.tag)
             if record.dataRows > 0 || tag.returnsRows {
-                attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(min(record.dataRows, UInt64(Int64.max)))))
+                let rows = min(record.dataRows, UInt64(Int64.max))
+                attributes.append(.int(Attribute.dbResponseReturnedRows, Int64(rows)))
+                outcome.returnedRows = rows
             }
             if tag.countsRows && !tag.returnsRows {
                 // a multi-statement Query sums its statements' counts
                 attributes.append(.int(Attribute.tuskRowsAffected, Int64(min(record.rows, UInt64(Int64.max)))))
             }
         }
-        return status
+        return outcome
     }
 
     /// The naming step: the summary, else what the conventions fall back to.
@@ -309,9 +339,16 @@ public final class SpanBuilder {
     private func spanName(_ analysis: QueryAnalysis?, _ record: CapturedRequest, _ connection: ConnectionState) -> String {
         if let summary = analysis?.summary { return summary }  // the usual case: no fallback to format
         if record.kind == .functionCall && analysis == nil { return "FUNCTION" }
-        let target = ConnectionTarget(startup: connection.startup, socket: record.socket, role: record.role)
+        let target = connection.target ?? target(record, connection)
         return QueryAnalysis.spanName(
-            analysis, namespace: target.namespace, serverAddress: target.serverAddress, serverPort: target.serverPort)
+            analysis, namespace: target.namespace, serverAddress: target.serverAddress, serverPort: target.serverPort.map(Int.init))
+    }
+
+    /// Where the record's connection goes, worked out on its first request.
+    private func target(_ record: CapturedRequest, _ connection: ConnectionState) -> ConnectionTarget {
+        let target = ConnectionTarget(startup: connection.startup, socket: record.socket, role: record.role)
+        connection.target = target
+        return target
     }
 
     /// What every span of the record's connection shares, built on its first span.

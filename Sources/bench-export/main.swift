@@ -1,5 +1,6 @@
 // Throughput of Tusk's user space, one core, side by side in one run:
-//   pipeline  captured records → spans (sanitized text, cached analysis) → console lines
+//   pipeline  captured records → spans (sanitized text, cached analysis) → console lines; and the
+//             same with request metrics recorded for every request, side by side
 //   encode    spans → OTLP ExportTraceServiceRequest bytes (and gzip), bytes per span; and the
 //             same request built as generated SwiftProtobuf messages, side by side
 //   export    spans → OTLP/HTTP POSTs to a local server that discards the bodies
@@ -12,6 +13,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OperationMetrics
 import Spans
 
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 3 : 3
@@ -53,8 +55,9 @@ extension String {
 
 // MARK: pipeline
 
-do {
-    let builder = SpanBuilder()
+/// Records → spans (through `observer` too, when given) → console lines, for `seconds`.
+func pipeline(_ name: String, observer: OperationObserver?) {
+    let builder = SpanBuilder(observer: observer)
     let records = (0..<4096).map(record)
     for r in records.prefix(64) { _ = builder.span(for: r) }  // warm the caches
     var out: [UInt8] = []
@@ -68,7 +71,13 @@ do {
         }
         out.removeAll(keepingCapacity: true)
     }
-    report("pipeline", count: count, wall: now() - wall0, cpu: cpu() - cpu0)
+    report(name, count: count, wall: now() - wall0, cpu: cpu() - cpu0)
+}
+
+// the same work with and without request metrics, alternately, so they share the machine's state
+for _ in 0..<2 {
+    pipeline("pipeline", observer: nil)
+    pipeline("pipeline+metrics", observer: OperationMetrics())
 }
 
 // MARK: encode
@@ -127,7 +136,7 @@ let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.single
 let port = server.localAddress!.port!
 let counters = PipelineCounters()
 let exporter = try OTLPHTTPExporter(
-    options: OTLPExporterOptions(tracesURL: "http://127.0.0.1:\(port)/v1/traces", userAgent: "tusk-bench"),
+    options: OTLPExporterOptions(url: "http://127.0.0.1:\(port)/v1/traces", userAgent: "tusk-bench"),
     encoder: encoder, counters: counters, logger: Logger(label: "bench"), clock: ContinuousClock())
 do {
     var count = 0

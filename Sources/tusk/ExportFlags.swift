@@ -4,12 +4,12 @@ import Export
 /// `tusk run` flags for the exporter. Each overrides the standard environment variable it names.
 struct ExportFlags: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "OTLP/HTTP endpoint; /v1/traces is appended unless the URL ends with it. Env: OTEL_EXPORTER_OTLP_ENDPOINT (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as is). Default: none, spans go to the console.",
+        "OTLP/HTTP endpoint; /v1/traces and /v1/metrics are appended (a URL ending in /v1/traces is used as is for spans). Env: OTEL_EXPORTER_OTLP_ENDPOINT (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_EXPORTER_OTLP_METRICS_ENDPOINT are used as is). Default: none, spans go to the console and metrics only to /metrics.",
         valueName: "url"))
     var otlpEndpoint: String?
 
     @Option(name: .customLong("otlp-header"), help: ArgumentHelp(
-        "Request header name=value (repeatable, percent-encoded). Env: OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS.",
+        "Request header name=value (repeatable, percent-encoded). Env: OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS, OTEL_EXPORTER_OTLP_METRICS_HEADERS.",
         valueName: "name=value"))
     var otlpHeaders: [String] = []
 
@@ -55,19 +55,23 @@ struct ExportFlags: ParsableArguments {
     func settings(environment: [String: String]) throws -> ExportSettings {
         var settings = ExportSettings.fromEnvironment(environment)
         if let otlpEndpoint {
-            settings.tracesURL = otlpEndpoint.hasSuffix("/v1/traces") ? otlpEndpoint : ExportSettings.tracesURL(base: otlpEndpoint)
+            let base = otlpEndpoint.hasSuffix("/v1/traces") ? String(otlpEndpoint.dropLast("/v1/traces".count)) : otlpEndpoint
+            settings.traces.url = OTLPSignalSettings.url(base: base, path: "/v1/traces")
+            settings.metrics.url = OTLPSignalSettings.url(base: base, path: "/v1/metrics")
         }
         for header in otlpHeaders {
             let parsed = KeyValueList.parse(header)
             guard let pair = parsed.pairs.first, parsed.rejected.isEmpty else {
                 throw ValidationError("--otlp-header expects name=value, got '\(header)'")
             }
-            settings.headers.removeAll { $0.name.lowercased() == pair.key.lowercased() }
-            settings.headers.append((pair.key, pair.value))
+            settings.traces.setHeader(pair.key, pair.value)
+            settings.metrics.setHeader(pair.key, pair.value)
         }
-        if let otlpTimeout { settings.timeout = .milliseconds(otlpTimeout) }
-        if let otlpCompression { settings.compression = otlpCompression }
-        if let otlpCertificate { settings.certificatePath = otlpCertificate }
+        for signal in [\ExportSettings.traces, \ExportSettings.metrics] {
+            if let otlpTimeout { settings[keyPath: signal].timeout = .milliseconds(otlpTimeout) }
+            if let otlpCompression { settings[keyPath: signal].compression = otlpCompression }
+            if let otlpCertificate { settings[keyPath: signal].certificatePath = otlpCertificate }
+        }
         if let serviceName { settings.serviceName = serviceName }
         for attribute in resourceAttributes {
             let parsed = KeyValueList.parse(attribute)

@@ -5,6 +5,7 @@ import Capture
 import Export
 import Glibc
 import Logging
+import OperationMetrics
 import ServiceLifecycle
 import Spans
 import TraceContext
@@ -32,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Export")
     var export: ExportFlags
+
+    @OptionGroup(title: "Request metrics")
+    var metricFlags: MetricFlags
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
@@ -64,9 +68,12 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
-        let settings: ExportSettings
+        var settings: ExportSettings
+        let metricOptions: OperationMetricsOptions
         do {
             settings = try export.settings(environment: ProcessInfo.processInfo.environment)
+            metricFlags.apply(to: &settings)
+            metricOptions = try metricFlags.options()
         } catch {
             Logging.fail("tusk: \(error)")
         }
@@ -89,25 +96,41 @@ struct RunCommand: AsyncParsableCommand {
                 serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
                 ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
         let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
-        let builder = SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes)
+        let operations = OperationMetrics(options: metricOptions)
+        let metricExport = MetricExportCounters()
+        let builder = SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes, observer: operations)
         let captureService: any Service
         var services: [any Service] = []
-        if let tracesURL = settings.tracesURL {
-            var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
-            shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
+        let userAgent = "tusk/\(TuskVersion.current)"
+        var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
+        shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
+        let resources = OTLPRequestEncoder(sharedResourceAttributes: shared)
+        if settings.metricsOverOTLP, let options = settings.metrics.exporterOptions(userAgent: userAgent) {
+            do {
+                let client = try OTLPHTTPClient(options: options, logger: logger, clock: ContinuousClock())
+                services.append(
+                    MetricExportService(
+                        metrics: operations, client: client, resources: resources,
+                        options: .init(
+                            interval: settings.metricExportInterval, timeout: settings.metricExportTimeout,
+                            temporality: settings.metricTemporality),
+                        counters: metricExport, logger: logger, clock: ContinuousClock()))
+            } catch {
+                Logging.fail("tusk: certificate \(options.certificatePath ?? ""): \(error)")
+            }
+            logger.info(
+                "exporting request metrics over OTLP/HTTP",
+                metadata: ["url": "\(options.url)", "temporality": "\(settings.metricTemporality)"])
+        }
+        if let options = settings.traces.exporterOptions(userAgent: userAgent) {
             let exporter: OTLPHTTPExporter<ContinuousClock>
             do {
                 exporter = try OTLPHTTPExporter(
-                    options: OTLPExporterOptions(
-                        tracesURL: tracesURL, headers: settings.headers, timeout: settings.timeout,
-                        compression: settings.compression, userAgent: "tusk/\(TuskVersion.current)",
-                        certificatePath: settings.certificatePath),
-                    encoder: OTLPRequestEncoder(sharedResourceAttributes: shared),
-                    counters: counters, logger: logger, clock: ContinuousClock())
+                    options: options, encoder: resources, counters: counters, logger: logger, clock: ContinuousClock())
             } catch {
-                Logging.fail("tusk: certificate \(settings.certificatePath ?? ""): \(error)")
+                Logging.fail("tusk: certificate \(options.certificatePath ?? ""): \(error)")
             }
-            logger.info("exporting OTLP/HTTP", metadata: ["url": "\(tracesURL)", "compression": "\(settings.compression)"])
+            logger.info("exporting OTLP/HTTP", metadata: ["url": "\(options.url)", "compression": "\(options.compression)"])
             let batching = BatchExportService<ContinuousClock>.Options(
                 maxBatchSize: settings.maxExportBatchSize, scheduleDelay: settings.scheduleDelay,
                 shutdownTimeout: settings.exportTimeout)
@@ -126,7 +149,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         if let address = ListenAddress(listen) {
-            let metrics = AgentMetrics(kernel: session, stats: stats, pipeline: counters, queue: queue)
+            let metrics = AgentMetrics(
+                kernel: session, stats: stats, pipeline: counters, queue: queue, operations: operations, metricExport: metricExport)
             do {
                 services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
             } catch {

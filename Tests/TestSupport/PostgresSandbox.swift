@@ -1,7 +1,8 @@
 import Foundation
 
 /// A throwaway PostgreSQL 15 for the test process (scripts/pg-sandbox): initdb in a temp dir,
-/// listening on 127.0.0.1, ::1 and a Unix socket, stopped when the tests exit.
+/// listening on 127.0.0.1, ::1 and a Unix socket, stopped when the tests exit; or one of a test's
+/// own, in a cgroup of its own.
 public final class PostgresSandbox: Sendable {
     public static let shared = Result { try PostgresSandbox() }
 
@@ -10,24 +11,64 @@ public final class PostgresSandbox: Sendable {
     /// Where client binaries (psql, pgbench) live.
     public let binaries: String
 
+    /// Stopped by deinit (a sandbox of a test's own); the shared one is stopped at exit.
+    private let stopsWhenReleased: Bool
+
     private init() throws {
         directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())"
+        stopsWhenReleased = false
         port = try freePort()
-        let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
-        binaries = "/usr/lib/postgresql/\(versions.last ?? "15")/bin"
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pg-sandbox").path
-        let start = try ChildProcess.run("/bin/bash", [script, "start", directory, String(port)])
-        guard start.status == 0 else {
-            throw SandboxError(message: "pg-sandbox start failed: \(start.output)")
-        }
-        sandboxToStop = (script, directory)
+        binaries = try Self.binaries()
+        try Self.start(directory: directory, port: port, join: "")
+        sandboxToStop = (Self.script, directory)
         atexit {
             if let (script, directory) = sandboxToStop {
                 _ = try? ChildProcess.run("/bin/bash", [script, "stop", directory])
                 try? FileManager.default.removeItem(atPath: directory)
             }
         }
-        // tables the client workloads use
+        try initializePgbench()
+    }
+
+    /// A sandbox of the test's own, its postmaster and backends inside `cgroup` (a server in a pod
+    /// of its own, for an agent scoped with --cgroup); stopped and removed when released.
+    public init(in cgroup: TestCgroup) throws {
+        directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        stopsWhenReleased = true
+        port = try freePort()
+        binaries = try Self.binaries()
+        try Self.start(directory: directory, port: port, join: cgroup.join)
+        try initializePgbench()
+    }
+
+    deinit {
+        if stopsWhenReleased { stop() }
+    }
+
+    /// Stops a sandbox of the test's own and removes its directory; again, it does nothing.
+    public func stop() {
+        precondition(stopsWhenReleased, "the shared sandbox stops when the tests exit")
+        _ = try? ChildProcess.run("/bin/bash", [Self.script, "stop", directory])
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/pg-sandbox").path
+
+    private static func binaries() throws -> String {
+        let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
+        return "/usr/lib/postgresql/\(versions.last ?? "15")/bin"
+    }
+
+    /// scripts/pg-sandbox start, after `join` (a shell prefix that moves it into a cgroup).
+    private static func start(directory: String, port: Int, join: String) throws {
+        let start = try ChildProcess.run("/bin/sh", ["-c", join + "exec /bin/bash \"$0\" start \"$1\" \"$2\"", script, directory, String(port)])
+        guard start.status == 0 else {
+            throw SandboxError(message: "pg-sandbox start failed: \(start.output) \(start.errorOutput)")
+        }
+    }
+
+    /// Tables the client workloads use.
+    private func initializePgbench() throws {
         let setup = try ChildProcess.run(binaries + "/pgbench", ["-h", "127.0.0.1", "-p", String(port), "-U", "tusk", "-i", "-s", "1", "-q", "tusk"])
         guard setup.status == 0 else { throw SandboxError(message: "pgbench -i failed: \(setup.output)") }
     }

@@ -4,17 +4,19 @@ import ASCII
 /// starts from these and lets its flags override them. Unparseable values fall back to the
 /// default and are reported in `warnings`.
 public struct ExportSettings: Sendable {
-    /// The full traces URL; nil: no OTLP endpoint anywhere, use the console.
-    /// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is), else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces.
-    public var tracesURL: String?
-    /// OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_TRACES_HEADERS (wins per key).
-    public var headers: [(name: String, value: String)] = []
-    /// OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT, milliseconds. Default 10 s.
-    public var timeout: Duration = .seconds(10)
-    /// OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION: gzip | none. Default none.
-    public var compression: OTLPExporterOptions.Compression = .none
-    /// OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE: PEM CA certificates for an https endpoint; nil: the system's.
-    public var certificatePath: String?
+    /// Spans: nil URL means no OTLP endpoint, the console. (OTEL_EXPORTER_OTLP[_TRACES]_*)
+    public var traces = OTLPSignalSettings()
+    /// Request metrics: nil URL means none over OTLP (the Prometheus page has them either way).
+    /// (OTEL_EXPORTER_OTLP[_METRICS]_*)
+    public var metrics = OTLPSignalSettings()
+    /// OTEL_METRICS_EXPORTER: `otlp` (the default) or `none` (no OTLP metrics).
+    public var metricsOverOTLP = true
+    /// OTEL_METRIC_EXPORT_INTERVAL, milliseconds. Default 60 s.
+    public var metricExportInterval: Duration = .seconds(60)
+    /// OTEL_METRIC_EXPORT_TIMEOUT, milliseconds: time allowed for one metrics export. Default 30 s.
+    public var metricExportTimeout: Duration = .seconds(30)
+    /// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE. Default cumulative.
+    public var metricTemporality = MetricTemporality.cumulative
     /// OTEL_SERVICE_NAME; nil: each process's own name.
     public var serviceName: String?
     /// OTEL_RESOURCE_ATTRIBUTES.
@@ -38,42 +40,20 @@ public struct ExportSettings: Sendable {
             guard let text = environment[name]?.trimmingOWS, !text.isEmpty else { return nil }
             return String(text)
         }
-        if let traces = value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
-            settings.tracesURL = traces
-        } else if let base = value("OTEL_EXPORTER_OTLP_ENDPOINT") {
-            settings.tracesURL = tracesURL(base: base)
-        }
-        var headers: [(name: String, value: String)] = []
-        for variable in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
-            guard let text = value(variable) else { continue }
-            let parsed = KeyValueList.parse(text)
-            for pair in parsed.pairs {
-                headers.removeAll { $0.name.lowercased() == pair.key.lowercased() }
-                headers.append((pair.key, pair.value))
-            }
-            settings.warnings += parsed.rejected.map { "\(variable): ignoring malformed member '\($0)'" }
-        }
-        settings.headers = headers
-        for variable in ["OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] {
-            if let text = value(variable) {
-                if let ms = Int(text), ms > 0 { settings.timeout = .milliseconds(ms) } else { settings.warnings.append("\(variable): '\(text)' is not a positive number of milliseconds") }
+        settings.traces = OTLPSignalSettings.fromEnvironment(value, signal: "TRACES", path: "/v1/traces", warnings: &settings.warnings)
+        settings.metrics = OTLPSignalSettings.fromEnvironment(value, signal: "METRICS", path: "/v1/metrics", warnings: &settings.warnings)
+        if let exporter = value("OTEL_METRICS_EXPORTER") {
+            switch exporter.lowercased() {
+            case "otlp": settings.metricsOverOTLP = true
+            case "none": settings.metricsOverOTLP = false
+            default: settings.warnings.append("OTEL_METRICS_EXPORTER: '\(exporter)' is neither otlp nor none")
             }
         }
-        for variable in ["OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"] {
-            if let text = value(variable) {
-                if let compression = OTLPExporterOptions.Compression(rawValue: text.lowercased()) {
-                    settings.compression = compression
-                } else {
-                    settings.warnings.append("\(variable): '\(text)' is neither gzip nor none")
-                }
-            }
-        }
-        for variable in ["OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"] {
-            if let path = value(variable) { settings.certificatePath = path }
-        }
-        for variable in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] {
-            if let text = value(variable), text != "http/protobuf" {
-                settings.warnings.append("\(variable): '\(text)' is not supported; Tusk exports http/protobuf")
+        if let text = value("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE") {
+            if let temporality = MetricTemporality(rawValue: text.lowercased()) {
+                settings.metricTemporality = temporality
+            } else {
+                settings.warnings.append("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: '\(text)' is not cumulative, delta or lowmemory")
             }
         }
         settings.serviceName = value("OTEL_SERVICE_NAME")
@@ -92,19 +72,17 @@ public struct ExportSettings: Sendable {
         }
         milliseconds("OTEL_BSP_SCHEDULE_DELAY", &settings.scheduleDelay)
         milliseconds("OTEL_BSP_EXPORT_TIMEOUT", &settings.exportTimeout)
+        milliseconds("OTEL_METRIC_EXPORT_INTERVAL", &settings.metricExportInterval)
+        milliseconds("OTEL_METRIC_EXPORT_TIMEOUT", &settings.metricExportTimeout)
         count("OTEL_BSP_MAX_QUEUE_SIZE", &settings.maxQueueSize)
         count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", &settings.maxExportBatchSize)
         if settings.maxExportBatchSize > settings.maxQueueSize {
             settings.warnings.append("OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds the queue size; using the queue size")
             settings.maxExportBatchSize = settings.maxQueueSize
         }
+        // a generic variable is read once per signal: report it once
+        var seen: Set<String> = []
+        settings.warnings = settings.warnings.filter { seen.insert($0).inserted }
         return settings
-    }
-
-    /// `{base}/v1/traces`, as the specification appends the signal path to the generic endpoint.
-    public static func tracesURL(base: String) -> String {
-        var base = base
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + "/v1/traces"
     }
 }

@@ -1,13 +1,13 @@
-/// Where and how the OTLP/HTTP exporter sends spans. Built by the CLI from flags and the standard
-/// OTEL_EXPORTER_OTLP_* environment variables (see `tusk run --help`).
+/// Where and how an OTLP/HTTP exporter sends one signal (spans, metrics). Built by the CLI from
+/// flags and the standard OTEL_EXPORTER_OTLP_* environment variables (see `tusk run --help`).
 public struct OTLPExporterOptions: Sendable, Equatable {
     public enum Compression: String, Sendable, CaseIterable {
         case none
         case gzip
     }
 
-    /// The full traces URL (`…/v1/traces`).
-    public var tracesURL: String
+    /// The signal's full URL (`…/v1/traces`, `…/v1/metrics`).
+    public var url: String
     /// Extra request headers (authentication, tenancy).
     public var headers: [(name: String, value: String)]
     /// Per-request timeout.
@@ -19,10 +19,10 @@ public struct OTLPExporterOptions: Sendable, Equatable {
     public var certificatePath: String?
 
     public init(
-        tracesURL: String, headers: [(name: String, value: String)] = [], timeout: Duration = .seconds(10),
+        url: String, headers: [(name: String, value: String)] = [], timeout: Duration = .seconds(10),
         compression: Compression = .none, userAgent: String, certificatePath: String? = nil
     ) {
-        self.tracesURL = tracesURL
+        self.url = url
         self.headers = headers
         self.timeout = timeout
         self.compression = compression
@@ -31,7 +31,7 @@ public struct OTLPExporterOptions: Sendable, Equatable {
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.tracesURL == b.tracesURL && a.headers.map { "\($0.name)=\($0.value)" } == b.headers.map { "\($0.name)=\($0.value)" }
+        a.url == b.url && a.headers.map { "\($0.name)=\($0.value)" } == b.headers.map { "\($0.name)=\($0.value)" }
             && a.timeout == b.timeout && a.compression == b.compression && a.userAgent == b.userAgent
             && a.certificatePath == b.certificatePath
     }

@@ -41,7 +41,7 @@ public struct OTLPRequestEncoder: Sendable {
     }
 
     /// The process's attributes override the shared ones with the same key.
-    func resourceAttributes(_ process: ObservedProcess) -> [SpanAttribute] {
+    package func resourceAttributes(_ process: ObservedProcess) -> [SpanAttribute] {
         let own = Set(process.resourceAttributes.map(\.key))
         return sharedResourceAttributes.filter { !own.contains($0.key) } + process.resourceAttributes
     }
@@ -68,7 +68,7 @@ public struct OTLPRequestEncoder: Sendable {
         return out
     }
 
-    static func keyValue(_ attribute: SpanAttribute) -> Opentelemetry_Proto_Common_V1_KeyValue {
+    package static func keyValue(_ attribute: SpanAttribute) -> Opentelemetry_Proto_Common_V1_KeyValue {
         var keyValue = Opentelemetry_Proto_Common_V1_KeyValue()
         keyValue.key = attribute.key
         switch attribute.value {

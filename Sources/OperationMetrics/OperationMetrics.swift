@@ -1,0 +1,162 @@
+import QueryText
+import Spans
+import Synchronization
+
+/// Request metrics — db.client.operation.duration and db.client.response.returned_rows of the
+/// OpenTelemetry semantic conventions, and Tusk's server-side counterparts — aggregated from
+/// every request, sampled or not. One aggregation feeds both ways out: OTLP (per process, delta
+/// or cumulative) and the Prometheus page (per service, cumulative).
+///
+/// The reader thread observes; exporters and scrapes read. Distinct db.query.summary values are
+/// capped per service: past the cap, requests land in the service's overflow series. A process
+/// idle for `idleProcessNanoseconds` is forgotten (its counts stay in its service's totals on the
+/// Prometheus page), so process churn does not grow memory.
+public final class OperationMetrics: OperationObserver, Sendable {
+    public let options: OperationMetricsOptions
+    private let state: Mutex<State>
+
+    struct State {
+        var processes: [ObjectIdentifier: ProcessSeries] = [:]
+        var services: [String: ServiceSeries] = [:]
+        /// Requests counted in an overflow series.
+        var overflowed = 0
+        var lastEvictionCheck: UInt64 = 0
+        /// The process of the last request: requests come in runs from one process.
+        var lastProcess: (id: ObjectIdentifier, series: ProcessSeries)?
+    }
+
+    public init(options: OperationMetricsOptions = .default) {
+        self.options = options
+        state = Mutex(State())
+    }
+
+    /// Requests counted in an overflow series because their service had too many summaries.
+    public var overflowed: Int { state.withLock { $0.overflowed } }
+
+    /// Processes and series held now (memory checks).
+    public var seriesCount: (processes: Int, series: Int) {
+        state.withLock { state in (state.processes.count, state.processes.values.reduce(0) { $0 + $1.series.count }) }
+    }
+
+    public func observe(
+        kind: DatabaseSpan.Kind, durationNanoseconds: UInt64, endNanoseconds: UInt64, returnedRows: UInt64?,
+        analysis: QueryAnalysis?, statusCode: String?, errorType: String?, target: ConnectionTarget, process observed: ObservedProcess
+    ) {
+        let id = ObjectIdentifier(observed)
+        let duration = Double(durationNanoseconds) / 1e9
+        let rows = returnedRows.map { Double($0) }
+        state.withLock { state in
+            let process: ProcessSeries
+            if let last = state.lastProcess, last.id == id {
+                process = last.series
+            } else if let known = state.processes[id] {
+                process = known
+                state.lastProcess = (id, known)
+            } else {
+                process = ProcessSeries(process: observed, startMonotonic: endNanoseconds)
+                state.processes[id] = process
+                state.lastProcess = (id, process)
+                evictIdle(&state, now: endNanoseconds)
+            }
+            process.lastMonotonic = endNanoseconds
+            // the usual case: the statement its connection sent last time
+            if let index = process.repeatIndex(
+                kind: kind, analysis: analysis, statusCode: statusCode, errorType: errorType, target: target)
+            {
+                process.series[index].record(duration: duration, rows: rows, options: options)
+                return
+            }
+            var key = OperationSeriesKey(kind: kind, analysis: analysis, statusCode: statusCode, errorType: errorType, target: target)
+            if let summary = key.summary, process.index[key] == nil,
+                !state.services[process.serviceName, default: ServiceSeries()].admit(summary, cap: options.maxSummariesPerService)
+            {
+                key = OperationSeriesKey(overflowOf: kind)
+                state.overflowed += 1
+            }
+            let index = process.seriesIndex(key, options: options)
+            process.remember(
+                kind: kind, analysis: analysis, statusCode: statusCode, errorType: errorType, target: target, index: index)
+            process.series[index].record(duration: duration, rows: rows, options: options)
+        }
+    }
+
+    /// Every process's series as OTLP exports them: cumulative (since each series began) or, when
+    /// `delta`, what was recorded since the previous collection. Series with nothing to report
+    /// are left out.
+    func collect(delta: Bool, nowMonotonic: UInt64) -> [ProcessPoints] {
+        state.withLock { state in
+            evictIdle(&state, now: nowMonotonic)
+            var collected: [ProcessPoints] = []
+            for process in state.processes.values {
+                let points = process.collect(delta: delta)
+                if !points.isEmpty {
+                    collected.append(ProcessPoints(process: process.process, points: points))
+                }
+            }
+            return collected
+        }
+    }
+
+    /// Cumulative series per service, every process's and the forgotten ones' together, as the
+    /// Prometheus page shows them.
+    func servicePoints(nowMonotonic: UInt64) -> [(service: String, key: OperationSeriesKey, series: SeriesState)] {
+        state.withLock { state in
+            evictIdle(&state, now: nowMonotonic)
+            var merged: [ServiceSeriesKey: SeriesState] = [:]
+            for (service, series) in state.services {
+                for (key, retired) in series.retired {
+                    merged[ServiceSeriesKey(service: service, key: key)] = retired
+                }
+            }
+            for process in state.processes.values {
+                for (index, key) in process.keys.enumerated() {
+                    merged[ServiceSeriesKey(service: process.serviceName, key: key), default: SeriesState(options: options)]
+                        .add(process.series[index])
+                }
+            }
+            return merged.map { ($0.key.service, $0.key.key, $0.value) }
+        }
+    }
+
+    /// Forgets processes idle for longer than the options say, at most once a second; their
+    /// counts join their service's retired totals.
+    private func evictIdle(_ state: inout State, now: UInt64) {
+        guard now &- state.lastEvictionCheck > 1_000_000_000 else { return }
+        state.lastEvictionCheck = now
+        for (id, process) in state.processes where now > process.lastMonotonic && now - process.lastMonotonic > options.idleProcessNanoseconds {
+            for (index, key) in process.keys.enumerated() {
+                state.services[process.serviceName, default: ServiceSeries()].retired[key, default: SeriesState(options: options)]
+                    .add(process.series[index])
+            }
+            state.processes[id] = nil
+            if state.lastProcess?.id == id { state.lastProcess = nil }
+        }
+    }
+}
+
+/// A service's series over all its processes.
+struct ServiceSeriesKey: Hashable {
+    var service: String
+    var key: OperationSeriesKey
+}
+
+/// What a service keeps beyond its processes: the summaries admitted under the cap, and the
+/// totals of its forgotten processes.
+struct ServiceSeries {
+    private(set) var summaries: Set<String> = []
+    var retired: [OperationSeriesKey: SeriesState] = [:]
+
+    /// Whether requests with `summary` get a series of their own.
+    mutating func admit(_ summary: String, cap: Int) -> Bool {
+        if summaries.contains(summary) { return true }
+        guard summaries.count < cap else { return false }
+        summaries.insert(summary)
+        return true
+    }
+}
+
+/// One process's series in export form.
+struct ProcessPoints {
+    var process: ObservedProcess
+    var points: [(key: OperationSeriesKey, point: ExportedPoint)]
+}

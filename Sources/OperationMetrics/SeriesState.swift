@@ -1,0 +1,65 @@
+import Glibc
+
+/// One series: request durations and returned rows, since the series began, and what the last
+/// delta export had already sent.
+struct SeriesState {
+    var duration: HistogramState
+    var rows: HistogramState
+    /// When the series began (Unix ns): cumulative points' start time.
+    let startUnixNanoseconds: UInt64
+    /// The state a delta export last sent, and when.
+    private var exportedDuration: HistogramState
+    private var exportedRows: HistogramState
+    private var exportedUnixNanoseconds: UInt64
+
+    init(options: OperationMetricsOptions) {
+        duration = HistogramState(bucketCount: options.durationBuckets.count + 1)
+        rows = HistogramState(bucketCount: options.rowBuckets.count + 1)
+        startUnixNanoseconds = Self.unixNow()
+        exportedDuration = duration
+        exportedRows = rows
+        exportedUnixNanoseconds = startUnixNanoseconds
+    }
+
+    mutating func record(duration seconds: Double, rows returned: Double?, options: OperationMetricsOptions) {
+        duration.record(seconds, bounds: options.durationBuckets)
+        if let returned { rows.record(returned, bounds: options.rowBuckets) }
+    }
+
+    /// Adds another series' counts (the same series in another process).
+    mutating func add(_ other: SeriesState) {
+        duration.add(other.duration)
+        rows.add(other.rows)
+    }
+
+    /// The point an export sends: everything (cumulative), or what came since the last delta
+    /// export, which it then marks as sent. Nil when a delta has nothing new.
+    mutating func point(delta: Bool, nowUnixNanoseconds: UInt64) -> ExportedPoint? {
+        guard delta else {
+            return ExportedPoint(
+                duration: duration, rows: rows, startUnixNanoseconds: startUnixNanoseconds, timeUnixNanoseconds: nowUnixNanoseconds)
+        }
+        guard duration.count > exportedDuration.count else { return nil }
+        let point = ExportedPoint(
+            duration: duration.since(exportedDuration), rows: rows.since(exportedRows),
+            startUnixNanoseconds: exportedUnixNanoseconds, timeUnixNanoseconds: nowUnixNanoseconds)
+        exportedDuration = duration
+        exportedRows = rows
+        exportedUnixNanoseconds = nowUnixNanoseconds
+        return point
+    }
+
+    static func unixNow() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+/// A series' point in an export: its histograms over [start, time].
+struct ExportedPoint {
+    var duration: HistogramState
+    var rows: HistogramState
+    var startUnixNanoseconds: UInt64
+    var timeUnixNanoseconds: UInt64
+}
