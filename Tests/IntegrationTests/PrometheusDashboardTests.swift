@@ -21,7 +21,9 @@ struct PrometheusDashboardTests {
     static let builtIns = ["__rate_interval": "1m", "__interval": "15s", "__range": "300s", "__range_s": "300"]
 
     /// The statements of the application: rows returned, rows written, a slow one, two failures
-    /// (42P01, 23505) and a warning (01000), so that every panel has something to show.
+    /// (42P01, 23505) and a warning (01000), so that every panel has something to show. Each
+    /// client stays alive a moment after its last statement: the agent reads a process's
+    /// OTEL_SERVICE_NAME from /proc while it still exists.
     static let workload = """
         CREATE TABLE dashboard_orders (id integer PRIMARY KEY, qty integer NOT NULL);
         INSERT INTO dashboard_orders SELECT n, n FROM generate_series(1, 500) AS n;
@@ -34,6 +36,7 @@ struct PrometheusDashboardTests {
         DO $$ BEGIN RAISE WARNING 'dashboard warning'; END $$;
         DELETE FROM dashboard_orders WHERE id > 250;
         DROP TABLE dashboard_orders;
+        \\! sleep 1
 
         """
 
@@ -58,12 +61,12 @@ struct PrometheusDashboardTests {
             ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: Self.workload)
         try #require(psql.errorOutput.contains("dashboard_missing"), "the failing statements did not fail: \(psql.errorOutput)")
         try run(in: cgroup, service: application, postgres.binaries + "/pgbench", [
-            "-n", "-S", "-M", "prepared", "-c", "2", "-j", "2", "-t", "100",
+            "-n", "-S", "-M", "prepared", "-c", "2", "-j", "2", "-T", "2", "-R", "100",
             "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk", "tusk",
         ])
         // Another service with more distinct query summaries than the limit: the last ones
         // land in its overflow series.
-        let floodStatements = (0..<(Self.summaryLimit + 10)).map { "SELECT * FROM dashboard_flood_\($0);\n" }.joined()
+        let floodStatements = (0..<(Self.summaryLimit + 10)).map { "SELECT * FROM dashboard_flood_\($0);\n" }.joined() + "\\! sleep 1\n"
         try run(in: cgroup, service: flood, postgres.binaries + "/psql",
             ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: floodStatements)
 
