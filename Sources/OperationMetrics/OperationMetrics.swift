@@ -59,8 +59,8 @@ public final class OperationMetrics: OperationObserver, Sendable {
                 evictIdle(&state, now: endNanoseconds)
             }
             process.lastMonotonic = endNanoseconds
-            // the usual case: the statement its connection sent last time
-            if let index = process.repeatIndex(
+            // the usual case: a statement, target and status seen recently
+            if let index = process.recentIndex(
                 kind: kind, analysis: analysis, statusCode: statusCode, errorType: errorType, target: target)
             {
                 process.series[index].record(duration: duration, rows: rows, options: options)

@@ -11,23 +11,25 @@ final class ProcessSeries {
     var keys: [OperationSeriesKey] = []
     @exclusivity(unchecked) var series: [SeriesState] = []
     var index: [OperationSeriesKey: Int] = [:]
-    /// Per connection (a slot chosen by the address of its target), the series of its last
-    /// request: a connection mostly repeats its statements, and telling the same analysis and
-    /// target by identity is far cheaper than hashing their strings. Two connections in one slot
-    /// just take turns.
-    @exclusivity(unchecked) private var repeats = [Repeat?](repeating: nil, count: 64)
+    /// The series of recent (statement, target, status) combinations, in a small direct-mapped
+    /// table: an application runs few statements many times, and telling the same analysis and
+    /// target by identity (one cached object each) is far cheaper than hashing their strings.
+    /// Two combinations in one slot just take turns.
+    @exclusivity(unchecked) private var recent = [Recent](repeating: Recent(), count: 1 << ProcessSeries.recentBits)
     /// The monotonic time of its last request.
     @exclusivity(unchecked) var lastMonotonic: UInt64
 
-    struct Repeat {
-        /// Compared on the hot path: plain integers, no reference counting.
-        var targetID: ObjectIdentifier
-        var analysisID: ObjectIdentifier?
-        var kind: DatabaseSpan.Kind
-        var hasStatus: Bool
-        var index: Int
-        /// Held, so that the identities above stay theirs; and the status, compared when there is one.
-        var target: ConnectionTarget
+    private static let recentBits = 7
+
+    struct Recent {
+        /// Compared on the hot path: plain integers (addresses; 0 for none), no reference counting.
+        var targetAddress: UInt = 0
+        var analysisAddress: UInt = 0
+        var kind: DatabaseSpan.Kind = .client
+        var hasStatus = false
+        var index = 0
+        /// Held, so that the addresses above stay theirs; and the status, compared when there is one.
+        var target: ConnectionTarget?
         var analysis: QueryAnalysis?
         var statusCode: String?
         var errorType: String?
@@ -39,34 +41,46 @@ final class ProcessSeries {
         lastMonotonic = startMonotonic
     }
 
-    /// The series of a request when it repeats its connection's previous request.
-    func repeatIndex(
+    /// The series of a request whose combination is in the recent table.
+    @inline(__always)
+    func recentIndex(
         kind: DatabaseSpan.Kind, analysis: QueryAnalysis?, statusCode: String?, errorType: String?, target: ConnectionTarget
     ) -> Int? {
-        let slot = Self.slot(target)
-        guard let targetID = repeats[slot]?.targetID, targetID == ObjectIdentifier(target),
-            repeats[slot]!.analysisID == analysis?.identity, repeats[slot]!.kind == kind
-        else { return nil }
+        let targetAddress = Self.address(target)
+        let analysisAddress = analysis.map { UInt(bitPattern: $0.identity) } ?? 0
         let hasStatus = statusCode != nil || errorType != nil
-        guard repeats[slot]!.hasStatus == hasStatus else { return nil }
-        if hasStatus && (repeats[slot]!.statusCode != statusCode || repeats[slot]!.errorType != errorType) { return nil }
-        return repeats[slot]!.index
+        return recent.withUnsafeBufferPointer { recent in
+            let entry = recent.baseAddress! + Self.slot(targetAddress, analysisAddress, kind)
+            guard entry.pointee.targetAddress == targetAddress, entry.pointee.analysisAddress == analysisAddress,
+                entry.pointee.kind == kind, entry.pointee.hasStatus == hasStatus
+            else { return nil }
+            if hasStatus && (entry.pointee.statusCode != statusCode || entry.pointee.errorType != errorType) { return nil }
+            return entry.pointee.index
+        }
     }
 
-    /// Remembers that a request of `target`'s connection went to series `index`.
+    /// Remembers that requests of this combination go to series `index`.
     func remember(
         kind: DatabaseSpan.Kind, analysis: QueryAnalysis?, statusCode: String?, errorType: String?, target: ConnectionTarget,
         index: Int
     ) {
-        repeats[Self.slot(target)] = Repeat(
-            targetID: ObjectIdentifier(target), analysisID: analysis?.identity, kind: kind,
+        let targetAddress = Self.address(target)
+        let analysisAddress = analysis.map { UInt(bitPattern: $0.identity) } ?? 0
+        recent[Self.slot(targetAddress, analysisAddress, kind)] = Recent(
+            targetAddress: targetAddress, analysisAddress: analysisAddress, kind: kind,
             hasStatus: statusCode != nil || errorType != nil, index: index, target: target, analysis: analysis,
             statusCode: statusCode, errorType: errorType)
     }
 
-    /// Objects are 16-byte aligned: the address bits above those pick the slot.
-    private static func slot(_ target: ConnectionTarget) -> Int {
-        Int(truncatingIfNeeded: UInt(bitPattern: Unmanaged.passUnretained(target).toOpaque()) >> 4) & 63
+    private static func address(_ target: ConnectionTarget) -> UInt {
+        UInt(bitPattern: Unmanaged.passUnretained(target).toOpaque())
+    }
+
+    /// A multiplicative hash of the two addresses (objects are 16-byte aligned, so their low bits
+    /// say nothing) and the kind; its top bits pick the slot.
+    private static func slot(_ target: UInt, _ analysis: UInt, _ kind: DatabaseSpan.Kind) -> Int {
+        let mixed = ((target >> 4) &* 0x9E37_79B9_7F4A_7C15 ^ (analysis >> 4)) &* 0xBF58_476D_1CE4_E5B9 ^ (kind == .server ? 1 : 0)
+        return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) >> (UInt.bitWidth - recentBits))
     }
 
     /// The series of `key`, made when it is new.

@@ -51,6 +51,7 @@ public final class SpanBuilder {
     /// Sees every request that makes a span, kept by the sampler or not (request metrics).
     private let observer: OperationObserver?
     private var connections: BoundedMap<UInt64, ConnectionState>
+    private var targets = ConnectionTargetTable()
     private var analyzer: QueryAnalyzer
     private let sampler: Sampler
     private let processes: ProcessResolver
@@ -346,7 +347,7 @@ public final class SpanBuilder {
 
     /// Where the record's connection goes, worked out on its first request.
     private func target(_ record: CapturedRequest, _ connection: ConnectionState) -> ConnectionTarget {
-        let target = ConnectionTarget(startup: connection.startup, socket: record.socket, role: record.role)
+        let target = targets.target(startup: connection.startup, socket: record.socket, role: record.role)
         connection.target = target
         return target
     }

@@ -42,10 +42,29 @@ func record(_ n: Int) -> CapturedRequest {
         textTotal: 60, tag: Array("SELECT 1".utf8) + [0])
 }
 
+/// A pgbench TPC-B–like request: each connection cycles through the transaction's five statements,
+/// so a connection never repeats its previous statement.
+func tpcbRecord(_ n: Int) -> CapturedRequest {
+    let (aid, tid, bid) = (n * 7919 % 100_000, n % 10 + 1, 1)
+    let (text, tag): (String, String) =
+        switch n / 4 % 5 {
+        case 0: ("UPDATE pgbench_accounts SET abalance = abalance + 17 WHERE aid = \(aid);", "UPDATE 1")
+        case 1: ("SELECT abalance FROM pgbench_accounts WHERE aid = \(aid);", "SELECT 1")
+        case 2: ("UPDATE pgbench_tellers SET tbalance = tbalance + 17 WHERE tid = \(tid);", "UPDATE 1")
+        case 3: ("UPDATE pgbench_branches SET bbalance = bbalance + 17 WHERE bid = \(bid);", "UPDATE 1")
+        default: ("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (\(tid), \(bid), \(aid), 17, CURRENT_TIMESTAMP);", "INSERT 0 1")
+        }
+    var request = record(n)
+    request.text = Array(text.utf8) + [0]
+    request.textTotal = text.utf8.count
+    request.tag = Array(tag.utf8) + [0]
+    return request
+}
+
 func report(_ name: String, count: Int, wall: Double, cpu: Double, extra: String = "") {
     let perCore = Int(Double(count) / cpu)
     let micros = (cpu / Double(count) * 1e8).rounded() / 100
-    print("\(name.padding(17))\(String(perCore).leftPadded(10)) spans/s per core  \(String(micros).leftPadded(7)) µs/span  \(extra)")
+    print("\(name.padding(18))\(String(perCore).leftPadded(10)) spans/s per core  \(String(micros).leftPadded(7)) µs/span  \(extra)")
 }
 
 extension String {
@@ -55,10 +74,12 @@ extension String {
 
 // MARK: pipeline
 
-/// Records → spans (through `observer` too, when given) → console lines, for `seconds`.
-func pipeline(_ name: String, observer: OperationObserver?) {
+/// Records → spans (through `observer` too, when given) → console lines, for `seconds`; returns
+/// the CPU seconds per span.
+@discardableResult
+func pipeline(_ name: String, observer: OperationObserver?, records make: (Int) -> CapturedRequest = record) -> Double {
     let builder = SpanBuilder(observer: observer)
-    let records = (0..<4096).map(record)
+    let records = (0..<4096).map(make)
     for r in records.prefix(64) { _ = builder.span(for: r) }  // warm the caches
     var out: [UInt8] = []
     out.reserveCapacity(1 << 20)
@@ -71,13 +92,23 @@ func pipeline(_ name: String, observer: OperationObserver?) {
         }
         out.removeAll(keepingCapacity: true)
     }
-    report(name, count: count, wall: now() - wall0, cpu: cpu() - cpu0)
+    let used = cpu() - cpu0
+    report(name, count: count, wall: now() - wall0, cpu: used)
+    return used / Double(count)
 }
 
-// the same work with and without request metrics, alternately, so they share the machine's state
-for _ in 0..<2 {
-    pipeline("pipeline", observer: nil)
-    pipeline("pipeline+metrics", observer: OperationMetrics())
+// the same work with and without request metrics, alternately, so they share the machine's state;
+// the ratio is what metrics add to the user-space CPU per span. "-S": one statement per
+// connection, repeated; "TPC-B": five statements in turn, so no request repeats its connection's last.
+func threeDigits(_ value: Double) -> String { String((value * 1000).rounded() / 1000) }
+for (workload, make) in [("-S", record), ("TPC-B", tpcbRecord)] as [(String, (Int) -> CapturedRequest)] {
+    var ratios: [Double] = []
+    for _ in 0..<3 {
+        let without = pipeline("pipeline " + workload, observer: nil, records: make)
+        let with = pipeline("+metrics " + workload, observer: OperationMetrics(), records: make)
+        ratios.append(with / without)
+    }
+    print("pipeline+metrics / pipeline (\(workload)), CPU per span: \(ratios.map(threeDigits).joined(separator: " ")) (median \(threeDigits(ratios.sorted()[1])))")
 }
 
 // MARK: encode

@@ -55,6 +55,41 @@ struct OperationMetricsTests {
         #expect(series["11 SELECT orders "]?.duration.count == 1)
     }
 
+    /// The recent-combinations table tells series apart by the identity of the analysis and the
+    /// target: reused objects, more combinations than its slots, both kinds and statuses that
+    /// differ only by code must still land every request in its own series.
+    @Test func reusedStatementsAndTargetsLandInTheirOwnSeries() {
+        let metrics = OperationMetrics()
+        let analyses = (0..<300).map { QueryAnalysis(text: nil, summary: "SELECT t\($0)", operation: "SELECT", collection: "t\($0)") }
+        let targets = [Self.target, ConnectionTarget(namespace: "shop", serverAddress: "10.0.0.6", serverPort: 5432)]
+        let statuses: [(String?, String?)] = [(nil, nil), ("42P01", "42P01"), ("23505", "23505"), ("01000", nil)]
+        var expected: [String: UInt64] = [:]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<40_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let draw = Int(truncatingIfNeeded: state >> 33)
+            // mostly a few hot statements, sometimes any of the 300
+            let analysis = analyses[draw % 4 == 0 ? draw / 4 % analyses.count : draw / 4 % 8]
+            let target = targets[draw / 7 % 2]
+            let (status, error) = statuses[draw / 11 % 4]
+            let kind: DatabaseSpan.Kind = draw / 13 % 3 == 0 ? .server : .client
+            metrics.observe(
+                kind: kind, durationNanoseconds: 1_000_000, endNanoseconds: 1_000_000_000, returnedRows: nil, analysis: analysis,
+                statusCode: status, errorType: error, target: target, process: Self.checkout)
+            expected["\(kind) \(analysis.summary!) \(target.serverAddress!) \(status ?? "-") \(error ?? "-")", default: 0] += 1
+        }
+        var counted: [String: UInt64] = [:]
+        for process in metrics.collect(delta: false, nowMonotonic: 2_000_000_000) {
+            for (key, point) in process.points {
+                counted["\(key.kind) \(key.summary!) \(key.serverAddress!) \(key.statusCode ?? "-") \(key.errorType ?? "-")"] = point.duration.count
+            }
+        }
+        #expect(expected.count > 1000)
+        let miscounted = expected.filter { counted[$0.key] != $0.value }.map { "\($0.key): \(counted[$0.key] ?? 0) of \($0.value)" }
+        #expect(miscounted.isEmpty, "\(miscounted.count) series miscounted, e.g. \(miscounted.prefix(3))")
+        #expect(Set(counted.keys) == Set(expected.keys))
+    }
+
     /// Past the cap a service's new summaries share one overflow series; other services are not
     /// affected, and known summaries keep their series.
     @Test func summariesBeyondTheCapLandInTheOverflowSeries() {

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""OTLP/HTTP trace receiver for Tusk's integration tests, run as a separate process.
+"""OTLP/HTTP trace and metrics receiver for Tusk's integration tests, run as a separate process.
 
 Decodes with the official opentelemetry-proto package (never Tusk's generated code), keeps every
-span and request in memory, and lets a test script failures over HTTP. Endpoints:
+span, metric data point and request in memory, and lets a test script failures of trace requests
+over HTTP. Endpoints:
 
   POST /v1/traces   application/x-protobuf, optionally Content-Encoding: gzip. 200 with an
                     ExportTraceServiceResponse, unless a fault below says otherwise.
+  POST /v1/metrics  the same for an ExportMetricsServiceRequest (faults do not apply): 200 with an
+                    ExportMetricsServiceResponse.
   POST /control     JSON object; keys may be combined and apply in this order:
-                      {"reset": true}            forget spans, requests and every fault
+                      {"reset": true}            forget spans, metric points, requests and
+                                                 every fault
                       {"fail_next": N, "status": 503, "retry_after": "1"}
                                                  answer the next N trace requests with `status`
                                                  (default 503) and, if given, Retry-After
@@ -21,9 +25,16 @@ span and request in memory, and lets a test script failures over HTTP. Endpoints
   GET  /control     the fault state as JSON.
   GET  /spans       {"spans": [...], "requests": [...]}; `?min=N&timeout=S` waits up to S seconds
                     (default 10) until at least N spans were received.
+  GET  /metrics-points
+                    {"points": [...], "requests": [...]}: one entry per data point, with its
+                    metric's name, unit, type and temporality, the resource and point attributes,
+                    start/time nanos, and count, sum, bucket_counts, explicit_bounds (histograms)
+                    or value (sums, gauges); "requests" are the /v1/metrics requests only.
+                    `?min=N&timeout=S` waits up to S seconds (default 10) for at least N points.
   GET  /healthz     200 "ok".
 
 A faulted request is listed in "requests" (with the status it got) but its spans are not kept.
+/spans lists trace requests only, so the traces tests' counts are not disturbed by metrics.
 fail_next is consumed before reject_all_status. Faults live in memory only; with --state FILE the
 spans and requests are written to FILE after every change and loaded at start, so a test can kill
 the receiver ("backend down") and start it again on the same port without losing what it saw.
@@ -53,10 +64,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality
 
 
 # --- protobuf -> JSON-ready dicts ------------------------------------------------------------------
@@ -125,23 +141,74 @@ def flatten(request, request_index):
     return spans
 
 
+def flatten_points(request, request_index):
+    """Every data point of a metrics export request, each with its metric, resource and scope."""
+    points = []
+    for resource_metrics in request.resource_metrics:
+        resource = attributes(resource_metrics.resource.attributes)
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                kind = metric.WhichOneof("data")
+                data = getattr(metric, kind) if kind else None
+                for point in (data.data_points if data is not None else []):
+                    entry = {
+                        "request_index": request_index,
+                        "resource": resource,
+                        "scope_name": scope_metrics.scope.name,
+                        "scope_version": scope_metrics.scope.version,
+                        "name": metric.name,
+                        "unit": metric.unit,
+                        "type": kind,
+                        # by its enum name, e.g. AGGREGATION_TEMPORALITY_DELTA; gauges and summaries have none
+                        "temporality": AggregationTemporality.Name(data.aggregation_temporality)
+                        if hasattr(data, "aggregation_temporality") else None,
+                        "monotonic": data.is_monotonic if kind == "sum" else None,
+                        "attributes": attributes(point.attributes),
+                        "start_time_unix_nano": point.start_time_unix_nano,
+                        "time_unix_nano": point.time_unix_nano,
+                        "count": None,
+                        "sum": None,
+                        "bucket_counts": None,
+                        "explicit_bounds": None,
+                        "min": None,
+                        "max": None,
+                        "value": None,
+                    }
+                    if kind in ("histogram", "exponential_histogram", "summary"):
+                        entry["count"] = point.count
+                        entry["sum"] = point.sum
+                    if kind == "histogram":
+                        entry["bucket_counts"] = list(point.bucket_counts)
+                        entry["explicit_bounds"] = list(point.explicit_bounds)
+                        entry["min"] = point.min if point.HasField("min") else None
+                        entry["max"] = point.max if point.HasField("max") else None
+                    if kind in ("sum", "gauge"):
+                        entry["value"] = getattr(point, point.WhichOneof("value")) if point.WhichOneof("value") else None
+                    points.append(entry)
+    return points
+
+
 # --- state -----------------------------------------------------------------------------------------
 
 
 class Store:
-    """Received spans and requests, the scripted faults, and the optional state file."""
+    """Received spans, metric points and requests, the scripted faults, and the optional state file."""
 
     def __init__(self, state_path):
         self.lock = threading.Condition()
         self.state_path = state_path
         self.spans = []
         self.requests = []
+        self.points = []
+        self.metric_requests = []
         self.clear_faults()
         if state_path and os.path.exists(state_path):
             with open(state_path) as f:
                 saved = json.load(f)
             self.spans = saved.get("spans", [])
             self.requests = saved.get("requests", [])
+            self.points = saved.get("points", [])
+            self.metric_requests = saved.get("metric_requests", [])
 
     def clear_faults(self):
         self.fail_next = 0
@@ -167,6 +234,7 @@ class Store:
         """Apply a /control command (lock held by the caller)."""
         if command.get("reset"):
             self.spans, self.requests = [], []
+            self.points, self.metric_requests = [], []
             self.clear_faults()
             self.save()
         if "fail_next" in command:
@@ -201,7 +269,8 @@ class Store:
         directory = os.path.dirname(os.path.abspath(self.state_path))
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".otlp-receiver-")
         with os.fdopen(fd, "w") as f:
-            json.dump({"spans": self.spans, "requests": self.requests}, f)
+            json.dump({"spans": self.spans, "requests": self.requests,
+                       "points": self.points, "metric_requests": self.metric_requests}, f)
         os.replace(tmp, self.state_path)
 
 
@@ -230,6 +299,15 @@ class Handler(BaseHTTPRequestHandler):
                     self.store.lock.wait(max(0.0, deadline - time.monotonic()))
                 body = json.dumps({"spans": self.store.spans, "requests": self.store.requests})
             self.reply(200, body.encode(), "application/json")
+        elif url.path == "/metrics-points":
+            query = parse_qs(url.query)
+            minimum = int(query.get("min", ["0"])[0])
+            deadline = time.monotonic() + float(query.get("timeout", ["10"])[0])
+            with self.store.lock:
+                while len(self.store.points) < minimum and time.monotonic() < deadline:
+                    self.store.lock.wait(max(0.0, deadline - time.monotonic()))
+                body = json.dumps({"points": self.store.points, "requests": self.store.metric_requests})
+            self.reply(200, body.encode(), "application/json")
         elif url.path == "/control":
             with self.store.lock:
                 body = json.dumps(self.store.faults())
@@ -244,6 +322,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == "/v1/traces":
             self.export(body)
+        elif path == "/v1/metrics":
+            self.export_metrics(body)
         elif path == "/control":
             try:
                 command = json.loads(body or b"{}")
@@ -300,8 +380,37 @@ class Handler(BaseHTTPRequestHandler):
         extra = {"Retry-After": retry_after} if retry_after else {}
         self.reply(status, reply, content_type, extra)
 
-    def decode(self, body, headers, record):
-        """Check and decode an export body: (status, retry_after, request or None, reply body)."""
+    def export_metrics(self, body):
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        record = {
+            "index": None,
+            "path": self.path,
+            "received_at": time.time(),
+            "headers": headers,
+            "body_size": len(body),
+            "decoded_size": None,
+            "point_count": 0,
+            "status": None,
+            "error": None,
+        }
+        status, _, request, reply = self.decode(body, headers, record, ExportMetricsServiceRequest)
+        if status == 200:
+            reply = ExportMetricsServiceResponse().SerializeToString()
+        with self.store.lock:
+            record["status"] = status
+            record["index"] = len(self.store.metric_requests)
+            self.store.metric_requests.append(record)
+            if status == 200:
+                points = flatten_points(request, record["index"])
+                record["point_count"] = len(points)
+                self.store.points.extend(points)
+            self.store.save()
+            self.store.lock.notify_all()
+        self.reply(status, reply, "application/x-protobuf" if status == 200 else "text/plain")
+
+    def decode(self, body, headers, record, message=ExportTraceServiceRequest):
+        """Check and decode an export body into a `message`: (status, retry_after, request or None,
+        reply body)."""
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/x-protobuf":
             record["error"] = f"unsupported content-type {media_type!r}"
@@ -313,13 +422,14 @@ class Handler(BaseHTTPRequestHandler):
             elif encoding not in ("", "identity"):
                 record["error"] = f"unsupported content-encoding {encoding!r}"
                 return 415, None, None, (record["error"] + "\n").encode()
-            request = ExportTraceServiceRequest()
+            request = message()
             request.ParseFromString(body)
         except (OSError, EOFError, zlib.error, DecodeError) as error:
             record["error"] = f"cannot decode body: {error}"
             return 400, None, None, (record["error"] + "\n").encode()
         record["decoded_size"] = len(body)
-        record["span_count"] = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
+        if message is ExportTraceServiceRequest:
+            record["span_count"] = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
         return 200, None, request, b""
 
     def read_body(self):
@@ -366,10 +476,10 @@ class ReceiverServer(ThreadingHTTPServer):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="OTLP/HTTP trace receiver for Tusk's tests.")
+    parser = argparse.ArgumentParser(description="OTLP/HTTP trace and metrics receiver for Tusk's tests.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4318)
-    parser.add_argument("--state", help="persist spans and requests to this JSON file across restarts")
+    parser.add_argument("--state", help="persist spans, points and requests to this JSON file across restarts")
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     parser.add_argument("--tls-port", type=int, help="also serve HTTPS on this port")
     parser.add_argument("--tls-cert", help="PEM certificate chain for --tls-port")

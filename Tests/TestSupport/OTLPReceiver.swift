@@ -96,6 +96,28 @@ public final class OTLPReceiver: @unchecked Sendable {
         }
     }
 
+    /// Every metric data point received, waiting until at least `minimum` arrived.
+    public func metricPoints(minimum: Int = 0, timeout: Int = 20) throws -> [ReceivedMetricPoint] {
+        let response = try HTTPRequest.get(port: port, path: "/metrics-points?min=\(minimum)&timeout=\(timeout)")
+        guard response.status == 200 else { throw OTLPReceiverError(message: "GET /metrics-points: \(response.status) \(response.body)") }
+        return try JSONDecoder().decode(MetricPoints.self, from: Data(response.body.utf8)).points
+    }
+
+    /// Metric data points, polled until `done` holds for them or `timeout` seconds pass; the last
+    /// ones either way.
+    public func metricPoints(timeout: TimeInterval = 20, until done: ([ReceivedMetricPoint]) -> Bool) throws -> [ReceivedMetricPoint] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let points = try metricPoints()
+            if done(points) || Date() >= deadline { return points }
+            usleep(100_000)
+        }
+    }
+
+    private struct MetricPoints: Decodable {
+        let points: [ReceivedMetricPoint]
+    }
+
     /// `tusk run` arguments that export to this receiver, with a short schedule delay.
     public var agentArguments: [String] { ["--otlp-endpoint", endpoint, "--schedule-delay", "100"] }
 
