@@ -70,7 +70,7 @@ public final class AgentMetrics: Sendable {
             counter("metric_points_exported", "Metric data points the OTLP backend accepted") {
                 metricExport.pointsExported.load(ordering: .relaxed)
             },
-            counter("metric_points_dropped", "Metric data points that could not be delivered over OTLP") {
+            counter("metric_points_dropped", "Metric data points an OTLP export could not deliver (unless the backend refused them, the next export carries their counts)") {
                 metricExport.pointsDropped.load(ordering: .relaxed)
             },
             counter("metric_export_retries", "Metric export requests retried") { metricExport.retried.load(ordering: .relaxed) },

@@ -7,8 +7,10 @@ import Spans
 import SwiftProtobuf
 
 /// Exports the request metrics over OTLP/HTTP every interval (OTEL_METRIC_EXPORT_INTERVAL), and
-/// once more at shutdown. Each export is bounded by OTEL_METRIC_EXPORT_TIMEOUT; what cannot be
-/// delivered is counted, never queued up (a delta is lost, a cumulative point is sent again).
+/// once more at shutdown. Each export is bounded by OTEL_METRIC_EXPORT_TIMEOUT. Nothing is queued:
+/// what could not be delivered is counted, and its counts go out with the next export (a
+/// cumulative point carries them anyway; an undelivered delta is taken back into its series). What
+/// the backend refused is not sent again.
 public final class MetricExportService<C: Clock>: Service where C.Duration == Duration {
     public struct Options: Sendable {
         public var interval: Duration
@@ -59,7 +61,8 @@ public final class MetricExportService<C: Clock>: Service where C.Duration == Du
     @discardableResult
     public func exportOnce() async -> Int {
         let delta = options.temporality.histogramsAreDelta
-        let request = encoder.request(metrics.collect(delta: delta, nowMonotonic: WallClock.monotonicNow()), delta: delta)
+        let collected = metrics.collect(delta: delta, nowMonotonic: WallClock.monotonicNow())
+        let request = encoder.request(collected, delta: delta)
         let points = request.resourceMetrics.reduce(0) { total, resource in
             total + resource.scopeMetrics.reduce(0) { $0 + $1.metrics.reduce(0) { $0 + $1.histogram.dataPoints.count } }
         }
@@ -94,7 +97,8 @@ public final class MetricExportService<C: Clock>: Service where C.Duration == Du
             logger.error("backend rejected metrics; not retrying", metadata: ["status": "\(status)", "points": "\(points)"])
         case .undeliverable, nil:
             counters.pointsDropped.add(points, ordering: .relaxed)
-            logger.error("metrics export gave up", metadata: ["points": "\(points)"])
+            if delta { metrics.unsend(collected) }
+            logger.error("metrics export gave up; the next export carries its counts", metadata: ["points": "\(points)"])
         }
         return 0
     }

@@ -97,6 +97,25 @@ public final class OperationMetrics: OperationObserver, Sendable {
         }
     }
 
+    /// Takes back delta points an export could not deliver, so that the next export sends their
+    /// counts: a backend that is down for a while loses nothing. The number of points taken back;
+    /// those of a process forgotten meanwhile are lost.
+    @discardableResult
+    func unsend(_ collected: [ProcessPoints]) -> Int {
+        state.withLock { state in
+            var taken = 0
+            for entry in collected {
+                guard let process = state.processes[ObjectIdentifier(entry.process)] else { continue }
+                for (key, point) in entry.points {
+                    guard let index = process.index[key] else { continue }
+                    process.series[index].unsend(point)
+                    taken += 1
+                }
+            }
+            return taken
+        }
+    }
+
     /// Cumulative series per service, every process's and the forgotten ones' together, as the
     /// Prometheus page shows them.
     func servicePoints(nowMonotonic: UInt64) -> [(service: String, key: OperationSeriesKey, series: SeriesState)] {

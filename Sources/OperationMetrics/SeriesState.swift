@@ -49,6 +49,14 @@ struct SeriesState {
         return point
     }
 
+    /// Takes back a delta point that was not delivered: the next delta export sends its counts again,
+    /// from its start time.
+    mutating func unsend(_ point: ExportedPoint) {
+        exportedDuration = exportedDuration.since(point.duration)
+        exportedRows = exportedRows.since(point.rows)
+        exportedUnixNanoseconds = Swift.min(exportedUnixNanoseconds, point.startUnixNanoseconds)
+    }
+
     static func unixNow() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

@@ -135,6 +135,23 @@ struct OperationMetricsTests {
         #expect(metrics.collect(delta: false, nowMonotonic: 1_800_000_000).flatMap(\.points).map(\.point.duration.count) == [3])
     }
 
+    /// A delta export that was not delivered is taken back: the next one carries its counts from
+    /// its start, so a backend that was down loses nothing.
+    @Test func anUndeliveredDeltaGoesOutWithTheNextExport() throws {
+        let metrics = OperationMetrics()
+        for _ in 0..<3 { metrics.observe(Self.operation("SELECT a", ms: 2, rows: 4)) }
+        let lost = metrics.collect(delta: true, nowMonotonic: 1_500_000_000)
+        #expect(metrics.unsend(lost) == 1)
+        metrics.observe(Self.operation("SELECT a", ms: 20, rows: 1))
+        let next = try #require(metrics.collect(delta: true, nowMonotonic: 1_600_000_000).flatMap(\.points).first)
+        let first = try #require(lost.first?.points.first)
+        #expect(next.point.duration.count == 4)
+        #expect(abs(next.point.duration.sum - 0.026) < 1e-12)
+        #expect(next.point.rows.count == 4 && next.point.rows.sum == 13)
+        #expect(next.point.startUnixNanoseconds == first.point.startUnixNanoseconds)
+        #expect(metrics.collect(delta: true, nowMonotonic: 1_700_000_000).isEmpty, "sent once, not twice")
+    }
+
     /// A process gone quiet is forgotten, but its counts stay in its service's totals on the
     /// Prometheus page (a counter that went down would read as a reset).
     @Test func idleProcessesAreForgottenWithoutLosingTheirServiceTotals() {
