@@ -16,11 +16,14 @@ public final class MetricExportService<C: Clock>: Service where C.Duration == Du
         public var interval: Duration
         public var timeout: Duration
         public var temporality: MetricTemporality
+        /// Bounds the last export at shutdown too (OTEL_BSP_EXPORT_TIMEOUT, as for the spans).
+        public var shutdownTimeout: Duration
 
-        public init(interval: Duration, timeout: Duration, temporality: MetricTemporality) {
+        public init(interval: Duration, timeout: Duration, temporality: MetricTemporality, shutdownTimeout: Duration) {
             self.interval = interval
             self.timeout = timeout
             self.temporality = temporality
+            self.shutdownTimeout = shutdownTimeout
         }
     }
 
@@ -53,13 +56,15 @@ public final class MetricExportService<C: Clock>: Service where C.Duration == Du
                 await self.exportOnce()
             }
         }
-        await exportOnce()  // what the last interval gathered
+        await exportOnce(within: min(options.timeout, options.shutdownTimeout))  // what the last interval gathered
         await client.shutdown()
     }
 
-    /// Collects and sends one request, within the export timeout. The number of data points sent.
+    /// Collects and sends one request, within `timeout` (default: the export timeout). The number
+    /// of data points sent.
     @discardableResult
-    public func exportOnce() async -> Int {
+    public func exportOnce(within timeout: Duration? = nil) async -> Int {
+        let timeout = timeout ?? options.timeout
         let delta = options.temporality.histogramsAreDelta
         let collected = metrics.collect(delta: delta, nowMonotonic: WallClock.monotonicNow())
         let request = encoder.request(collected, delta: delta)
@@ -79,7 +84,7 @@ public final class MetricExportService<C: Clock>: Service where C.Duration == Du
         let delivery = await withTaskGroup(of: OTLPHTTPClient<C>.Delivery?.self) { group in
             group.addTask { await self.client.deliver(body, retrying: { counters.retried.add(1, ordering: .relaxed) }) }
             group.addTask {
-                try? await Task.sleep(for: self.options.timeout, clock: self.clock)
+                try? await Task.sleep(for: timeout, clock: self.clock)
                 return nil
             }
             let first = await group.next() ?? nil

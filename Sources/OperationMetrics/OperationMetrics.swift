@@ -73,7 +73,8 @@ public final class OperationMetrics: OperationObserver, Sendable {
                 key = OperationSeriesKey(overflowOf: kind)
                 state.overflowed += 1
             }
-            let index = process.seriesIndex(key, options: options)
+            let index = process.seriesIndex(
+                key, options: options, began: SeriesState.unixTime(ofMonotonic: endNanoseconds &- durationNanoseconds))
             process.remember(
                 kind: kind, analysis: analysis, statusCode: statusCode, errorType: errorType, target: target, index: index)
             process.series[index].record(duration: duration, rows: rows, options: options)

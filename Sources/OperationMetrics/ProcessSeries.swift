@@ -83,15 +83,16 @@ final class ProcessSeries {
         return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) >> (UInt.bitWidth - recentBits))
     }
 
-    /// The series of `key`, made when it is new.
-    func seriesIndex(_ key: OperationSeriesKey, options: OperationMetricsOptions) -> Int {
+    /// The series of `key`, made when it is new, beginning at `began` (Unix ns; its first
+    /// request's start).
+    func seriesIndex(_ key: OperationSeriesKey, options: OperationMetricsOptions, began: @autoclosure () -> UInt64) -> Int {
         let index: Int
         if let known = self.index[key] {
             index = known
         } else {
             index = series.count
             keys.append(key)
-            series.append(SeriesState(options: options))
+            series.append(SeriesState(options: options, startUnixNanoseconds: began()))
             self.index[key] = index
         }
         return index

@@ -12,10 +12,11 @@ struct SeriesState {
     private var exportedRows: HistogramState
     private var exportedUnixNanoseconds: UInt64
 
-    init(options: OperationMetricsOptions) {
+    /// `startUnixNanoseconds`: when the series began, no later than its first request's start.
+    init(options: OperationMetricsOptions, startUnixNanoseconds: UInt64 = SeriesState.unixNow()) {
         duration = HistogramState(bucketCount: options.durationBuckets.count + 1)
         rows = HistogramState(bucketCount: options.rowBuckets.count + 1)
-        startUnixNanoseconds = Self.unixNow()
+        self.startUnixNanoseconds = startUnixNanoseconds
         exportedDuration = duration
         exportedRows = rows
         exportedUnixNanoseconds = startUnixNanoseconds
@@ -58,8 +59,19 @@ struct SeriesState {
     }
 
     static func unixNow() -> UInt64 {
+        nanoseconds(CLOCK_REALTIME)
+    }
+
+    /// The Unix time of an earlier CLOCK_MONOTONIC instant (a request's start): now, less the time
+    /// since then.
+    static func unixTime(ofMonotonic instant: UInt64) -> UInt64 {
+        let (monotonic, unix) = (nanoseconds(CLOCK_MONOTONIC), nanoseconds(CLOCK_REALTIME))
+        return monotonic > instant ? unix &- Swift.min(unix, monotonic - instant) : unix
+    }
+
+    private static func nanoseconds(_ clock: clockid_t) -> UInt64 {
         var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        clock_gettime(clock, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

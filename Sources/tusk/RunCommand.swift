@@ -113,7 +113,7 @@ struct RunCommand: AsyncParsableCommand {
                         metrics: operations, client: client, resources: resources,
                         options: .init(
                             interval: settings.metricExportInterval, timeout: settings.metricExportTimeout,
-                            temporality: settings.metricTemporality),
+                            temporality: settings.metricTemporality, shutdownTimeout: settings.exportTimeout),
                         counters: metricExport, logger: logger, clock: ContinuousClock()))
             } catch {
                 Logging.fail("tusk: certificate \(options.certificatePath ?? ""): \(error)")

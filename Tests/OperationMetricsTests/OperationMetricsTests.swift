@@ -1,3 +1,4 @@
+import Glibc
 import QueryText
 import Spans
 import Testing
@@ -133,6 +134,26 @@ struct OperationMetricsTests {
         #expect(second.first.map { $0.point.startUnixNanoseconds >= first.first!.point.timeUnixNanoseconds } == true)
         // cumulative still sees everything
         #expect(metrics.collect(delta: false, nowMonotonic: 1_800_000_000).flatMap(\.points).map(\.point.duration.count) == [3])
+    }
+
+    /// A series begins when its first request began, not when the agent read it: its first point's
+    /// interval holds that request.
+    @Test func aSeriesBeginsAtItsFirstRequestsStart() throws {
+        func now(_ clock: clockid_t) -> UInt64 {
+            var time = timespec()
+            clock_gettime(clock, &time)
+            return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+        }
+        let metrics = OperationMetrics()
+        let (monotonic, unix) = (now(CLOCK_MONOTONIC), now(CLOCK_REALTIME))
+        // a request of 80 ms that ended 50 ms ago
+        metrics.observe(
+            kind: .client, durationNanoseconds: 80_000_000, endNanoseconds: monotonic - 50_000_000, returnedRows: nil,
+            analysis: nil, statusCode: nil, errorType: nil, target: Self.target, process: Self.checkout)
+        let point = try #require(metrics.collect(delta: false, nowMonotonic: monotonic).first?.points.first?.point)
+        let expected = unix - 130_000_000
+        #expect(point.startUnixNanoseconds <= expected + 5_000_000 && point.startUnixNanoseconds + 5_000_000 >= expected,
+            "began \(Int64(bitPattern: point.startUnixNanoseconds &- expected)) ns after the request")
     }
 
     /// A delta export that was not delivered is taken back: the next one carries its counts from
