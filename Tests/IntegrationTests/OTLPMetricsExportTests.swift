@@ -360,6 +360,42 @@ struct OTLPMetricsExportTests {
         #expect(agent.stop() == 0)
     }
 
+    /// Delta exports that time out while the backend answers 503 are taken back: once it is up
+    /// again, the delta counts still add up to every request, each counted once.
+    @Test func aMetricsOutageLosesNoDeltaCounts() throws {
+        let postgres = try PostgresSandbox.shared.get()
+        let receiver = try OTLPReceiver()
+        try receiver.control(#"{"metrics_unavailable": 503}"#)
+        let repeats = 30
+        let psql = try psql(postgres)
+        let agent = try AgentProcess(
+            arguments: receiver.agentArguments + ["--metric-export-interval", "300", "--pid", String(psql.pid)],
+            environment: ["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "delta", "OTEL_METRIC_EXPORT_TIMEOUT": "400"])
+        defer { agent.stop() }
+        try run(psql, String(repeating: "SELECT 1 AS outage;\n", count: repeats))
+        // several exports give up while the backend is down
+        let deadline = Date().addingTimeInterval(15)
+        while try agent.metric("tusk_metric_points_dropped_total") < 2 && Date() < deadline { usleep(100_000) }
+        try #require(try agent.metric("tusk_metric_points_dropped_total") >= 2, "no export gave up while the backend was down")
+        #expect(try receiver.metricPoints().isEmpty)
+        try receiver.control(#"{"metrics_unavailable": null}"#)
+
+        var counted: UInt64 = 0
+        let points = try receiver.metricPoints(timeout: 15) { points in
+            counted = points.filter { $0.name == Self.duration && $0.resource("process.pid") == String(psql.pid) }
+                .compactMap(\.count).reduce(0, +)
+            return counted >= UInt64(repeats)
+        }
+        #expect(points.allSatisfy { $0.temporality == Self.delta })
+        #expect(counted == UInt64(repeats), "delta counts after the outage add up to \(counted) of \(repeats) requests")
+        #expect(try receiver.metricRequestStatuses().contains(503))
+        // nothing is sent twice: the count stays put over more intervals
+        usleep(1_000_000)
+        let later = try receiver.metricPoints().filter { $0.name == Self.duration && $0.resource("process.pid") == String(psql.pid) }
+        #expect(later.compactMap(\.count).reduce(0, +) == UInt64(repeats))
+        #expect(agent.stop() == 0)
+    }
+
     @Test func theMetricsEndpointVariableIsUsedAsIsAndApartFromTraces() throws {
         let postgres = try PostgresSandbox.shared.get()
         let receiver = try OTLPReceiver()

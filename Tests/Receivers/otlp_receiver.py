@@ -7,8 +7,8 @@ over HTTP. Endpoints:
 
   POST /v1/traces   application/x-protobuf, optionally Content-Encoding: gzip. 200 with an
                     ExportTraceServiceResponse, unless a fault below says otherwise.
-  POST /v1/metrics  the same for an ExportMetricsServiceRequest (faults do not apply): 200 with an
-                    ExportMetricsServiceResponse.
+  POST /v1/metrics  the same for an ExportMetricsServiceRequest: 200 with an
+                    ExportMetricsServiceResponse, unless metrics_unavailable is set (below).
   POST /control     JSON object; keys may be combined and apply in this order:
                       {"reset": true}            forget spans, metric points, requests and
                                                  every fault
@@ -21,6 +21,10 @@ over HTTP. Endpoints:
                       {"partial_success": {"rejected": 2, "message": "..."}}
                                                  the next 200 carries partial_success
                       {"delay_ms": 1500}         wait before answering each trace request (0 clears)
+                      {"metrics_unavailable": 503}
+                                                 answer every metrics request with that status
+                                                 until cleared with null (or 0); the only fault
+                                                 that applies to metrics
                     Answers 200 with the resulting fault state as JSON.
   GET  /control     the fault state as JSON.
   GET  /spans       {"spans": [...], "requests": [...]}; `?min=N&timeout=S` waits up to S seconds
@@ -218,6 +222,7 @@ class Store:
         self.reject_all_retry_after = None
         self.partial_success = None
         self.delay_ms = 0
+        self.metrics_unavailable = None
 
     def faults(self):
         return {
@@ -228,6 +233,7 @@ class Store:
             "reject_all_retry_after": self.reject_all_retry_after,
             "partial_success": self.partial_success,
             "delay_ms": self.delay_ms,
+            "metrics_unavailable": self.metrics_unavailable,
         }
 
     def control(self, command):
@@ -252,6 +258,8 @@ class Store:
             }
         if "delay_ms" in command:
             self.delay_ms = int(command["delay_ms"] or 0)
+        if "metrics_unavailable" in command:
+            self.metrics_unavailable = int(command["metrics_unavailable"] or 0) or None
 
     def next_fault(self):
         """The (status, retry_after) for the request being answered, or None to accept it."""
@@ -397,6 +405,9 @@ class Handler(BaseHTTPRequestHandler):
         if status == 200:
             reply = ExportMetricsServiceResponse().SerializeToString()
         with self.store.lock:
+            if status == 200 and self.store.metrics_unavailable:
+                status = self.store.metrics_unavailable
+                reply = f"injected fault: {status}\n".encode()
             record["status"] = status
             record["index"] = len(self.store.metric_requests)
             self.store.metric_requests.append(record)

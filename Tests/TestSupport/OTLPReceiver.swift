@@ -118,6 +118,13 @@ public final class OTLPReceiver: @unchecked Sendable {
         let points: [ReceivedMetricPoint]
     }
 
+    /// The statuses the /v1/metrics requests got, in order.
+    public func metricRequestStatuses() throws -> [Int] {
+        let response = try HTTPRequest.get(port: port, path: "/metrics-points")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        return (object?["requests"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? Int }
+    }
+
     /// `tusk run` arguments that export to this receiver, with a short schedule delay.
     public var agentArguments: [String] { ["--otlp-endpoint", endpoint, "--schedule-delay", "100"] }
 
