@@ -5,6 +5,9 @@ import OperationMetrics
 /// `tusk run` flags for the request metrics (db.client.operation.duration, …). Each overrides the
 /// standard environment variable it names.
 struct MetricFlags: ParsableArguments {
+    @Flag(help: "Make no request metrics: neither over OTLP nor on /metrics (Tusk's own counters stay).")
+    var noRequestMetrics = false
+
     @Option(help: ArgumentHelp(
         "otlp: export request metrics to the OTLP endpoint (/v1/metrics) as well as on /metrics; none: only on /metrics. Env: OTEL_METRICS_EXPORTER. Default: otlp.",
         valueName: "exporter"))

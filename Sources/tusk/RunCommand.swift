@@ -96,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
                 serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
                 ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
         let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
-        let operations = OperationMetrics(options: metricOptions)
+        let operations = metricFlags.noRequestMetrics ? nil : OperationMetrics(options: metricOptions)
         let metricExport = MetricExportCounters()
         let builder = SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes, observer: operations)
         let captureService: any Service
@@ -105,7 +105,7 @@ struct RunCommand: AsyncParsableCommand {
         var shared: [SpanAttribute] = [.string("host.name", Self.hostName())]
         shared += settings.resourceAttributes.map { .string($0.key, $0.value) }
         let resources = OTLPRequestEncoder(sharedResourceAttributes: shared)
-        if settings.metricsOverOTLP, let options = settings.metrics.exporterOptions(userAgent: userAgent) {
+        if let operations, settings.metricsOverOTLP, let options = settings.metrics.exporterOptions(userAgent: userAgent) {
             do {
                 let client = try OTLPHTTPClient(options: options, logger: logger, clock: ContinuousClock())
                 services.append(

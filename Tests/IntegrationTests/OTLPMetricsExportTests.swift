@@ -294,6 +294,29 @@ struct OTLPMetricsExportTests {
         #expect(agent.stop() == 0)
     }
 
+    /// --no-request-metrics: spans as usual, no metric request, no request histogram on /metrics.
+    @Test func noRequestMetricsMakesNone() throws {
+        let postgres = try PostgresSandbox.shared.get()
+        let receiver = try OTLPReceiver()
+        let psql = try psql(postgres)
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(
+            arguments: receiver.agentArguments
+                + ["--metric-export-interval", "200", "--no-request-metrics", "--pid", String(psql.pid)] + marker.agentArguments)
+        defer { agent.stop() }
+        try run(psql, String(repeating: "SELECT 1 AS unmeasured;\n", count: 5))
+        try marker.send()
+        let spans = try receiver.spans(through: marker).filter { SeriesKey(span: $0).pid == String(psql.pid) }
+        #expect(spans.count == 5)
+        let page = try HTTPRequest.get(port: agent.listenPort, path: "/metrics")
+        #expect(page.body.contains("tusk_spans_emitted_total"))
+        #expect(!page.body.contains("db_client_operation_duration_seconds"))
+        usleep(600_000)  // three export intervals
+        #expect(try receiver.metricPoints().isEmpty)
+        #expect(try receiver.metricRequestStatuses().isEmpty)
+        #expect(agent.stop() == 0)
+    }
+
     @Test func deltaPointsAddUpToTheRequestsAndDoNotOverlap() throws {
         let postgres = try PostgresSandbox.shared.get()
         let receiver = try OTLPReceiver()
