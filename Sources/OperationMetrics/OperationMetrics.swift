@@ -153,30 +153,3 @@ public final class OperationMetrics: OperationObserver, Sendable {
         }
     }
 }
-
-/// A service's series over all its processes.
-struct ServiceSeriesKey: Hashable {
-    var service: String
-    var key: OperationSeriesKey
-}
-
-/// What a service keeps beyond its processes: the summaries admitted under the cap, and the
-/// totals of its forgotten processes.
-struct ServiceSeries {
-    private(set) var summaries: Set<String> = []
-    var retired: [OperationSeriesKey: SeriesState] = [:]
-
-    /// Whether requests with `summary` get a series of their own.
-    mutating func admit(_ summary: String, cap: Int) -> Bool {
-        if summaries.contains(summary) { return true }
-        guard summaries.count < cap else { return false }
-        summaries.insert(summary)
-        return true
-    }
-}
-
-/// One process's series in export form.
-struct ProcessPoints {
-    var process: ObservedProcess
-    var points: [(key: OperationSeriesKey, point: ExportedPoint)]
-}

@@ -75,11 +75,3 @@ struct SeriesState {
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }
-
-/// A series' point in an export: its histograms over [start, time].
-struct ExportedPoint {
-    var duration: HistogramState
-    var rows: HistogramState
-    var startUnixNanoseconds: UInt64
-    var timeUnixNanoseconds: UInt64
-}
