@@ -53,6 +53,7 @@ public final class OperationMetrics: OperationObserver, Sendable {
                 process = known
                 state.lastProcess = (id, known)
             } else {
+                if state.processes.count >= options.maxProcesses { forgetLongestIdle(&state) }
                 process = ProcessSeries(process: observed, startMonotonic: endNanoseconds)
                 state.processes[id] = process
                 state.lastProcess = (id, process)
@@ -144,12 +145,23 @@ public final class OperationMetrics: OperationObserver, Sendable {
         guard now &- state.lastEvictionCheck > 1_000_000_000 else { return }
         state.lastEvictionCheck = now
         for (id, process) in state.processes where now > process.lastMonotonic && now - process.lastMonotonic > options.idleProcessNanoseconds {
-            for (index, key) in process.keys.enumerated() {
-                state.services[process.serviceName, default: ServiceSeries()].retired[key, default: SeriesState(options: options)]
-                    .add(process.series[index])
-            }
-            state.processes[id] = nil
-            if state.lastProcess?.id == id { state.lastProcess = nil }
+            forget(id, process, &state)
         }
+    }
+
+    /// Forgets the process idle longest, to make room for a new one past `maxProcesses`.
+    private func forgetLongestIdle(_ state: inout State) {
+        guard let (id, process) = state.processes.min(by: { $0.value.lastMonotonic < $1.value.lastMonotonic }) else { return }
+        forget(id, process, &state)
+    }
+
+    /// Folds a process's counts into its service's retired totals and drops its series.
+    private func forget(_ id: ObjectIdentifier, _ process: ProcessSeries, _ state: inout State) {
+        for (index, key) in process.keys.enumerated() {
+            state.services[process.serviceName, default: ServiceSeries()].retired[key, default: SeriesState(options: options)]
+                .add(process.series[index])
+        }
+        state.processes[id] = nil
+        if state.lastProcess?.id == id { state.lastProcess = nil }
     }
 }

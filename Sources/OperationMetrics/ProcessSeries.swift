@@ -14,12 +14,14 @@ final class ProcessSeries {
     /// The series of recent (statement, target, status) combinations, in a small direct-mapped
     /// table: an application runs few statements many times, and telling the same analysis and
     /// target by identity (one cached object each) is far cheaper than hashing their strings.
-    /// Two combinations in one slot just take turns.
-    @exclusivity(unchecked) private var recent = [Recent](repeating: Recent(), count: 1 << ProcessSeries.recentBits)
+    /// Two combinations in one slot just take turns. It grows with the process's series (at least
+    /// four slots per series, up to 128), so a process with few requests keeps a small one.
+    @exclusivity(unchecked) private var recent = [Recent](repeating: Recent(), count: 1 << 4)
+    @exclusivity(unchecked) private var recentBits = 4
     /// The monotonic time of its last request.
     @exclusivity(unchecked) var lastMonotonic: UInt64
 
-    private static let recentBits = 7
+    private static let maxRecentBits = 7
 
     struct Recent {
         /// Compared on the hot path: plain integers (addresses; 0 for none), no reference counting.
@@ -50,7 +52,7 @@ final class ProcessSeries {
         let analysisAddress = analysis.map { UInt(bitPattern: $0.identity) } ?? 0
         let hasStatus = statusCode != nil || errorType != nil
         return recent.withUnsafeBufferPointer { recent in
-            let entry = recent.baseAddress! + Self.slot(targetAddress, analysisAddress, kind)
+            let entry = recent.baseAddress! + slot(targetAddress, analysisAddress, kind)
             guard entry.pointee.targetAddress == targetAddress, entry.pointee.analysisAddress == analysisAddress,
                 entry.pointee.kind == kind, entry.pointee.hasStatus == hasStatus
             else { return nil }
@@ -66,7 +68,7 @@ final class ProcessSeries {
     ) {
         let targetAddress = Self.address(target)
         let analysisAddress = analysis.map { UInt(bitPattern: $0.identity) } ?? 0
-        recent[Self.slot(targetAddress, analysisAddress, kind)] = Recent(
+        recent[slot(targetAddress, analysisAddress, kind)] = Recent(
             targetAddress: targetAddress, analysisAddress: analysisAddress, kind: kind,
             hasStatus: statusCode != nil || errorType != nil, index: index, target: target, analysis: analysis,
             statusCode: statusCode, errorType: errorType)
@@ -78,9 +80,9 @@ final class ProcessSeries {
 
     /// A multiplicative hash of the two addresses (objects are 16-byte aligned, so their low bits
     /// say nothing) and the kind; its top bits pick the slot.
-    private static func slot(_ target: UInt, _ analysis: UInt, _ kind: DatabaseSpan.Kind) -> Int {
+    private func slot(_ target: UInt, _ analysis: UInt, _ kind: DatabaseSpan.Kind) -> Int {
         let mixed = ((target >> 4) &* 0x9E37_79B9_7F4A_7C15 ^ (analysis >> 4)) &* 0xBF58_476D_1CE4_E5B9 ^ (kind == .server ? 1 : 0)
-        return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) >> (UInt.bitWidth - recentBits))
+        return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) >> UInt(UInt.bitWidth - recentBits))
     }
 
     /// The series of `key`, made when it is new, beginning at `began` (Unix ns; its first
@@ -93,6 +95,10 @@ final class ProcessSeries {
             index = series.count
             keys.append(key)
             series.append(SeriesState(options: options, startUnixNanoseconds: began()))
+            if series.count * 4 > recent.count && recentBits < Self.maxRecentBits {
+                recentBits += 1
+                recent = [Recent](repeating: Recent(), count: 1 << recentBits)  // refilled as requests come
+            }
             self.index[key] = index
         }
         return index

@@ -188,4 +188,21 @@ struct OperationMetricsTests {
         #expect(page.count == 1)
         #expect(page.first?.series.duration.count == 3)
     }
+
+    /// Many short-lived processes (a cron job every second): past the cap the one idle longest is
+    /// forgotten, so memory stays bounded, and every request still counts in its service's totals.
+    @Test func processesBeyondTheCapForgetTheLongestIdle() {
+        var options = OperationMetricsOptions.default
+        options.maxProcesses = 50
+        let metrics = OperationMetrics(options: options)
+        for pid in 0..<2_000 {
+            let process = ObservedProcess(pid: Int32(1_000 + pid), command: "cron", resourceAttributes: [.string("service.name", "cron")])
+            metrics.observe(Self.operation("SELECT a", process: process, end: 1_000_000_000 + UInt64(pid) * 1_000_000))
+        }
+        #expect(metrics.seriesCount.processes == 50)
+        let exported = metrics.collect(delta: false, nowMonotonic: 3_000_000_000).map(\.process.pid)
+        #expect(Set(exported) == Set((1_950..<2_000).map { Int32(1_000 + $0) }), "the 50 most recent processes")
+        let page = metrics.servicePoints(nowMonotonic: 3_000_000_000)
+        #expect(page.map(\.series.duration.count) == [2_000])
+    }
 }
