@@ -18,6 +18,8 @@ final class ProcessSeries {
     /// four slots per series, up to 128), so a process with few requests keeps a small one.
     @exclusivity(unchecked) private var recent = [Recent](repeating: Recent(), count: 1 << 4)
     @exclusivity(unchecked) private var recentBits = 4
+    /// 64 − recentBits: the hash's top bits pick the slot.
+    @exclusivity(unchecked) private var recentShift: UInt = UInt(UInt.bitWidth - 4)
     /// The monotonic time of its last request.
     @exclusivity(unchecked) var lastMonotonic: UInt64
 
@@ -74,15 +76,17 @@ final class ProcessSeries {
             statusCode: statusCode, errorType: errorType)
     }
 
+    @inline(__always)
     private static func address(_ target: ConnectionTarget) -> UInt {
         UInt(bitPattern: Unmanaged.passUnretained(target).toOpaque())
     }
 
     /// A multiplicative hash of the two addresses (objects are 16-byte aligned, so their low bits
     /// say nothing) and the kind; its top bits pick the slot.
+    @inline(__always)
     private func slot(_ target: UInt, _ analysis: UInt, _ kind: DatabaseSpan.Kind) -> Int {
         let mixed = ((target >> 4) &* 0x9E37_79B9_7F4A_7C15 ^ (analysis >> 4)) &* 0xBF58_476D_1CE4_E5B9 ^ (kind == .server ? 1 : 0)
-        return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) >> UInt(UInt.bitWidth - recentBits))
+        return Int(truncatingIfNeeded: (mixed &* 0x94D0_49BB_1331_11EB) &>> recentShift)
     }
 
     /// The series of `key`, made when it is new, beginning at `began` (Unix ns; its first
@@ -97,6 +101,7 @@ final class ProcessSeries {
             series.append(SeriesState(options: options, startUnixNanoseconds: began()))
             if series.count * 4 > recent.count && recentBits < Self.maxRecentBits {
                 recentBits += 1
+                recentShift = UInt(UInt.bitWidth - recentBits)
                 recent = [Recent](repeating: Recent(), count: 1 << recentBits)  // refilled as requests come
             }
             self.index[key] = index
