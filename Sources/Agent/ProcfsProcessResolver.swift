@@ -14,7 +14,8 @@ public final class ProcfsProcessResolver: ProcessResolver {
     public struct Options {
         /// An explicit service name for every process (`--service-name`, OTEL_SERVICE_NAME).
         public var serviceName: String?
-        /// Add process.command_line (`--no-process-command-line` turns it off: arguments may hold secrets).
+        /// Add process.command_line and process.command_args (`--process-command-line`; off by
+        /// default: arguments may hold secrets).
         public var includeCommandLine: Bool
         /// Tusk's own pod from the downward API (K8S_POD_NAME, K8S_NAMESPACE_NAME, K8S_POD_UID):
         /// processes in that pod get k8s.pod.name and k8s.namespace.name.
@@ -83,7 +84,10 @@ public final class ProcfsProcessResolver: ProcessResolver {
         if let executablePath { attributes.append(.string("process.executable.path", executablePath)) }
         if options.includeCommandLine {
             let arguments = readNulSeparated("\(directory)/cmdline")
-            if !arguments.isEmpty { attributes.append(.string("process.command_line", arguments.joined(separator: " "))) }
+            if !arguments.isEmpty {
+                attributes.append(.string("process.command_line", arguments.joined(separator: " ")))
+                attributes.append(SpanAttribute("process.command_args", .strings(arguments)))
+            }
         }
         var podUID: String?
         if let cgroups = try? ProcCgroupFile(contentsOf: "\(directory)/cgroup") {

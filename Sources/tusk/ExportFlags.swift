@@ -33,8 +33,8 @@ struct ExportFlags: ParsableArguments {
         "Resource attribute key=value added to every resource (repeatable). Env: OTEL_RESOURCE_ATTRIBUTES.", valueName: "key=value"))
     var resourceAttributes: [String] = []
 
-    @Flag(help: "Leave process.command_line out of resources (arguments may carry secrets). Default: included.")
-    var noProcessCommandLine = false
+    @Flag(help: "Add process.command_line and process.command_args to resources. Off by default: arguments may carry secrets (a password in a connection URI, a literal in psql -c).")
+    var processCommandLine = false
 
     @Option(help: ArgumentHelp("Spans waiting for export before new ones are dropped (counted). Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 30000.", valueName: "n"))
     var maxQueueSize: Int?

@@ -93,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
         let stats = CaptureStats()
         let processes = ProcfsProcessResolver(
             options: .init(
-                serviceName: settings.serviceName, includeCommandLine: !export.noProcessCommandLine,
+                serviceName: settings.serviceName, includeCommandLine: export.processCommandLine,
                 ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
         let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
         let operations = metricFlags.noRequestMetrics ? nil : OperationMetrics(options: metricOptions)

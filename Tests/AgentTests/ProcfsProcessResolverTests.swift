@@ -44,6 +44,7 @@ struct ProcfsProcessResolverTests {
         #expect(Self.value("process.executable.name", process) == "python3.11")
         #expect(Self.value("process.executable.path", process) == "/usr/bin/python3.11")
         #expect(Self.value("process.command_line", process) == "python3.11 app.py --port 8080")
+        #expect(process.resourceAttributes.first { $0.key == "process.command_args" }?.value == .strings(["python3.11", "app.py", "--port", "8080"]))
         #expect(Self.value("container.id", process) == "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         #expect(Self.value("k8s.pod.uid", process) == "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901")
     }
@@ -58,6 +59,8 @@ struct ProcfsProcessResolverTests {
         let process = ProcfsProcessResolver(options: options).process(pid: 7, command: "psql")
         #expect(Self.value("service.name", process) == "sidecar")
         #expect(Self.value("process.command_line", process) == nil)
+        #expect(!process.resourceAttributes.contains { $0.key == "process.command_args" })
+        #expect(Self.value("process.executable.path", process) == "/usr/lib/postgresql/15/bin/psql")
         #expect(Self.value("container.id", process) == nil)
     }
 

@@ -56,6 +56,48 @@ struct SemanticConventionsEndToEndTests {
 
     func attribute(_ span: [String: Any], _ key: String) -> Any? { (span["attributes"] as? [String: Any])?[key] }
 
+    /// A psql whose arguments carry a literal and a password, alive while its resource is read:
+    /// its spans and the resource the receiver got, and how many exported bodies hold each secret.
+    func commandLineRun(_ arguments: [String]) throws -> (spans: [[String: Any]], leaks: [String: Int], bodies: Int) {
+        let receiver = try OTLPReceiver()
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: arguments + ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let uri = "postgresql://tusk:pw-secret-8812@127.0.0.1:\(postgres.port)/tusk"
+        let psql = try ChildProcess.run(
+            postgres.binaries + "/psql", ["-X", "-q", "-c", "SELECT 'card-4111111111111111' AS cmdline", "-c", "SELECT pg_sleep(1)", uri])
+        try #require(psql.status == 0, "psql: \(psql.errorOutput)")
+        try marker.send()
+        let spans = try receiver.spans(through: marker).filter { ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(psql.pid) }
+        #expect(agent.stop() == 0)
+        var leaks: [String: Int] = [:]
+        var bodies = 0
+        for secret in ["card-4111111111111111", "pw-secret-8812"] {
+            (bodies, leaks[secret]) = try receiver.bodies(containing: secret)
+        }
+        return (spans, leaks, bodies)
+    }
+
+    /// By default the command line stays on the node, literals and passwords in it included; the
+    /// executable is exported. `--process-command-line` opts in.
+    @Test func theCommandLineStaysOnTheNodeUnlessAskedFor() throws {
+        let byDefault = try commandLineRun([])
+        try #require(byDefault.spans.count == 2, "spans of the psql: \(byDefault.spans.count)")
+        let resource = byDefault.spans[0]["resource"] as? [String: Any] ?? [:]
+        #expect(resource["process.executable.name"] as? String == "psql")
+        #expect(resource["process.executable.path"] as? String == postgres.binaries + "/psql")
+        #expect(resource["process.command_line"] == nil && resource["process.command_args"] == nil, "\(resource)")
+        #expect(byDefault.bodies > 0)
+        #expect(byDefault.leaks == ["card-4111111111111111": 0, "pw-secret-8812": 0], "exported bodies holding each secret: \(byDefault.leaks)")
+
+        let optedIn = try commandLineRun(["--process-command-line"])
+        try #require(optedIn.spans.count == 2)
+        let optedInResource = optedIn.spans[0]["resource"] as? [String: Any] ?? [:]
+        let commandLine = optedInResource["process.command_line"] as? String ?? ""
+        #expect(commandLine.hasPrefix(postgres.binaries + "/psql -X -q -c SELECT 'card-4111111111111111' AS cmdline"), "\(commandLine)")
+        #expect((optedInResource["process.command_args"] as? [String])?.last?.hasPrefix("postgresql://") == true)
+        #expect(optedIn.leaks["pw-secret-8812"] ?? 0 > 0, "opted in, the arguments are exported")
+    }
+
     @Test func theDefaultModeExportsNoLiteral() throws {
         let spans = try run(mode: [])
         try #require(spans.count == 7, "spans: \(spans.map { attribute($0, "db.query.text") ?? "-" })")

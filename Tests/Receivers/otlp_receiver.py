@@ -35,6 +35,10 @@ over HTTP. Endpoints:
                     start/time nanos, and count, sum, bucket_counts, explicit_bounds (histograms)
                     or value (sums, gauges); "requests" are the /v1/metrics requests only.
                     `?min=N&timeout=S` waits up to S seconds (default 10) for at least N points.
+  GET  /bodies-containing?text=T
+                    {"bodies": N, "containing": M}: of the N request bodies received (traces and
+                    metrics, after gzip), how many hold the UTF-8 bytes of T anywhere — a check on
+                    every exported byte, not only on what the decoder shows.
   GET  /healthz     200 "ok".
 
 A faulted request is listed in "requests" (with the status it got) but its spans are not kept.
@@ -205,6 +209,7 @@ class Store:
         self.requests = []
         self.points = []
         self.metric_requests = []
+        self.bodies = []  # every decompressed request body, for /bodies-containing
         self.clear_faults()
         if state_path and os.path.exists(state_path):
             with open(state_path) as f:
@@ -241,6 +246,7 @@ class Store:
         if command.get("reset"):
             self.spans, self.requests = [], []
             self.points, self.metric_requests = [], []
+            self.bodies = []
             self.clear_faults()
             self.save()
         if "fail_next" in command:
@@ -315,6 +321,12 @@ class Handler(BaseHTTPRequestHandler):
                 while len(self.store.points) < minimum and time.monotonic() < deadline:
                     self.store.lock.wait(max(0.0, deadline - time.monotonic()))
                 body = json.dumps({"points": self.store.points, "requests": self.store.metric_requests})
+            self.reply(200, body.encode(), "application/json")
+        elif url.path == "/bodies-containing":
+            text = parse_qs(url.query).get("text", [""])[0].encode()
+            with self.store.lock:
+                bodies = list(self.store.bodies)
+            body = json.dumps({"bodies": len(bodies), "containing": sum(text in b for b in bodies)})
             self.reply(200, body.encode(), "application/json")
         elif url.path == "/control":
             with self.store.lock:
@@ -439,6 +451,8 @@ class Handler(BaseHTTPRequestHandler):
             record["error"] = f"cannot decode body: {error}"
             return 400, None, None, (record["error"] + "\n").encode()
         record["decoded_size"] = len(body)
+        with self.store.lock:
+            self.store.bodies.append(body)
         if message is ExportTraceServiceRequest:
             record["span_count"] = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
         return 200, None, request, b""

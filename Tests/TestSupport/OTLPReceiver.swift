@@ -118,6 +118,15 @@ public final class OTLPReceiver: @unchecked Sendable {
         let points: [ReceivedMetricPoint]
     }
 
+    /// How many request bodies arrived (traces and metrics, decompressed), and how many hold the
+    /// bytes of `text` anywhere.
+    public func bodies(containing text: String) throws -> (bodies: Int, containing: Int) {
+        let query = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+        let response = try HTTPRequest.get(port: port, path: "/bodies-containing?text=\(query)")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+        return (object?["bodies"] as? Int ?? 0, object?["containing"] as? Int ?? 0)
+    }
+
     /// The statuses the /v1/metrics requests got, in order.
     public func metricRequestStatuses() throws -> [Int] {
         let response = try HTTPRequest.get(port: port, path: "/metrics-points")
