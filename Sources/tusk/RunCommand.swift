@@ -144,7 +144,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             // printed where the spans are built, after every poll of the ring buffer
             captureService = CaptureService(
-                source: session, builder: builder, sink: ConsoleSink(format: export.consoleFormat, counters: counters),
+                source: session, builder: builder, sink: ConsoleSink(format: export.consoleFormat, resources: resources, counters: counters),
                 health: health, stats: stats, logger: logger, watchdog: watchdog)
         }
 

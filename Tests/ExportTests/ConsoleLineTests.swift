@@ -1,3 +1,4 @@
+import Foundation
 import TraceContext
 import Export
 import Glibc
@@ -98,5 +99,39 @@ import Testing
     @Test func longTextIsWrittenWhole() {
         let long = String(repeating: "x", count: 10_000)
         #expect(line([.string(Attribute.dbQueryText, long)]).hasSuffix("| " + long + "\n"))
+    }
+
+    /// --console-format json: each line carries the resource an OTLP export would send with the
+    /// span — the shared attributes, overridden by the process's own.
+    @Test func jsonLinesCarryTheResource() throws {
+        let process = ObservedProcess(
+            pid: 42, command: "psql",
+            resourceAttributes: [.string("service.name", "checkout"), .int("process.pid", 42), .string("process.executable.name", "psql")])
+        let span = DatabaseSpan(
+            traceID: TraceID(high: 1, low: 2), spanID: SpanID(3), name: "SELECT t", kind: .client, startUnixNanoseconds: 1,
+            endUnixNanoseconds: 2, status: .unset, attributes: [.string(Attribute.dbQueryText, "SELECT 1")], process: process)
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let resources = OTLPRequestEncoder(sharedResourceAttributes: [.string("host.name", "node-1"), .string("service.name", "shared")])
+        let console = ConsoleSink(format: .json, fd: fds[1], resources: resources, counters: PipelineCounters())
+        console.accept(span)
+        console.accept(span)
+        #expect(console.endPoll() == 2)
+        close(fds[1])
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while case let n = read(fds[0], &chunk, chunk.count), n > 0 { bytes += chunk[..<n] }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        try #require(lines.count == 2)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let resource = try #require(object["resource"] as? [String: Any])
+            #expect(resource["service.name"] as? String == "checkout")
+            #expect(resource["host.name"] as? String == "node-1")
+            #expect(resource["process.pid"] as? Int == 42)
+            #expect(resource["process.executable.name"] as? String == "psql")
+            #expect((object["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT 1")
+        }
     }
 }

@@ -58,6 +58,11 @@ struct CaptureEndToEndTests {
         #expect(spans.allSatisfy { $0.kind == "client" && $0.string("db.system.name") == "postgresql" })
         #expect(spans.allSatisfy { $0.string("db.namespace") == "tusk" })
         #expect(spans.allSatisfy { $0.string("network.transport") == (unixSocket ? "unix" : "tcp") })
+        // the resource, on the console (JSON) as over OTLP
+        #expect(spans.allSatisfy {
+            $0.resource["process.pid"] as? Int == Int(psql.pid) && $0.resource["service.name"] as? String == "psql"
+                && $0.resource["process.executable.name"] as? String == "psql" && $0.resource["host.name"] is String
+        }, "\(spans.first?.resource ?? [:])")
         if !unixSocket {
             #expect(spans.allSatisfy { $0.int("server.port") == postgres.port && $0.string("server.address") == "127.0.0.1" })
         }

@@ -15,6 +15,8 @@ public final class AgentProcess: @unchecked Sendable {
         public var end: UInt64 { (json["end_unix_nano"] as? NSNumber)?.uint64Value ?? 0 }
         public var durationNanoseconds: UInt64 { end &- start }
         public var attributes: [String: Any] { json["attributes"] as? [String: Any] ?? [:] }
+        /// The span's resource (service.name, process.*, …).
+        public var resource: [String: Any] { json["resource"] as? [String: Any] ?? [:] }
         public func string(_ key: String) -> String? { attributes[key] as? String }
         public func int(_ key: String) -> Int? { (attributes[key] as? NSNumber)?.intValue }
         public var text: String? { string("db.query.text") }
@@ -40,6 +42,7 @@ public final class AgentProcess: @unchecked Sendable {
                 "end_unix_nano": (span["end_time_unix_nano"] as? NSNumber) ?? 0,
                 // as the JSON path stores it: the decoded dictionary, cast at run time
                 "attributes": (span["attributes"] ?? [String: Any]()) as! (Any & Sendable),
+                "resource": resource as! (Any & Sendable),
             ]
             if let message = span["status_message"] as? String, !message.isEmpty { json["status_message"] = message }
             self.json = json

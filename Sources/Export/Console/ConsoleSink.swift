@@ -11,15 +11,24 @@ public final class ConsoleSink: SpanSink {
     private let fd: Int32
     private let format: ConsoleFormat
     private let counters: PipelineCounters
+    /// What every resource carries besides the process's own (host.name, OTEL_RESOURCE_ATTRIBUTES).
+    private let resources: OTLPRequestEncoder
+    /// The JSON resource object of the last span's process: spans come in runs from one process.
+    private var lastResource: (process: ObservedProcess, json: [UInt8])?
     /// The lines of one poll (the buffer keeps its room from poll to poll), how many spans they
     /// hold, and the date and time of the last line (reused while the second lasts).
     private var lines: [UInt8] = []
     private var spans = 0
     private var stamp = ConsoleLine.SecondStamp()
 
-    public init(format: ConsoleFormat = .text, fd: Int32 = STDOUT_FILENO, counters: PipelineCounters) {
+    /// `resources`: the shared resource attributes, as the OTLP export would send them (JSON only).
+    public init(
+        format: ConsoleFormat = .text, fd: Int32 = STDOUT_FILENO, resources: OTLPRequestEncoder = OTLPRequestEncoder(),
+        counters: PipelineCounters
+    ) {
         self.fd = fd
         self.format = format
+        self.resources = resources
         self.counters = counters
     }
 
@@ -28,10 +37,18 @@ public final class ConsoleSink: SpanSink {
         withUnsafePointer(to: span) { span in
             switch format {
             case .text: ConsoleLine.append(span, to: &lines, stamp: &stamp)
-            case .json: JSONLine.append(span.pointee, to: &lines)
+            case .json: JSONLine.append(span.pointee, resource: resource(span.pointee.process), to: &lines)
             }
         }
         spans += 1
+    }
+
+    /// The resource object of `process`'s spans.
+    private func resource(_ process: ObservedProcess) -> [UInt8] {
+        if let lastResource, lastResource.process === process { return lastResource.json }
+        let json = JSONLine.object(resources.resourceAttributes(process))
+        lastResource = (process, json)
+        return json
     }
 
     /// Writes the poll's lines out, counts their spans as exported (or, when standard output

@@ -4,9 +4,11 @@ import Spans
 /// One span as a single-line JSON object (`tusk run --console-format json`), for machines:
 /// `{"start_unix_nano":…,"end_unix_nano":…,"pid":…,"command":"psql","name":"SELECT …","kind":"client",
 ///   "status":"unset"|"error","status_message":"…","trace_id":"…","span_id":"…","parent_span_id":"…",
-///   "attributes":{"db.system.name":"postgresql",…}}`
+///   "attributes":{"db.system.name":"postgresql",…},"resource":{"service.name":"…","process.pid":…,…}}`
+/// The resource is the one an OTLP export would send with the span.
 public enum JSONLine {
-    public static func append(_ span: DatabaseSpan, to out: inout [UInt8]) {
+    /// `resource`: the span's resource as a JSON object (see `object(_:)`), made once per process.
+    public static func append(_ span: DatabaseSpan, resource: [UInt8], to out: inout [UInt8]) {
         out.append(contentsOf: "{\"start_unix_nano\":".utf8)
         ConsoleLine.appendDecimal(span.startUnixNanoseconds, to: &out)
         out.append(contentsOf: ",\"end_unix_nano\":".utf8)
@@ -35,14 +37,29 @@ public enum JSONLine {
             out.append(contentsOf: parent.hex.utf8)
             out.append(UInt8(ascii: "\""))
         }
-        out.append(contentsOf: ",\"attributes\":{".utf8)
-        for (index, attribute) in span.attributes.enumerated() {
+        out.append(contentsOf: ",\"attributes\":".utf8)
+        appendObject(span.attributes, to: &out)
+        out.append(contentsOf: ",\"resource\":".utf8)
+        out.append(contentsOf: resource)
+        out.append(contentsOf: "}\n".utf8)
+    }
+
+    /// `attributes` as one JSON object.
+    public static func object(_ attributes: [SpanAttribute]) -> [UInt8] {
+        var out: [UInt8] = []
+        appendObject(attributes, to: &out)
+        return out
+    }
+
+    private static func appendObject(_ attributes: [SpanAttribute], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (index, attribute) in attributes.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             appendString(attribute.key, to: &out)
             out.append(UInt8(ascii: ":"))
             appendValue(attribute.value, to: &out)
         }
-        out.append(contentsOf: "}}\n".utf8)
+        out.append(UInt8(ascii: "}"))
     }
 
     private static func appendValue(_ value: SpanAttribute.Value, to out: inout [UInt8]) {
