@@ -523,6 +523,8 @@ static __always_inline int backend_end(struct conn *conn, struct walk *w, __u32 
 		}
 		return 0;
 	case '1': case '2': case '3': case 'T': case 'n':
+		if (type == '1')
+			r->flags |= TUSK_F_PARSE_COMPLETE;
 		/* a Parse/Bind/Describe/Close-only request is answered by its last message's answer */
 		if (kind == TUSK_KIND_EXECUTE || kind == TUSK_KIND_QUERY || kind == TUSK_KIND_FUNCTION ||
 		    kind == TUSK_KIND_STARTUP)

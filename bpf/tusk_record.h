@@ -49,6 +49,7 @@ enum tusk_flag {
 	TUSK_F_MIDSTREAM = 1 << 11,     /* connection first seen after its startup */
 	TUSK_F_ANSWERED = 1 << 12,      /* internal: the answer arrived, waiting for ReadyForQuery */
 	TUSK_F_OPEN = 1 << 13,          /* internal: extended request still collecting messages */
+	TUSK_F_PARSE_COMPLETE = 1 << 14, /* ParseComplete arrived: the server has the statement */
 };
 
 enum tusk_role {

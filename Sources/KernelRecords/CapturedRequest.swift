@@ -33,6 +33,8 @@ public struct CapturedRequest: Sendable, Equatable {
         public static let suspended = Flags(rawValue: 1 << 9)
         public static let copy = Flags(rawValue: 1 << 10)
         public static let midstream = Flags(rawValue: 1 << 11)
+        /// ParseComplete arrived: the server stored the Parse's statement.
+        public static let parseComplete = Flags(rawValue: 1 << 14)
     }
 
     public enum Role: UInt8, Sendable {

@@ -128,7 +128,11 @@ public final class SpanBuilder {
         var statement: String?
         var parsed: ParseBody?
         if record.flags.contains(.parse), let parse = ParseBody(body: record.text) {
-            state.statements[parse.statement] = (parse.query, parse.queryTruncated)
+            // only a statement the server stored has a name: a Parse that failed (42P05 behind a
+            // pooler) or that an earlier error skipped leaves the name as it was
+            if record.flags.contains(.parseComplete) {
+                state.statements[parse.statement] = (parse.query, parse.queryTruncated)
+            }
             statement = parse.statement
             parsed = parse
         }

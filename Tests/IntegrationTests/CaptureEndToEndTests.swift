@@ -121,6 +121,33 @@ struct CaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// A Parse the server refused (42P05: the name exists, as when two clients share a server
+    /// connection behind a pooler) does not rename the statement: the executions that follow run,
+    /// and are reported with, the text that was prepared first.
+    @Test func aRefusedParseDoesNotRenameTheStatement() throws {
+        let marker = try EndMarker(postgres)
+        let (agent, receiver) = try agent(otlp: false)
+        let script = """
+            import sys, psycopg
+            conn = psycopg.connect(sys.argv[1], autocommit=True)
+            pq = conn.pgconn
+            assert pq.prepare(b"s_dup", b"SELECT 1 AS x_stmt").error_message == b""
+            refused = pq.prepare(b"s_dup", b"SELECT 2 AS y_stmt")
+            assert b"already exists" in refused.error_message, refused.error_message
+            for _ in range(2):
+                result = pq.exec_prepared(b"s_dup", [])
+                assert result.fname(0) == b"x_stmt", result.fname(0)
+            """
+        let python = try ChildProcess.run(
+            TestEnvironment.python, ["-c", script, "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"])
+        try #require(python.status == 0, "\(python.errorOutput)")
+        let spans = try self.spans(of: python.pid, agent, receiver, through: marker)
+        let refused = spans.filter { $0.string("db.response.status_code") == "42P05" }
+        #expect(refused.map(\.text) == ["SELECT 2 AS y_stmt"], "the refused Parse's own span: \(spans.map(\.text))")
+        let executions = spans.filter { $0.string("db.response.status_code") == nil && $0.int("db.response.returned_rows") == 1 }
+        #expect(executions.map(\.text) == ["SELECT 1 AS x_stmt", "SELECT 1 AS x_stmt"], "\(spans.map { ($0.text, $0.string("db.response.status_code") ?? "-") })")
+    }
+
     @Test func otherTrafficMakesNoSpansAndTheEndpointsAnswer() throws {
         let agent = try AgentProcess(arguments: ["--query-text", "raw"])
         let fetch = """

@@ -57,10 +57,11 @@ enum Records {
         cStrings(statement, sql) + [0, 0]
     }
 
-    /// Parse + Describe 'S' + Sync without an Execute (how JDBC and PostgresNIO prepare).
+    /// Parse + Describe 'S' + Sync without an Execute (how JDBC and PostgresNIO prepare), answered
+    /// with ParseComplete.
     static func prepare(_ sql: String, statement: String, connection: UInt64 = connection) -> CapturedRequest {
         request(
-            .prepare, flags: [.parse, .describe, .sync], text: parseBody(sql, statement: statement),
+            .prepare, flags: [.parse, .parseComplete, .describe, .sync], text: parseBody(sql, statement: statement),
             names: [UInt8(ascii: "S")] + cStrings(statement), connection: connection)
     }
 
@@ -71,7 +72,7 @@ enum Records {
         connection: UInt64 = connection
     ) -> CapturedRequest {
         var record = request(
-            .execute, flags: [.parse, .bind, .describe, .execute, .sync], text: parseBody(sql, statement: statement),
+            .execute, flags: [.parse, .parseComplete, .bind, .describe, .execute, .sync], text: parseBody(sql, statement: statement),
             names: cStrings(portal, statement) + [0, 0], tag: tag, connection: connection)
         record.dataRows = dataRows
         record.rows = dataRows

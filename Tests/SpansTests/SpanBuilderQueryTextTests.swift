@@ -171,8 +171,8 @@ struct SpanBuilderQueryTextTests {
     private func cutParse(bind: Bool) -> CapturedRequest {
         let body = Records.cStrings("S_1") + Array("SELECT * FROM pgbench_acc".utf8)
         var record = bind
-            ? Records.request(.execute, flags: [.textTruncated, .parse, .bind, .execute, .sync], text: body, names: Records.cStrings("", "S_1"))
-            : Records.request(.prepare, flags: [.textTruncated, .parse, .describe, .sync], text: body, names: [UInt8(ascii: "S")] + Records.cStrings("S_1"))
+            ? Records.request(.execute, flags: [.textTruncated, .parse, .parseComplete, .bind, .execute, .sync], text: body, names: Records.cStrings("", "S_1"))
+            : Records.request(.prepare, flags: [.textTruncated, .parse, .parseComplete, .describe, .sync], text: body, names: [UInt8(ascii: "S")] + Records.cStrings("S_1"))
         record.textTotal = 80
         return record
     }

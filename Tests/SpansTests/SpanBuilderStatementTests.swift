@@ -191,6 +191,7 @@ struct SpanBuilderStatementTests {
     @Test func aParseThatFailedIsASpanAndOneThatWorkedIsNot() throws {
         let builder = SpanBuilder.fixed()
         var failed = Records.prepare("SELEC 1", statement: "S_1")
+        failed.flags.remove(.parseComplete)
         failed.flags.insert(.error)
         failed.errorFields = Records.errorBody(["S": "ERROR", "V": "ERROR", "C": "42601", "M": "syntax error at or near \"SELEC\""])
         #expect(builder.span(for: Records.prepare("SELECT 1", statement: "S_0")) == nil)
@@ -198,6 +199,26 @@ struct SpanBuilderStatementTests {
         #expect(span.status == .error(message: "syntax error at or near \"SELEC\""))
         #expect(span["db.response.status_code"] == .string("42601"))
         #expect(span["db.query.text"] == .string("SELEC ?"))
+    }
+
+    /// Behind a pooler another client's Parse of a name this server connection already has fails
+    /// (42P05), and a Parse an earlier error skipped never ran: neither renames the statement.
+    /// Only a ParseComplete records a name.
+    @Test func aParseWithoutParseCompleteLeavesTheNameAsItWas() throws {
+        let builder = SpanBuilder.fixed()
+        #expect(builder.span(for: Records.prepare("SELECT $1::text AS x_stmt", statement: "_pg3_0")) == nil)
+        var duplicate = Records.prepare("SELECT $1::text AS y_stmt", statement: "_pg3_0")
+        duplicate.flags.remove(.parseComplete)
+        duplicate.flags.insert(.error)
+        duplicate.errorFields = Records.errorBody(["S": "ERROR", "V": "ERROR", "C": "42P05", "M": "prepared statement \"_pg3_0\" already exists"])
+        let failed = try #require(builder.span(for: duplicate))
+        #expect(failed["db.query.text"] == .string("SELECT $1::text AS y_stmt"), "the failed Parse's own span has its own text")
+        var skipped = Records.prepare("SELECT $1::text AS z_stmt", statement: "_pg3_0")
+        skipped.flags.remove(.parseComplete)
+        skipped.outcome = .skipped
+        _ = builder.span(for: skipped)
+        let execution = try #require(builder.span(for: Records.bindExecute(statement: "_pg3_0")))
+        #expect(execution["db.query.text"] == .string("SELECT $1::text AS x_stmt"))
     }
 
     @Test func aFunctionCallIsNamedFunction() throws {
