@@ -2,13 +2,15 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A real application instrumented with the OpenTelemetry SDK (opentelemetry-instrumentation-psycopg2
-/// with sqlcommenter on) exports its spans to the same receiver as Tusk: Tusk's span for each query
-/// must sit inside the application's database span — same trace, that span as parent, nested in
-/// time — and carry the application's service.name.
+/// A real application instrumented with the OpenTelemetry SDK and its driver's OpenTelemetry
+/// instrumentation with sqlcommenter on (psycopg2's, and psycopg 3's, whose queries go out as
+/// Parse/Bind/Execute with `$1`) exports its spans to the same receiver as Tusk: Tusk's span for
+/// each query must sit inside the application's database span — same trace, that span as parent,
+/// nested in time — and carry the application's service.name.
 @Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
 struct TraceJoinTests {
-    @Test func tuskSpansJoinTheApplicationsTraces() throws {
+    @Test(arguments: [("psycopg2", "SELECT ? AS joined_marker"), ("psycopg", "SELECT $1 AS joined_marker")])
+    func tuskSpansJoinTheApplicationsTraces(driver: String, text expectedText: String) throws {
         let postgres = try PostgresSandbox.shared.get()
         let receiver = try OTLPReceiver()
         let marker = try EndMarker(postgres)
@@ -17,7 +19,7 @@ struct TraceJoinTests {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/otel-app/app.py").path
         let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"
         let app = try ChildProcess.run(
-            TestEnvironment.python, [script, dsn, receiver.endpoint + "/v1/traces", String(queries)],
+            TestEnvironment.python, [script, dsn, receiver.endpoint + "/v1/traces", String(queries), driver],
             environment: ["OTEL_SERVICE_NAME": "checkout-app"])
         try #require(app.status == 0, "\(app.errorOutput)")
 
@@ -46,7 +48,7 @@ struct TraceJoinTests {
             #expect(end <= parentEnd + tolerance, "ends \(end - parentEnd) ns after its parent")
             #expect((tusk["flags"] as? Int ?? 0) & 0x300 == 0x300, "remote parent flags")
             let text = (tusk["attributes"] as? [String: Any])?["db.query.text"] as? String
-            #expect(text == "SELECT ? AS joined_marker", "the sqlcommenter comment is removed")
+            #expect(text == expectedText, "the sqlcommenter comment is removed")
         }
         // the comment with sampled=00 produced no span
         #expect(!all.contains { (($0["attributes"] as? [String: Any])?["db.query.text"] as? String)?.contains("unsampled_marker") == true })
