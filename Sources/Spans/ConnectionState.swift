@@ -13,6 +13,10 @@ final class ConnectionState {
     var statements: BoundedMap<String, (text: [UInt8], truncated: Bool)>
     /// Portal name → statement name.
     var portals: BoundedMap<String, String>
+    /// The statement a prepare-only request (Parse, no Execute) stored, when that was this
+    /// connection's last request, and when it ended: its first execution, if it comes next and
+    /// soon, is the call that sent the text, so the text's sqlcommenter comment parents it.
+    var justPrepared: (statement: String, endNanoseconds: UInt64)?
 
     init(maxStatements: Int) {
         statements = BoundedMap(limit: maxStatements)

@@ -122,9 +122,15 @@ public final class SpanBuilder {
         return state
     }
 
+    /// How soon after its prepare an execution still counts as the same call (see
+    /// `ConnectionState.justPrepared`).
+    static let prepareToExecuteNanoseconds: UInt64 = 1_000_000_000
+
     /// Learns the Parse/Bind in `record` and returns the text it executes.
     private func remember(_ record: CapturedRequest) -> Text {
         let state = state(record)
+        let justPrepared = state.justPrepared
+        state.justPrepared = nil
         var statement: String?
         var parsed: ParseBody?
         if record.flags.contains(.parse), let parse = ParseBody(body: record.text) {
@@ -132,6 +138,7 @@ public final class SpanBuilder {
             // pooler) or that an earlier error skipped leaves the name as it was
             if record.flags.contains(.parseComplete) {
                 state.statements[parse.statement] = (parse.query, parse.queryTruncated)
+                if !record.flags.contains(.execute) { state.justPrepared = (parse.statement, record.endNanoseconds) }
             }
             statement = parse.statement
             parsed = parse
@@ -147,11 +154,20 @@ public final class SpanBuilder {
         if let parsed { return .known(parsed.query[...], truncated: parsed.queryTruncated, sentNow: true) }
         guard let statement else { return .none }
         guard let query = state.statements[statement] else { return .unknownStatement(statement) }
-        return .known(query.text[...], truncated: query.truncated, sentNow: false)
+        // the first execution right after its prepare (asyncpg, pgx's statement cache, JDBC past
+        // prepareThreshold) is the application's call that sent the text
+        let sameCall = justPrepared.map {
+            $0.statement == statement
+                && (record.startNanoseconds <= $0.endNanoseconds
+                    || record.startNanoseconds - $0.endNanoseconds < Self.prepareToExecuteNanoseconds)
+        } ?? false
+        return .known(query.text[...], truncated: query.truncated, sentNow: sameCall)
     }
 
     private func forget(_ record: CapturedRequest) {
-        guard let target = PortalNames.target(record.names), let state = connections[record.connectionID] else { return }
+        guard let state = connections[record.connectionID] else { return }
+        state.justPrepared = nil
+        guard let target = PortalNames.target(record.names) else { return }
         if target.isStatement {
             state.statements[target.name] = nil
         } else {
@@ -182,6 +198,7 @@ public final class SpanBuilder {
         let analysis = analyze(statement, record, into: &attributes)
         let outcome = appendOutcome(record, to: &attributes)
         let connection = state(record)
+        if record.kind == .query || record.kind == .functionCall { connection.justPrepared = nil }
         let process = processes.process(pid: record.pid, command: record.threadName)
         let kind: DatabaseSpan.Kind = record.role == .server ? .server : .client
         if let observer {

@@ -54,4 +54,44 @@ struct TraceJoinTests {
         #expect(!all.contains { (($0["attributes"] as? [String: Any])?["db.query.text"] as? String)?.contains("unsampled_marker") == true })
         #expect(agent.stop() == 0)
     }
+
+    /// asyncpg prepares each new text and executes it by name in a second round trip: the
+    /// comment travels with the Parse, and Tusk's span of the execution that follows must still
+    /// nest under the application's span. The same text executed again later (asyncpg reuses the
+    /// statement) is a root: its comment is stale.
+    @Test func asyncpgExecutionsAfterTheirPrepareJoinTheApplicationsTraces() throws {
+        let postgres = try PostgresSandbox.shared.get()
+        let receiver = try OTLPReceiver()
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let queries = 6
+        let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/otel-app/asyncpg_app.py").path
+        let app = try ChildProcess.run(
+            TestEnvironment.python,
+            [script, "postgresql://tusk@127.0.0.1:\(postgres.port)/tusk", receiver.endpoint + "/v1/traces", String(queries)],
+            environment: ["OTEL_SERVICE_NAME": "asyncpg-app"])
+        try #require(app.status == 0, "\(app.errorOutput)")
+        try marker.send()
+        let all = try receiver.spans(through: marker).filter {
+            ($0["resource"] as? [String: Any])?["service.name"] as? String == "asyncpg-app"
+        }
+        let appSpans = all.filter { $0["scope_name"] as? String != "tusk" }
+        let executions = all.filter {
+            $0["scope_name"] as? String == "tusk"
+                && ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT $1::int AS asyncpg_marker"
+        }.sorted { ($0["start_time_unix_nano"] as! Int64) < ($1["start_time_unix_nano"] as! Int64) }
+        try #require(appSpans.count == queries, "app spans: \(appSpans.count)")
+        try #require(executions.count == queries + 1, "tusk spans: \(executions.count) of \(all.count)")
+        for tusk in executions.prefix(queries) {
+            let parentID = try #require((tusk["parent_span_id"] as? String).flatMap { $0.isEmpty ? nil : $0 }, "an execution right after its prepare has no parent")
+            let parent = try #require(appSpans.first { $0["span_id"] as? String == parentID }, "no app span \(parentID)")
+            #expect(tusk["trace_id"] as? String == parent["trace_id"] as? String)
+            #expect((tusk["start_time_unix_nano"] as! Int64) >= (parent["start_time_unix_nano"] as! Int64) - 100_000)
+            #expect((tusk["end_time_unix_nano"] as! Int64) <= (parent["end_time_unix_nano"] as! Int64) + 100_000)
+        }
+        let reuse = try #require(executions.last)
+        #expect((reuse["parent_span_id"] as? String ?? "").isEmpty, "the reused statement hangs under a stale parent")
+        #expect(!appSpans.contains { $0["trace_id"] as? String == reuse["trace_id"] as? String })
+        #expect(agent.stop() == 0)
+    }
 }

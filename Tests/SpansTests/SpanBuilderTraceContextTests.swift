@@ -63,13 +63,39 @@ struct SpanBuilderTraceContextTests {
         #expect(later["db.query.text"] == .string("SELECT * FROM orders WHERE id = $1"))
     }
 
-    @Test func aStatementPreparedWithACommentAndNoExecuteParentsNothing() throws {
+    /// asyncpg, pgx's statement cache and JDBC past prepareThreshold prepare (Parse/Describe/Sync)
+    /// and then execute by name (Bind/Execute/Sync): the execution that comes next on the
+    /// connection, within a second, is the call that sent the comment, and it parents that one;
+    /// later executions of the statement are not.
+    @Test func theExecutionRightAfterAPrepareIsParentedByItsComment() throws {
         let builder = SpanBuilder.fixed(seed: 9)
         builder.spans(for: [Records.prepare(Self.commented("SELECT * FROM orders WHERE id = $1"), statement: "S_1")])
-        let span = try #require(builder.span(for: Records.bindExecute(statement: "S_1")))
-        var ids = IDGenerator(seed: 9)
-        #expect(span.traceID == ids.traceID())
-        #expect(span.parentSpanID == nil)
+        let first = try #require(builder.span(for: Records.bindExecute(statement: "S_1")))
+        #expect(first.traceID == Self.traceID)
+        #expect(first.parentSpanID == Self.parentSpanID)
+        #expect(first.parentIsRemote)
+        #expect(first["db.query.text"] == .string("SELECT * FROM orders WHERE id = $1"))
+        let again = try #require(builder.span(for: Records.bindExecute(statement: "S_1")))
+        #expect(again.parentSpanID == nil && again.traceID != Self.traceID, "a reuse is not parented by the prepare's comment")
+    }
+
+    /// Another request in between, another statement, or a pause of more than a second: the
+    /// execution is not the prepare's call.
+    @Test(arguments: ["query", "other statement", "late"])
+    func anExecutionThatIsNotThePreparesCallIsNotParented(between: String) throws {
+        let builder = SpanBuilder.fixed(seed: 9)
+        builder.spans(for: [Records.prepare(Self.commented("SELECT * FROM orders WHERE id = $1"), statement: "S_1")])
+        var execution = Records.bindExecute(statement: "S_1")
+        switch between {
+        case "query": _ = builder.span(for: Records.query("SELECT 1", tag: "SELECT 1", dataRows: 1))
+        case "other statement":
+            builder.spans(for: [Records.prepare("SELECT 2", statement: "S_2")])
+        default:
+            execution.startNanoseconds = Records.end + 1_500_000_000
+            execution.endNanoseconds = execution.startNanoseconds + 1_000_000
+        }
+        let span = try #require(builder.span(for: execution))
+        #expect(span.parentSpanID == nil && span.traceID != Self.traceID)
         #expect(span["db.query.text"] == .string("SELECT * FROM orders WHERE id = $1"))
     }
 
