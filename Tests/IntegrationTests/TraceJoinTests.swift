@@ -94,4 +94,39 @@ struct TraceJoinTests {
         #expect(!appSpans.contains { $0["trace_id"] as? String == reuse["trace_id"] as? String })
         #expect(agent.stop() == 0)
     }
+
+    /// pgx v4's statement cache: prepare, then execute by name in the next round trip. Each
+    /// execution right after its prepare is parented by the comment's traceparent; the cached
+    /// statement executed again later is a root.
+    @Test func pgxExecutionsAfterTheirPrepareAreParentedByTheirComment() throws {
+        try #require(FileManager.default.fileExists(atPath: "/usr/share/gocode/src/github.com/jackc/pgx/v4"), "pgx v4 missing: scripts/setup-clients")
+        let scratch = NSTemporaryDirectory() + "tusk-pgx-traceparent-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let source = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/pgx-traceparent/main.go").path
+        let build = try ChildProcess.run(
+            "/usr/bin/go", ["build", "-o", scratch + "/pgx-traceparent", source],
+            environment: [
+                "GO111MODULE": "off", "GOPATH": "\(scratch)/gopath:/usr/share/gocode", "GOFLAGS": "",
+                "GOCACHE": NSTemporaryDirectory() + "tusk-client-tests-go-cache", "HOME": NSTemporaryDirectory(),
+            ])
+        try #require(build.status == 0, "go build: \(build.errorOutput)")
+
+        let postgres = try PostgresSandbox.shared.get()
+        let receiver = try OTLPReceiver()
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
+        let app = try ChildProcess.run(scratch + "/pgx-traceparent", ["host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"])
+        try #require(app.status == 0, "\(app.errorOutput)")
+        try marker.send()
+        let executions = try receiver.spans(through: marker).filter {
+            ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(app.pid)
+                && ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT $1::int AS pgx_marker"
+        }.sorted { ($0["start_time_unix_nano"] as! Int64) < ($1["start_time_unix_nano"] as! Int64) }
+        try #require(executions.count == 6, "spans of the pgx program: \(executions.count)")
+        let parents = executions.map { $0["parent_span_id"] as? String ?? "" }
+        #expect(parents == (1...5).map { String(repeating: "0", count: 15) + String($0) } + [""], "\(parents)")
+        #expect(executions.prefix(5).allSatisfy { $0["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736" })
+        #expect(executions.last?["trace_id"] as? String != "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(agent.stop() == 0)
+    }
 }
