@@ -95,11 +95,14 @@ struct TraceJoinTests {
         #expect(agent.stop() == 0)
     }
 
-    /// pgx v4's statement cache: prepare, then execute by name in the next round trip. Each
-    /// execution right after its prepare is parented by the comment's traceparent; the cached
+    /// A pgx v4 application with the OpenTelemetry Go SDK (statement cache: prepare, then execute
+    /// by name in the next round trip): Tusk's span of each execution right after its prepare
+    /// nests under the application's span whose traceparent the text carried; the cached
     /// statement executed again later is a root.
-    @Test func pgxExecutionsAfterTheirPrepareAreParentedByTheirComment() throws {
-        try #require(FileManager.default.fileExists(atPath: "/usr/share/gocode/src/github.com/jackc/pgx/v4"), "pgx v4 missing: scripts/setup-clients")
+    @Test func pgxExecutionsAfterTheirPrepareJoinTheApplicationsTraces() throws {
+        for package in ["github.com/jackc/pgx/v4", "go.opentelemetry.io/otel/sdk"] {
+            try #require(FileManager.default.fileExists(atPath: "/usr/share/gocode/src/" + package), "\(package) missing: scripts/setup-clients")
+        }
         let scratch = NSTemporaryDirectory() + "tusk-pgx-traceparent-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let source = TestEnvironment.packageRoot.appendingPathComponent("Tests/Workloads/pgx-traceparent/main.go").path
@@ -117,16 +120,24 @@ struct TraceJoinTests {
         let agent = try AgentProcess(arguments: ["--otlp-endpoint", receiver.endpoint, "--schedule-delay", "100"])
         let app = try ChildProcess.run(scratch + "/pgx-traceparent", ["host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"])
         try #require(app.status == 0, "\(app.errorOutput)")
+        let printed = try JSONSerialization.jsonObject(with: Data(app.output.utf8)) as? [String: Any] ?? [:]
+        let appSpans = printed["spans"] as? [[String: Any]] ?? []
+        try #require(appSpans.count == 5, "the application's spans: \(app.output)")
         try marker.send()
         let executions = try receiver.spans(through: marker).filter {
             ($0["resource"] as? [String: Any])?["process.pid"] as? Int == Int(app.pid)
                 && ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT $1::int AS pgx_marker"
         }.sorted { ($0["start_time_unix_nano"] as! Int64) < ($1["start_time_unix_nano"] as! Int64) }
         try #require(executions.count == 6, "spans of the pgx program: \(executions.count)")
-        let parents = executions.map { $0["parent_span_id"] as? String ?? "" }
-        #expect(parents == (1...5).map { String(repeating: "0", count: 15) + String($0) } + [""], "\(parents)")
-        #expect(executions.prefix(5).allSatisfy { $0["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736" })
-        #expect(executions.last?["trace_id"] as? String != "4bf92f3577b34da6a3ce929d0e0e4736")
+        for (tusk, parent) in zip(executions.prefix(5), appSpans) {
+            #expect(tusk["parent_span_id"] as? String == parent["span_id"] as? String)
+            #expect(tusk["trace_id"] as? String == parent["trace_id"] as? String)
+            #expect((tusk["start_time_unix_nano"] as! Int64) >= (parent["start"] as! Int64) - 100_000)
+            #expect((tusk["end_time_unix_nano"] as! Int64) <= (parent["end"] as! Int64) + 100_000)
+        }
+        let reuse = try #require(executions.last)
+        #expect((reuse["parent_span_id"] as? String ?? "").isEmpty, "the reused statement hangs under a stale parent")
+        #expect(!appSpans.contains { $0["trace_id"] as? String == reuse["trace_id"] as? String })
         #expect(agent.stop() == 0)
     }
 }

@@ -1,27 +1,43 @@
-// pgx v4's statement cache prepares each new text under a name (Parse/Describe/Sync) and then
-// binds and executes that name in a second round trip. Each query here carries a sqlcommenter
-// traceparent of its own (so each is a new text); at the end the first text runs again, from the
-// cache (Bind/Execute only). Prints {"pid": …} and stays alive a moment for Tusk to read /proc.
+// A pgx v4 application instrumented with the OpenTelemetry Go SDK (Debian's
+// golang-opentelemetry-otel-dev) that writes sqlcommenter comments itself: each query carries the
+// traceparent of the application's span around it. pgx's statement cache prepares each new text
+// under a name (Parse/Describe/Sync) and then binds and executes that name in a second round trip.
+// At the end the first text runs again outside any span, from the cache (Bind/Execute only).
+// Prints {"pid": …, "spans": [{"trace_id", "span_id", "start", "end"}]} (the application's own
+// spans, Unix ns) and stays alive a moment for Tusk to read /proc.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/jackc/pgx/v4"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
+
+type recorded struct {
+	TraceID string `json:"trace_id"`
+	SpanID  string `json:"span_id"`
+	Start   int64  `json:"start"`
+	End     int64  `json:"end"`
+}
 
 func main() {
 	ctx := context.Background()
+	recorder := tracetest.NewSpanRecorder()
+	tracer := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder)).Tracer("checkout")
 	conn, err := pgx.Connect(ctx, os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	run := func(text string, n int) {
+	run := func(ctx context.Context, text string, n int) {
 		rows, err := conn.Query(ctx, text, n)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -37,15 +53,24 @@ func main() {
 	}
 	var first string
 	for n := 1; n <= 5; n++ {
-		text := fmt.Sprintf("SELECT $1::int AS pgx_marker /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-%016x-01'*/", n)
+		spanCtx, span := tracer.Start(ctx, "db call")
+		carrier := propagation.HeaderCarrier(http.Header{})
+		propagation.TraceContext{}.Inject(spanCtx, carrier)
+		text := "SELECT $1::int AS pgx_marker /*traceparent='" + carrier.Get("traceparent") + "'*/"
 		if n == 1 {
 			first = text
 		}
-		run(text, n)
+		run(spanCtx, text, n)
+		span.End()
 	}
-	run(first, 0)
+	run(ctx, first, 0)
 	conn.Close(ctx)
-	encoded, _ := json.Marshal(map[string]int{"pid": os.Getpid()})
+	var spans []recorded
+	for _, span := range recorder.Ended() {
+		context := span.SpanContext()
+		spans = append(spans, recorded{context.TraceID().String(), context.SpanID().String(), span.StartTime().UnixNano(), span.EndTime().UnixNano()})
+	}
+	encoded, _ := json.Marshal(map[string]interface{}{"pid": os.Getpid(), "spans": spans})
 	fmt.Println(string(encoded))
 	time.Sleep(1500 * time.Millisecond)
 }
