@@ -119,16 +119,6 @@ struct OTLPMetricsExportTests {
             .mapValues { $0.sorted { ($0.requestIndex, $0.startTimeUnixNano) < ($1.requestIndex, $1.startTimeUnixNano) } }
     }
 
-    /// `executable arguments…` inside `cgroup`, named `service` (OTEL_SERVICE_NAME, which the
-    /// agent reads from the process's environment); it must exit 0.
-    @discardableResult
-    func run(in cgroup: TestCgroup, service: String, _ executable: String, _ arguments: [String], input: String? = nil) throws -> ChildProcess {
-        let run = try ChildProcess.run(
-            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", executable] + arguments, input: input,
-            environment: ["OTEL_SERVICE_NAME": service])
-        try #require(run.status == 0, "\(executable) exited \(run.status): \(run.errorOutput)")
-        return run
-    }
 
     /// psql held until `run(_:_:)`: its pid is known before the agent starts (`--pid`).
     func psql(_ postgres: PostgresSandbox) throws -> InteractiveProcess {
@@ -180,10 +170,10 @@ struct OTLPMetricsExportTests {
             arguments: receiver.agentArguments + ["--side", "both", "--cgroup", cgroup.path, "--metric-export-interval", "500"])
         defer { agent.stop() }
 
-        let psql = try run(in: cgroup, service: application, postgres.binaries + "/psql",
+        let psql = try cgroup.run(environment: ["OTEL_SERVICE_NAME": application], postgres.binaries + "/psql",
             ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: Self.workload)
         try #require(psql.errorOutput.contains("metrics_missing") && psql.errorOutput.contains("duplicate key"), "\(psql.errorOutput)")
-        try run(in: cgroup, service: application, postgres.binaries + "/pgbench", [
+        try cgroup.run(environment: ["OTEL_SERVICE_NAME": application], postgres.binaries + "/pgbench", [
             "-n", "-S", "-M", "prepared", "-T", "2", "-R", "100", "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk", "tusk",
         ])
         let marker = try EndMarker(postgres, cgroup: cgroup.path)

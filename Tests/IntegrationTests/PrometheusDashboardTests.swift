@@ -57,17 +57,17 @@ struct PrometheusDashboardTests {
         defer { prometheus.stop() }
 
         // The application: psql and pgbench (prepared statements) under its service name.
-        let psql = try run(in: cgroup, service: application, postgres.binaries + "/psql",
+        let psql = try cgroup.run(environment: ["OTEL_SERVICE_NAME": application], postgres.binaries + "/psql",
             ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: Self.workload)
         try #require(psql.errorOutput.contains("dashboard_missing"), "the failing statements did not fail: \(psql.errorOutput)")
-        try run(in: cgroup, service: application, postgres.binaries + "/pgbench", [
+        try cgroup.run(environment: ["OTEL_SERVICE_NAME": application], postgres.binaries + "/pgbench", [
             "-n", "-S", "-M", "prepared", "-c", "2", "-j", "2", "-T", "2", "-R", "100",
             "-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk", "tusk",
         ])
         // Another service with more distinct query summaries than the limit: the last ones
         // land in its overflow series.
         let floodStatements = (0..<(Self.summaryLimit + 10)).map { "SELECT * FROM dashboard_flood_\($0);\n" }.joined() + "\\! sleep 1\n"
-        try run(in: cgroup, service: flood, postgres.binaries + "/psql",
+        try cgroup.run(environment: ["OTEL_SERVICE_NAME": flood], postgres.binaries + "/psql",
             ["-X", "-q", "-o", "/dev/null"] + postgres.connection(), input: floodStatements)
 
         // The variables as Grafana fills them: label_values(…) through the same API call.
@@ -152,16 +152,6 @@ struct PrometheusDashboardTests {
         #expect(agent.stop() == 0)
     }
 
-    /// `executable arguments…` inside `cgroup`, named `service` (OTEL_SERVICE_NAME, which the
-    /// agent reads from the process's environment); it must exit 0.
-    @discardableResult
-    func run(in cgroup: TestCgroup, service: String, _ executable: String, _ arguments: [String], input: String? = nil) throws -> ChildProcess {
-        let run = try ChildProcess.run(
-            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", executable] + arguments, input: input,
-            environment: ["OTEL_SERVICE_NAME": service])
-        try #require(run.status == 0, "\(executable) exited \(run.status): \(run.errorOutput)")
-        return run
-    }
 
     /// Prometheus' view of its scrape target, for a failure message.
     func scrapeState(_ prometheus: PrometheusServer) throws -> String {

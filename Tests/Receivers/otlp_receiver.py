@@ -305,22 +305,10 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/healthz":
             self.reply(200, b"ok\n", "text/plain")
         elif url.path == "/spans":
-            query = parse_qs(url.query)
-            minimum = int(query.get("min", ["0"])[0])
-            deadline = time.monotonic() + float(query.get("timeout", ["10"])[0])
-            with self.store.lock:
-                while len(self.store.spans) < minimum and time.monotonic() < deadline:
-                    self.store.lock.wait(max(0.0, deadline - time.monotonic()))
-                body = json.dumps({"spans": self.store.spans, "requests": self.store.requests})
+            body = self.listing(url.query, lambda store: {"spans": store.spans, "requests": store.requests}, "spans")
             self.reply(200, body.encode(), "application/json")
         elif url.path == "/metrics-points":
-            query = parse_qs(url.query)
-            minimum = int(query.get("min", ["0"])[0])
-            deadline = time.monotonic() + float(query.get("timeout", ["10"])[0])
-            with self.store.lock:
-                while len(self.store.points) < minimum and time.monotonic() < deadline:
-                    self.store.lock.wait(max(0.0, deadline - time.monotonic()))
-                body = json.dumps({"points": self.store.points, "requests": self.store.metric_requests})
+            body = self.listing(url.query, lambda store: {"points": store.points, "requests": store.metric_requests}, "points")
             self.reply(200, body.encode(), "application/json")
         elif url.path == "/bodies-containing":
             text = parse_qs(url.query).get("text", [""])[0].encode()
@@ -334,6 +322,17 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, body.encode(), "application/json")
         else:
             self.reply(404, b"not found\n", "text/plain")
+
+    def listing(self, query_string, view, counted):
+        """`view` of the store as JSON, once its `counted` list holds `?min=N` entries or `?timeout=S`
+        seconds (default 10) passed."""
+        query = parse_qs(query_string)
+        minimum = int(query.get("min", ["0"])[0])
+        deadline = time.monotonic() + float(query.get("timeout", ["10"])[0])
+        with self.store.lock:
+            while len(view(self.store)[counted]) < minimum and time.monotonic() < deadline:
+                self.store.lock.wait(max(0.0, deadline - time.monotonic()))
+            return json.dumps(view(self.store))
 
     def do_POST(self):
         path = urlsplit(self.path).path

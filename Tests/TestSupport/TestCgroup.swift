@@ -24,6 +24,20 @@ public final class TestCgroup: Sendable {
     /// A shell command prefix that moves the shell into this cgroup; `exec` the program after it.
     public var join: String { "echo $$ > '\(path)/cgroup.procs' && " }
 
+    /// `executable arguments…` run inside this cgroup, with `environment` added to the test's; it
+    /// must exit 0.
+    @discardableResult
+    public func run(
+        environment: [String: String] = [:], _ executable: String, _ arguments: [String], input: String? = nil
+    ) throws -> ChildProcess {
+        let run = try ChildProcess.run(
+            "/bin/sh", ["-c", join + "exec \"$0\" \"$@\"", executable] + arguments, input: input, environment: environment)
+        guard run.status == 0 else {
+            throw CgroupError(message: "\(executable) exited \(run.status): \(run.errorOutput)")
+        }
+        return run
+    }
+
     public struct CgroupError: Error, CustomStringConvertible {
         public let message: String
         public var description: String { message }
