@@ -22,7 +22,8 @@ enum capture {
 	CAP_TAG,
 	CAP_ERROR,
 	CAP_TX_STATUS,
-	CAP_BACKEND_KEY,
+	CAP_WORD,        /* a big-endian u32 opening the body: BackendKeyData's pid, FunctionCall's OID */
+	CAP_PARAMETER,
 };
 
 /* One direction of a connection: its framing, and where the current message's body goes. */

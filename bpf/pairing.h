@@ -360,10 +360,11 @@ __noinline int tusk_frontend_begin(struct conn *conn, struct walk *w, struct tus
 		item = new_item(conn, w, TUSK_KIND_CLOSE, 0);
 		capture_into(s, item, CAP_NAMES, conn->tail);
 		return 0;
-	case 'F':
+	case 'F': /* FunctionCall: the function's OID opens the body; the arguments stay out */
 		close_open(conn);
 		conn->syncs++;
-		new_item(conn, w, TUSK_KIND_FUNCTION, 0);
+		item = new_item(conn, w, TUSK_KIND_FUNCTION, 0);
+		capture_into(s, item, CAP_WORD, conn->tail);
 		return 0;
 	case 'S': /* Sync: the last request written ends at the ReadyForQuery that answers it */
 		close_open(conn);
@@ -477,14 +478,20 @@ static __always_inline int backend_begin(struct conn *conn, struct walk *w, stru
 		return 0;
 	case 'K':
 		if (item && item->rec.kind == TUSK_KIND_STARTUP)
-			capture_into(s, item, CAP_BACKEND_KEY, conn->head);
+			capture_into(s, item, CAP_WORD, conn->head);
+		return 0;
+	case 'S': /* ParameterStatus: the request keeps the one of application_name */
+		if (item && !(item->rec.flags & TUSK_F_APPLICATION_NAME)) {
+			item->rec.parameter_len = 0;
+			capture_into(s, item, CAP_PARAMETER, conn->head);
+		}
 		return 0;
 	case 'G': case 'H': case 'W':
 		if (item)
 			item->rec.flags |= TUSK_F_COPY;
 		return 0;
 	case 'T': case '1': case '2': case '3': case 't': case 'n': case 'I': case 's':
-	case 'S': case 'R': case 'A': case 'd': case 'c': case 'v':
+	case 'V': case 'R': case 'A': case 'd': case 'c': case 'v':
 		return 0;
 	}
 	return -1;
@@ -521,6 +528,10 @@ static __always_inline int backend_end(struct conn *conn, struct walk *w, __u32 
 			conn->flags |= CONN_ERROR_SKIP;
 			answered(conn, w, item);
 		}
+		return 0;
+	case 'S':
+		if (tusk_names_application_name(r->parameter, r->parameter_len))
+			r->flags |= TUSK_F_APPLICATION_NAME;
 		return 0;
 	case '1': case '2': case '3': case 'T': case 'n':
 		if (type == '1')
@@ -632,17 +643,27 @@ static __always_inline void capture(struct conn *conn, struct walk *w, struct st
 		copy_at(w, &r->tx_status, 1, 1);
 		take = 1;
 		break;
-	case CAP_BACKEND_KEY: {
+	case CAP_WORD: {
 		if (off >= 4)
 			goto full;
 		take = TAKE(4, off, n);
 		if (take == 4) {
-			__u8 key[4] = {};
-			copy_at(w, key, 4, 4);
-			r->backend_pid = tusk_be32(key);
+			__u8 word[4] = {};
+			copy_at(w, word, 4, 4);
+			if (r->kind == TUSK_KIND_FUNCTION)
+				r->function_oid = tusk_be32(word);
+			else
+				r->backend_pid = tusk_be32(word);
 		}
 		break;
 	}
+	case CAP_PARAMETER:
+		if (off >= TUSK_PARAMETER_CAP)
+			goto full;
+		take = TAKE(TUSK_PARAMETER_CAP, off, n);
+		copy_at(w, (__u8 *)r->parameter + off, take, TUSK_PARAMETER_CAP);
+		r->parameter_len = off + take;
+		break;
 	default:
 		return;
 	}

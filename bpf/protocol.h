@@ -324,6 +324,20 @@ static __always_inline __u64 tusk_tag_rows(const char *tag, __u32 tag_len)
 	return 0;
 }
 
+/* Does a captured ParameterStatus body (name\0value\0) report application_name? `p` holds
+ * TUSK_PARAMETER_CAP bytes. */
+static __always_inline int tusk_names_application_name(const char *p, __u32 len)
+{
+	const char name[] = "application_name";
+	if (len < sizeof(name))
+		return 0;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(name); i++)
+		if (p[i] != name[i])
+			return 0;
+	return 1;
+}
+
 /* A Bind body starts with two names (portal\0statement\0) and goes on with parameter values,
  * which must not leave the kernel. The field holding its first bytes is scrubbed eight bytes at a
  * time, without a branch per byte: a loop over bytes would cost the verifier hundreds of

@@ -10,6 +10,7 @@
 #define TUSK_TAG_CAP 64      /* CommandComplete tag, e.g. "INSERT 0 1" */
 #define TUSK_ERROR_CAP 256   /* ErrorResponse/NoticeResponse body prefix: (code byte, value\0)* */
 #define TUSK_NAMES_CAP 128   /* Bind/Execute/Describe/Close body prefix: portal\0statement\0 */
+#define TUSK_PARAMETER_CAP 96 /* ParameterStatus body: application_name\0value\0 (NAMEDATALEN 64) */
 #define TUSK_DEFAULT_QUERY_BYTES 1024
 #define TUSK_NAME_SLACK 64   /* Parse bodies start with the statement name (NAMEDATALEN = 64) */
 #define TUSK_MAX_CGROUPS 8   /* cgroup subtrees a scope may name */
@@ -50,6 +51,7 @@ enum tusk_flag {
 	TUSK_F_ANSWERED = 1 << 12,      /* internal: the answer arrived, waiting for ReadyForQuery */
 	TUSK_F_OPEN = 1 << 13,          /* internal: extended request still collecting messages */
 	TUSK_F_PARSE_COMPLETE = 1 << 14, /* ParseComplete arrived: the server has the statement */
+	TUSK_F_APPLICATION_NAME = 1 << 15, /* parameter holds a ParameterStatus of application_name */
 };
 
 enum tusk_role {
@@ -87,12 +89,15 @@ struct tusk_record {
 	__u32 flags;             /* enum tusk_flag */
 	__u32 text_total;        /* length of the message body text was taken from */
 	__u32 backend_pid;       /* BackendKeyData process id (startup) */
+	__u32 function_oid;      /* FunctionCall: the function's OID */
 	__u16 kind;              /* enum tusk_kind */
 	__u16 commands;          /* CommandComplete messages (statements completed) */
 	__u16 text_len;
 	__u16 tag_len;
 	__u16 error_len;
 	__u16 names_len;
+	__u16 parameter_len;
+	__u16 pad;
 	__u8 outcome;            /* enum tusk_outcome */
 	__u8 tx_status;          /* ReadyForQuery status: 'I', 'T', 'E'; 0 if none */
 	__u8 role;               /* enum tusk_role */
@@ -105,6 +110,7 @@ struct tusk_record {
 	char tag[TUSK_TAG_CAP];
 	char error[TUSK_ERROR_CAP];
 	char names[TUSK_NAMES_CAP];
+	char parameter[TUSK_PARAMETER_CAP]; /* the answer's ParameterStatus (see TUSK_F_APPLICATION_NAME) */
 	/* char text[]: Query text; Parse body (statement\0query\0…); startup parameters */
 };
 

@@ -35,6 +35,8 @@ public struct CapturedRequest: Sendable, Equatable {
         public static let midstream = Flags(rawValue: 1 << 11)
         /// ParseComplete arrived: the server stored the Parse's statement.
         public static let parseComplete = Flags(rawValue: 1 << 14)
+        /// The answer carried a ParameterStatus of application_name (`applicationName`).
+        public static let applicationName = Flags(rawValue: 1 << 15)
     }
 
     public enum Role: UInt8, Sendable {
@@ -61,6 +63,8 @@ public struct CapturedRequest: Sendable, Equatable {
     /// ReadyForQuery transaction status ('I', 'T', 'E'), 0 when none was seen.
     public var transactionStatus: UInt8
     public var backendPID: UInt32
+    /// FunctionCall: the function's OID.
+    public var functionOID: UInt32
     public var role: Role
     public var socket: SocketAddress
     /// The name of the thread that sent the request (`comm`).
@@ -75,6 +79,9 @@ public struct CapturedRequest: Sendable, Equatable {
     public var errorFields: [UInt8]
     /// Bind/Execute/Describe/Close names (portal\0statement\0).
     public var names: [UInt8]
+    /// The application_name the server reported in its answer (ParameterStatus: at startup, and
+    /// after a SET), nil when it reported none.
+    public var applicationName: String?
 
     public var duration: UInt64 { endNanoseconds &- startNanoseconds }
 
@@ -83,9 +90,9 @@ public struct CapturedRequest: Sendable, Equatable {
         endNanoseconds: UInt64 = 0, responseNanoseconds: UInt64 = 0, connectionID: UInt64 = 0,
         pid: Int32 = 0, tid: Int32 = 0, fd: Int32 = 0, sequence: UInt32 = 0, rows: UInt64 = 0,
         dataRows: UInt64 = 0, completedCommands: UInt16 = 0, transactionStatus: UInt8 = 0,
-        backendPID: UInt32 = 0, role: Role = .client, socket: SocketAddress = .unknown,
+        backendPID: UInt32 = 0, functionOID: UInt32 = 0, role: Role = .client, socket: SocketAddress = .unknown,
         threadName: String = "", text: [UInt8] = [], textTotal: Int = 0, tag: [UInt8] = [],
-        errorFields: [UInt8] = [], names: [UInt8] = []
+        errorFields: [UInt8] = [], names: [UInt8] = [], applicationName: String? = nil
     ) {
         self.kind = kind
         self.outcome = outcome
@@ -103,6 +110,7 @@ public struct CapturedRequest: Sendable, Equatable {
         self.completedCommands = completedCommands
         self.transactionStatus = transactionStatus
         self.backendPID = backendPID
+        self.functionOID = functionOID
         self.role = role
         self.socket = socket
         self.threadName = threadName
@@ -111,5 +119,6 @@ public struct CapturedRequest: Sendable, Equatable {
         self.tag = tag
         self.errorFields = errorFields
         self.names = names
+        self.applicationName = applicationName
     }
 }

@@ -36,6 +36,7 @@ public enum RecordDecoder {
             completedCommands: r.load(\.commands),
             transactionStatus: r.load(\.tx_status),
             backendPID: r.load(\.backend_pid),
+            functionOID: r.load(\.function_oid),
             role: CapturedRequest.Role(rawValue: r.load(\.role)) ?? .unknown,
             socket: sockets.socket(connection: r.connectionID) { socket(r) },
             threadName: r.threadName,
@@ -43,7 +44,8 @@ public enum RecordDecoder {
             textTotal: Int(r.load(\.text_total) as UInt32),
             tag: r.bytes(\.tag, count: Int(r.load(\.tag_len) as UInt16)),
             errorFields: r.bytes(\.error, count: Int(r.load(\.error_len) as UInt16)),
-            names: r.bytes(\.names, count: Int(r.load(\.names_len) as UInt16)))
+            names: r.bytes(\.names, count: Int(r.load(\.names_len) as UInt16)),
+            applicationName: r.applicationName)
     }
 
     /// The fixed part of a record where it lies (any alignment).
@@ -69,6 +71,17 @@ public enum RecordDecoder {
             guard count > 0 else { return [] }
             let start = base + MemoryLayout<tusk_record>.offset(of: field)!
             return [UInt8](UnsafeRawBufferPointer(start: start, count: min(count, MemoryLayout<T>.size)))
+        }
+
+        /// The value of the application_name ParameterStatus the record holds (name\0value\0), if
+        /// the kernel flagged one.
+        var applicationName: String? {
+            let flags = CapturedRequest.Flags(rawValue: load(\.flags))
+            guard flags.contains(.applicationName) else { return nil }
+            let field = bytes(\.parameter, count: Int(load(\.parameter_len) as UInt16))
+            guard let nameEnd = field.firstIndex(of: 0) else { return nil }
+            let value = field[(nameEnd + 1)...]
+            return String(decoding: value[..<(value.firstIndex(of: 0) ?? value.endIndex)], as: UTF8.self)
         }
 
         /// The thread's name up to its NUL, with no array in between (it fits a small string).

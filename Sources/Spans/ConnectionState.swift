@@ -5,6 +5,8 @@ import Wire
 /// the statement maps are changed in place rather than copied per request.
 final class ConnectionState {
     var startup: StartupParameters?
+    /// The connection's application_name now: the startup's, then each one the server reports.
+    var applicationName: String?
     /// Attributes every span of this connection carries (namespace, user, addresses), built once.
     var attributes: [SpanAttribute]?
     /// Where the connection goes (database, server address and port), worked out once.

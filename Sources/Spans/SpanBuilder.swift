@@ -75,10 +75,24 @@ public final class SpanBuilder {
     public func span(for record: CapturedRequest) -> DatabaseSpan? {
         // the kernel gave up tracking these (and counts them): no span says anything true of them
         if record.outcome == .desync || record.outcome == .overflow { return nil }
+        let span = build(record)
+        // a SET application_name: the requests after this one carry the new name
+        if record.kind != .startup, let application = record.applicationName {
+            let connection = state(record)
+            connection.applicationName = application.isEmpty ? nil : application
+            connection.attributes = nil
+        }
+        return span
+    }
+
+    private func build(_ record: CapturedRequest) -> DatabaseSpan? {
         switch record.kind {
         case .startup:
             let state = ConnectionState(maxStatements: options.maxStatementsPerConnection)
-            state.startup = StartupParameters(body: record.text)
+            let startup = StartupParameters(body: record.text)
+            state.startup = startup
+            // the server's word (ParameterStatus) over the client's request
+            state.applicationName = record.applicationName.map { $0.isEmpty ? nil : $0 } ?? startup.applicationName
             connections[record.connectionID] = state
             return nil
         case .connectionEnd:
@@ -196,6 +210,9 @@ public final class SpanBuilder {
         attributes.append(.string(Attribute.dbSystemName, "postgresql"))
         let (statement, parent) = readComment(text)
         let analysis = analyze(statement, record, into: &attributes)
+        if record.kind == .functionCall {
+            attributes.append(.string(Attribute.dbStoredProcedureName, Self.functionName(record)))
+        }
         let outcome = appendOutcome(record, to: &attributes)
         let connection = state(record)
         if record.kind == .query || record.kind == .functionCall { connection.justPrepared = nil }
@@ -360,10 +377,15 @@ public final class SpanBuilder {
     @inline(__always)
     private func spanName(_ analysis: QueryAnalysis?, _ record: CapturedRequest, _ connection: ConnectionState) -> String {
         if let summary = analysis?.summary { return summary }  // the usual case: no fallback to format
-        if record.kind == .functionCall && analysis == nil { return "FUNCTION" }
+        if record.kind == .functionCall && analysis == nil { return Self.functionName(record) }
         let target = connection.target ?? target(record, connection)
         return QueryAnalysis.spanName(
             analysis, namespace: target.namespace, serverAddress: target.serverAddress, serverPort: target.serverPort.map(Int.init))
+    }
+
+    /// A FunctionCall's function: its name when it is one of libpq's, else its OID.
+    private static func functionName(_ record: CapturedRequest) -> String {
+        BuiltinFunction.name(oid: record.functionOID) ?? String(record.functionOID)
     }
 
     /// Where the record's connection goes, worked out on its first request.
@@ -382,7 +404,7 @@ public final class SpanBuilder {
         if let user = state.startup?.user {
             attributes.append(.string(Attribute.tuskDatabaseUser, user))
         }
-        if let application = state.startup?.applicationName {
+        if let application = state.applicationName {
             attributes.append(.string(Attribute.tuskApplicationName, application))
         }
         appendNetwork(record, to: &attributes)

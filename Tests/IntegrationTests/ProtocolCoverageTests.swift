@@ -237,6 +237,56 @@ struct ProtocolCoverageTests {
         #expect(spans[2].status == "unset" && spans[2].string("db.response.status_code") == nil)
         #expect(spans[2].int("db.response.returned_rows") == nil && spans[2].int("tusk.rows_affected") == nil)
         #expect(spans[3].status == "unset" && spans[3].int("db.response.returned_rows") == 1)
+        // the server's ParameterStatus renames the connection for the requests after the SET
+        #expect(spans.map { $0.string("tusk.db.application_name") } == ["psql", "psql", "tusk_renamed", "tusk_renamed"])
+        #expect(agent.stop() == 0)
+    }
+
+    /// libpq's large-object calls travel as FunctionCall messages answered by
+    /// FunctionCallResponse: each is a span named by its function, on both sides, and the
+    /// connection stays in step (the query after them is still paired, nothing desynchronises).
+    @Test func largeObjectCallsAreSpansNamedByTheirFunctionOnBothSides() throws {
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "both"])
+        let script = """
+            import sys, psycopg2
+            conn = psycopg2.connect(sys.argv[1])
+            cur = conn.cursor()
+            cur.execute("SELECT pg_backend_pid()")
+            print(cur.fetchone()[0], flush=True)
+            lo = conn.lobject(0, "wb")
+            lo.write(b"tusk large object " * 200)
+            oid = lo.oid
+            lo.close()
+            lo = conn.lobject(oid, "rb")
+            assert lo.read(4) == b"tusk"
+            lo.close()
+            conn.lobject(oid).unlink()
+            conn.commit()
+            try:
+                conn.lobject(999999999, "rb")
+                raise SystemExit("opened a large object that does not exist")
+            except psycopg2.OperationalError:
+                conn.rollback()
+            cur.execute("SELECT 7 AS after_large_objects")
+            assert cur.fetchone() == (7,)
+            """
+        let python = try ChildProcess.run(TestEnvironment.python, ["-c", script, "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"])
+        try #require(python.status == 0, "\(python.errorOutput)")
+        let backend = try #require(Int32(python.output.split(separator: "\n").first ?? ""), "printed: \(python.output)")
+
+        let calls = ["lo_creat", "lo_open", "lowrite", "lo_close", "lo_open", "loread", "lo_close", "lo_open", "lo_close", "lo_unlink"]
+        for (pid, kind) in [(python.pid, "client"), (backend, "server")] {
+            let spans = try settledSpans(agent, pid: pid, count: 1, marker: marker)
+            let functions = spans.filter { $0.string("db.stored_procedure.name") != nil }
+            // psycopg2 opens the object, closes it and unlinks it; lo_open of a missing OID fails
+            #expect(functions.map(\.name) == calls + ["lo_open"], "\(kind): \(spans.map(\.name))")
+            #expect(functions.allSatisfy { $0.name == $0.string("db.stored_procedure.name") && $0.kind == kind && $0.text == nil })
+            #expect(functions.dropLast().allSatisfy { $0.status == "unset" })
+            #expect(functions.last?.status == "error" && functions.last?.string("db.response.status_code") == "42704", "\(functions.last?.json ?? [:])")
+            #expect(spans.last?.text == "SELECT 7 AS after_large_objects" && spans.last?.int("db.response.returned_rows") == 1, "\(spans.map(\.name))")
+        }
+        #expect(try agent.metric("tusk_dropped_total{reason=\"desync\"}") == 0)
         #expect(agent.stop() == 0)
     }
 

@@ -33,6 +33,23 @@ struct FieldTests {
         #expect(Self.rows(long) == 0)
     }
 
+    /// A captured ParameterStatus body names application_name only when the whole name and its
+    /// NUL were captured; other parameters (and names that merely start alike) do not.
+    @Test func onlyAnApplicationNameParameterStatusCounts() {
+        func names(_ body: String, length: Int? = nil) -> Bool {
+            var field = [CChar](repeating: 0, count: Int(TUSK_PARAMETER_CAP))
+            let bytes = Array(body.utf8)
+            for (i, byte) in bytes.prefix(field.count).enumerated() { field[i] = CChar(bitPattern: byte) }
+            return tusk_names_application_name(field, UInt32(length ?? bytes.count)) != 0
+        }
+        #expect(names("application_name\0billing\0"))
+        #expect(names("application_name\0\0"))
+        #expect(!names("application_name\0billing\0", length: 16))
+        #expect(!names("application_namex\0y\0"))
+        #expect(!names("client_encoding\0UTF8\0"))
+        #expect(!names(""))
+    }
+
     /// Feeds a NoticeResponse/ErrorResponse body byte by byte, as the kernel does.
     static func isWarning(_ body: [UInt8]) -> Bool {
         var fields = tusk_fields()

@@ -22,6 +22,10 @@ struct RecordDecoderTests {
             connectionID: 9, socket: .inet(local: Array(repeating: 1, count: 16), localPort: 1, peer: Array(repeating: 0xfe, count: 16), peerPort: 65_535),
             threadName: "fifteen-chars-x", text: Array(repeating: UInt8(ascii: "x"), count: 2_000), textTotal: 100_000,
             names: Array("portal\0stmt\0".utf8)),
+        CapturedRequest(kind: .functionCall, connectionID: 3, functionOID: 954, threadName: "python3"),
+        CapturedRequest(
+            kind: .query, flags: [.applicationName], connectionID: 4, text: Array("SET application_name = 'x'\0".utf8),
+            textTotal: 27, tag: Array("SET\0".utf8), applicationName: "billing worker"),
         CapturedRequest(kind: .connectionEnd, outcome: .aborted, connectionID: 5, pid: 1, fd: 9, sequence: 4, role: .client),
         CapturedRequest(kind: .close, outcome: .desync, socket: .unknown, names: Array("\0S_1\0".utf8)),
     ]

@@ -84,6 +84,46 @@ struct SpanBuilderNetworkTests {
         #expect(named["tusk.db.application_name"] == .string("billing"))
     }
 
+    @Test func theApplicationNameFollowsWhatTheServerReports() throws {
+        let builder = SpanBuilder.fixed()
+        // the server's ParameterStatus at startup wins over the client's request
+        var startup = Records.startup(application: "asked")
+        startup.applicationName = "granted"
+        builder.spans(for: [startup])
+        #expect(builder.span(for: Records.query("SELECT 1"))?["tusk.db.application_name"] == .string("granted"))
+        // SET application_name: its own span keeps the old name, the requests after carry the new one
+        var rename = Records.query("SET application_name = 'renamed'", tag: "SET")
+        rename.applicationName = "renamed"
+        #expect(builder.span(for: rename)?["tusk.db.application_name"] == .string("granted"))
+        #expect(builder.span(for: Records.query("SELECT 2"))?["tusk.db.application_name"] == .string("renamed"))
+        // reset to empty: no attribute
+        var clear = Records.query("SET application_name = ''", tag: "SET")
+        clear.applicationName = ""
+        _ = builder.span(for: clear)
+        #expect(builder.span(for: Records.query("SELECT 3"))?["tusk.db.application_name"] == nil)
+        // a connection first seen after its startup learns its name from a SET too
+        var midstream = Records.query("SET application_name = 'late'", tag: "SET", connection: 9)
+        midstream.applicationName = "late"
+        _ = builder.span(for: midstream)
+        #expect(builder.span(for: Records.query("SELECT 4", connection: 9))?["tusk.db.application_name"] == .string("late"))
+    }
+
+    @Test func aFunctionCallIsNamedByItsFunction() throws {
+        let builder = SpanBuilder.fixed()
+        builder.spans(for: [Records.startup()])
+        var open = Records.request(.functionCall)
+        open.functionOID = 952
+        let known = try #require(builder.span(for: open))
+        #expect(known.name == "lo_open")
+        #expect(known["db.stored_procedure.name"] == .string("lo_open"))
+        #expect(known["db.query.text"] == nil)
+        var other = Records.request(.functionCall)
+        other.functionOID = 16_385
+        let unknown = try #require(builder.span(for: other))
+        #expect(unknown.name == "16385")
+        #expect(unknown["db.stored_procedure.name"] == .string("16385"))
+    }
+
     @Test func spansOfOneProcessShareOneResource() throws {
         let builder = SpanBuilder.fixed()
         var other = Records.query("SELECT 1", connection: 2)

@@ -19,6 +19,7 @@ public enum RecordImage {
         raw.flags = record.flags.rawValue
         raw.text_total = UInt32(record.textTotal)
         raw.backend_pid = record.backendPID
+        raw.function_oid = record.functionOID
         raw.kind = record.kind.rawValue
         raw.commands = record.completedCommands
         raw.text_len = UInt16(record.text.count)
@@ -28,6 +29,10 @@ public enum RecordImage {
         raw.tag_len = copy(record.tag, into: &raw.tag)
         raw.error_len = copy(record.errorFields, into: &raw.error)
         raw.names_len = copy(record.names, into: &raw.names)
+        if let application = record.applicationName {
+            raw.flags |= CapturedRequest.Flags.applicationName.rawValue
+            raw.parameter_len = copy(Array("application_name".utf8) + [0] + Array(application.utf8) + [0], into: &raw.parameter)
+        }
         _ = copy(Array(record.threadName.utf8.prefix(Int(TUSK_COMM_LEN) - 1)), into: &raw.comm)
         switch record.socket {
         case .unknown:
