@@ -59,6 +59,79 @@ static __always_inline int stream_socket(__u32 fd, struct conn *conn)
 	return 1;
 }
 
+/* ---- announcing a process ---- */
+
+struct path_ctx {
+	struct tusk_record *r;
+	struct dentry *at; /* 0 once the root of its file system is reached */
+};
+
+/* One name of the executable's path, into its slot (zeroed either way: ring buffer memory comes
+ * as the last records left it). */
+static long path_one(__u64 index, void *ctxp)
+{
+	struct path_ctx *x = ctxp;
+	if (!x->r || index >= TUSK_PATH_DEPTH)
+		return 1;
+	__u64 *slot = (__u64 *)((char *)(x->r + 1) + index * TUSK_PATH_NAME);
+#pragma unroll
+	for (int i = 0; i < TUSK_PATH_NAME / 8; i++)
+		slot[i] = 0;
+	struct dentry *at = x->at;
+	if (!at)
+		return 0;
+	struct dentry *parent = BPF_CORE_READ(at, d_parent);
+	if (parent == at || bpf_probe_read_kernel_str(slot, TUSK_PATH_NAME, BPF_CORE_READ(at, d_name.name)) <= 0) {
+		x->at = 0;
+		return 0;
+	}
+	x->at = parent;
+	return 0;
+}
+
+/* The calling process has its first PostgreSQL connection: hand user space who it is (its
+ * executable, arguments and environment, read from its own memory now, while it runs) and wake
+ * the reader at once, so that a process that exits right after its last query keeps its
+ * identity. Once per process until it execs or exits. */
+__noinline int tusk_announce(__u32 tgid)
+{
+	__u8 yes = 1;
+	if (bpf_map_lookup_elem(&announced, &tgid))
+		return 0;
+	struct tusk_record *r = bpf_ringbuf_reserve(&records, sizeof(struct tusk_record) + TUSK_PATH_AREA + TUSK_PROCESS_BLOCK_CAP, 0);
+	if (!r) {
+		count(TUSK_C_RECORDS_LOST);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(struct tusk_record));
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	r->kind = TUSK_KIND_PROCESS;
+	r->pid = tgid;
+	r->tid = (__u32)pid_tgid;
+	r->start_ns = r->end_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	struct path_ctx x = { .r = r, .at = BPF_CORE_READ(mm, exe_file, f_path.dentry) };
+	bpf_loop(TUSK_PATH_DEPTH, path_one, &x, 0);
+	__u64 args = BPF_CORE_READ(mm, arg_start);
+	__u64 args_end = BPF_CORE_READ(mm, arg_end);
+	__u64 end = BPF_CORE_READ(mm, env_end);
+	__u64 total = end > args ? end - args : 0;
+	__u64 take = total < TUSK_PROCESS_BLOCK_CAP ? total : TUSK_PROCESS_BLOCK_CAP;
+	take = TUSK_CLAMP(take, TUSK_PROCESS_BLOCK_CAP);
+	if (take && bpf_probe_read_user((__u8 *)(r + 1) + TUSK_PATH_AREA, take, (const void *)args))
+		take = 0;
+	__u64 arg_bytes = args_end > args ? args_end - args : 0;
+	r->args_len = arg_bytes < take ? arg_bytes : take;
+	r->text_len = TUSK_PATH_AREA + take;
+	r->text_total = total;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	count(TUSK_C_RECORDS);
+	bpf_map_update_elem(&announced, &tgid, &yes, BPF_ANY);
+	return 0;
+}
+
 /* First bytes on an fd with no verdict: start tracking it (1), or remember it is not PostgreSQL
  * (0). A client's first write, or a server backend's first read, is a StartupMessage (or, for a
  * connection opened before Tusk, whole frontend messages). */
@@ -108,6 +181,7 @@ __noinline int tusk_recognise(struct conn_key *key, __u64 first, __u32 first_len
 		__sync_fetch_and_add(owned, 1);
 	bpf_map_delete_elem(&verdicts, &k);
 	count(TUSK_C_CONNS_OPENED);
+	tusk_announce(k.tgid);
 	return 1;
 }
 

@@ -8,9 +8,24 @@
 #define CORE __attribute__((preserve_access_index))
 
 struct files_struct;
+struct mm_struct;
 
 struct task_struct {
 	struct files_struct *files;
+	struct mm_struct *mm;
+} CORE;
+
+struct qstr {
+	const unsigned char *name;
+} CORE;
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} CORE;
+
+struct path {
+	struct dentry *dentry;
 } CORE;
 
 struct fdtable {
@@ -29,6 +44,16 @@ struct inode {
 struct file {
 	struct inode *f_inode;
 	void *private_data;
+	struct path f_path;
+} CORE;
+
+/* A process's arguments and environment lie one after the other in its memory. */
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
+	struct file *exe_file;
 } CORE;
 
 struct in6_addr {

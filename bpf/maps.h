@@ -195,6 +195,14 @@ struct {
 	__type(value, __u32);
 } process_conns SEC(".maps");
 
+/* Processes already announced to user space (TUSK_KIND_PROCESS), until they exec or exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} announced SEC(".maps");
+
 /* Processes to trace when filter_pids is set (filled before attach). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

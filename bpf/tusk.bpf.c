@@ -266,11 +266,22 @@ int process_exit(void *ctx)
 	__u32 tgid = pid_tgid >> 32;
 	if ((__u32)pid_tgid != tgid)
 		return 0; /* a thread, not the process */
+	/* its pid may come back as another process: announce that one afresh */
+	bpf_map_delete_elem(&announced, &tgid);
 	__u32 *owned = process_conns_of(tgid);
 	if (!owned || !*owned)
 		return 0;
 	struct exit_ctx x = { .tgid = tgid, .now_ns = bpf_ktime_get_ns() };
 	bpf_for_each_map_elem(&conns, end_if_owned, &x, 0);
+	return 0;
+}
+
+/* A process that execs becomes another program: announce it afresh at its next connection. */
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_delete_elem(&announced, &tgid);
 	return 0;
 }
 

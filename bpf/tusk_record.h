@@ -14,6 +14,15 @@
 #define TUSK_DEFAULT_QUERY_BYTES 1024
 #define TUSK_NAME_SLACK 64   /* Parse bodies start with the statement name (NAMEDATALEN = 64) */
 #define TUSK_MAX_CGROUPS 8   /* cgroup subtrees a scope may name */
+/* A TUSK_KIND_PROCESS record's text: the executable's path, one name per TUSK_PATH_NAME bytes,
+ * the file's own name first, then its directories up to the root of its file system (at most
+ * TUSK_PATH_DEPTH names, each NUL-terminated; an empty one ends the path); then the process's
+ * argument and environment block (args_len bytes of arguments, NUL-separated, then the
+ * environment), cut at TUSK_PROCESS_BLOCK_CAP bytes. */
+#define TUSK_PATH_NAME 64
+#define TUSK_PATH_DEPTH 8
+#define TUSK_PATH_AREA (TUSK_PATH_NAME * TUSK_PATH_DEPTH)
+#define TUSK_PROCESS_BLOCK_CAP 16384
 
 /* What the request was, from the frontend messages that made it. */
 enum tusk_kind {
@@ -24,6 +33,7 @@ enum tusk_kind {
 	TUSK_KIND_FUNCTION = 5,  /* FunctionCall 'F' */
 	TUSK_KIND_STARTUP = 6,   /* StartupMessage: text holds its parameters (user\0…\0database\0…) */
 	TUSK_KIND_CONN_END = 7,  /* connection ended (Terminate, close, EOF); no request */
+	TUSK_KIND_PROCESS = 8,   /* a process's first connection: who it is, while it lives (see below) */
 };
 
 /* How the request ended. */
@@ -97,7 +107,7 @@ struct tusk_record {
 	__u16 error_len;
 	__u16 names_len;
 	__u16 parameter_len;
-	__u16 pad;
+	__u16 args_len;          /* TUSK_KIND_PROCESS: bytes of arguments in the block */
 	__u8 outcome;            /* enum tusk_outcome */
 	__u8 tx_status;          /* ReadyForQuery status: 'I', 'T', 'E'; 0 if none */
 	__u8 role;               /* enum tusk_role */

@@ -1,10 +1,13 @@
 import Export
 import Glibc
+import KernelRecords
 import Scoping
 import Spans
 
-/// Resource attributes of an observed process, read from /proc the first time a span of it is
-/// built (while it is most likely still alive) and remembered.
+/// Resource attributes of an observed process, read from /proc when the kernel announces the
+/// process's first connection (the reader is woken for it at once, while the process runs) and
+/// remembered. What /proc no longer has — the process exited first — comes from the kernel's own
+/// reading of the process (`ProcessSnapshot`): its executable, arguments and environment.
 ///
 /// service.name: Tusk's own `--service-name`/OTEL_SERVICE_NAME when set explicitly (a sidecar);
 /// else the process's own OTEL_SERVICE_NAME, or service.name in its OTEL_RESOURCE_ATTRIBUTES
@@ -48,8 +51,15 @@ public final class ProcfsProcessResolver: ProcessResolver {
         }
     }
 
+    /// A process's resource, and whether the kernel announced it (then it stands until the
+    /// kernel announces that pid again, after an exec or for a new process).
+    private struct Known {
+        var process: ObservedProcess
+        var announced: Bool
+    }
+
     private let options: Options
-    private var known: [Int32: ObservedProcess] = [:]
+    private var known: [Int32: Known] = [:]
     private var last: ObservedProcess?
 
     public init(options: Options) {
@@ -59,22 +69,40 @@ public final class ProcfsProcessResolver: ProcessResolver {
     public func process(pid: Int32, command: String) -> ObservedProcess {
         // consecutive spans mostly come from one process: no hashing for those
         if let last, last.pid == pid, last.command == command { return last }
-        if let process = known[pid], process.command == command {
-            last = process
-            return process
+        let process: ObservedProcess
+        if let entry = known[pid], entry.process.command == command {
+            process = entry.process
+        } else if let entry = known[pid], entry.announced {
+            // another thread's name: the same process, which may be gone from /proc by now
+            process = ObservedProcess(pid: pid, command: command, resourceAttributes: entry.process.resourceAttributes)
+            known[pid]?.process = process
+        } else {
+            process = ObservedProcess(pid: pid, command: command, resourceAttributes: attributes(pid: pid, command: command))
+            remember(Known(process: process, announced: false))
         }
-        let process = ObservedProcess(pid: pid, command: command, resourceAttributes: attributes(pid: pid, command: command))
-        if known.count >= options.capacity { known.removeAll(keepingCapacity: true) }
-        known[pid] = process
         last = process
         return process
     }
 
-    func attributes(pid: Int32, command: String) -> [SpanAttribute] {
+    public func announce(_ snapshot: ProcessSnapshot) {
+        let attributes = attributes(pid: snapshot.pid, command: snapshot.command, snapshot: snapshot)
+        let process = ObservedProcess(pid: snapshot.pid, command: snapshot.command, resourceAttributes: attributes)
+        remember(Known(process: process, announced: true))
+        if last?.pid == snapshot.pid { last = nil }
+    }
+
+    private func remember(_ entry: Known) {
+        if known.count >= options.capacity && known[entry.process.pid] == nil { known.removeAll(keepingCapacity: true) }
+        known[entry.process.pid] = entry
+    }
+
+    func attributes(pid: Int32, command: String, snapshot: ProcessSnapshot? = nil) -> [SpanAttribute] {
         let directory = "\(options.procRoot)/\(pid)"
-        let executablePath = readLink("\(directory)/exe")
-        let executableName = executablePath.map { String($0.split(separator: "/").last ?? Substring(command)) } ?? command
-        let environment = readNulSeparated("\(directory)/environ")
+        let executablePath = readLink("\(directory)/exe") ?? snapshot?.executablePath
+        let executableName = executablePath.map { String($0.split(separator: "/").last ?? Substring(command)) }
+            ?? snapshot?.executableName ?? command
+        var environment = readNulSeparated("\(directory)/environ")
+        if environment.isEmpty, let snapshot { environment = snapshot.environment }
         let serviceName = options.serviceName ?? Self.serviceName(fromEnvironment: environment) ?? executableName
         var attributes: [SpanAttribute] = [
             .string("service.name", serviceName),
@@ -83,7 +111,8 @@ public final class ProcfsProcessResolver: ProcessResolver {
         ]
         if let executablePath { attributes.append(.string("process.executable.path", executablePath)) }
         if options.includeCommandLine {
-            let arguments = readNulSeparated("\(directory)/cmdline")
+            var arguments = readNulSeparated("\(directory)/cmdline")
+            if arguments.isEmpty, let snapshot { arguments = snapshot.arguments }
             if !arguments.isEmpty {
                 attributes.append(.string("process.command_line", arguments.joined(separator: " ")))
                 attributes.append(SpanAttribute("process.command_args", .strings(arguments)))

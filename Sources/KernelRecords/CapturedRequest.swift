@@ -3,6 +3,8 @@
 public struct CapturedRequest: Sendable, Equatable {
     public enum Kind: UInt16, Sendable {
         case query = 1, execute, prepare, close, functionCall, startup, connectionEnd
+        /// A process's first connection: who it is (`ProcessSnapshot`), read while it ran.
+        case process
     }
 
     public enum Outcome: UInt8, Sendable {
@@ -69,7 +71,8 @@ public struct CapturedRequest: Sendable, Equatable {
     public var socket: SocketAddress
     /// The name of the thread that sent the request (`comm`).
     public var threadName: String
-    /// Query text, Parse body (statement\0query\0…) or startup parameters; maybe truncated.
+    /// Query text, Parse body (statement\0query\0…), startup parameters, or a process's
+    /// executable path, arguments and environment; maybe truncated.
     public var text: [UInt8]
     /// Length of the message body `text` was cut from.
     public var textTotal: Int
@@ -82,6 +85,8 @@ public struct CapturedRequest: Sendable, Equatable {
     /// The application_name the server reported in its answer (ParameterStatus: at startup, and
     /// after a SET), nil when it reported none.
     public var applicationName: String?
+    /// `.process`: how many bytes of the argument and environment block are arguments.
+    public var argumentsLength: Int
 
     public var duration: UInt64 { endNanoseconds &- startNanoseconds }
 
@@ -92,7 +97,8 @@ public struct CapturedRequest: Sendable, Equatable {
         dataRows: UInt64 = 0, completedCommands: UInt16 = 0, transactionStatus: UInt8 = 0,
         backendPID: UInt32 = 0, functionOID: UInt32 = 0, role: Role = .client, socket: SocketAddress = .unknown,
         threadName: String = "", text: [UInt8] = [], textTotal: Int = 0, tag: [UInt8] = [],
-        errorFields: [UInt8] = [], names: [UInt8] = [], applicationName: String? = nil
+        errorFields: [UInt8] = [], names: [UInt8] = [], applicationName: String? = nil,
+        argumentsLength: Int = 0
     ) {
         self.kind = kind
         self.outcome = outcome
@@ -120,5 +126,6 @@ public struct CapturedRequest: Sendable, Equatable {
         self.errorFields = errorFields
         self.names = names
         self.applicationName = applicationName
+        self.argumentsLength = argumentsLength
     }
 }

@@ -45,7 +45,8 @@ public enum RecordDecoder {
             tag: r.bytes(\.tag, count: Int(r.load(\.tag_len) as UInt16)),
             errorFields: r.bytes(\.error, count: Int(r.load(\.error_len) as UInt16)),
             names: r.bytes(\.names, count: Int(r.load(\.names_len) as UInt16)),
-            applicationName: r.applicationName)
+            applicationName: r.applicationName,
+            argumentsLength: Int(r.load(\.args_len) as UInt16))
     }
 
     /// The fixed part of a record where it lies (any alignment).

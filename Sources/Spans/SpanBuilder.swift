@@ -98,6 +98,9 @@ public final class SpanBuilder {
         case .connectionEnd:
             connections[record.connectionID] = nil
             return nil
+        case .process:
+            if let snapshot = ProcessSnapshot(record) { processes.announce(snapshot) }
+            return nil
         case .close:
             forget(record)
             return nil

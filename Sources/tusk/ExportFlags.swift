@@ -36,6 +36,9 @@ struct ExportFlags: ParsableArguments {
     @Flag(help: "Add process.command_line and process.command_args to resources. Off by default: arguments may carry secrets (a password in a connection URI, a literal in psql -c).")
     var processCommandLine = false
 
+    @Option(help: ArgumentHelp("Where to read observed processes' entries (executable, environment, cgroup): the host's procfs, e.g. /host/proc where it is mounted there. What a process's entry no longer holds when it is read (the process exited) comes from the kernel's own reading at its first connection. Default: /proc.", valueName: "path"))
+    var procRoot = "/proc"
+
     @Option(help: ArgumentHelp("Spans waiting for export before new ones are dropped (counted). Env: OTEL_BSP_MAX_QUEUE_SIZE. Default: 30000.", valueName: "n"))
     var maxQueueSize: Int?
 

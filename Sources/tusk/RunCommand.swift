@@ -91,10 +91,11 @@ struct RunCommand: AsyncParsableCommand {
         let queue = SpanQueue(capacity: settings.maxQueueSize, counters: counters)
         let health = HealthState()
         let stats = CaptureStats()
-        let processes = ProcfsProcessResolver(
-            options: .init(
-                serviceName: settings.serviceName, includeCommandLine: export.processCommandLine,
-                ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope))
+        var processOptions = ProcfsProcessResolver.Options(
+            serviceName: settings.serviceName, includeCommandLine: export.processCommandLine,
+            ownPod: .init(environment: ProcessInfo.processInfo.environment), podScope: podScope)
+        processOptions.procRoot = export.procRoot
+        let processes = ProcfsProcessResolver(options: processOptions)
         let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
         let operations = metricFlags.noRequestMetrics ? nil : OperationMetrics(options: metricOptions)
         let metricExport = MetricExportCounters()

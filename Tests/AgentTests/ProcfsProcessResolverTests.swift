@@ -1,4 +1,5 @@
 import Foundation
+import KernelRecords
 import Spans
 import Testing
 
@@ -78,5 +79,56 @@ struct ProcfsProcessResolverTests {
         #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_SERVICE_NAME=a", "OTEL_RESOURCE_ATTRIBUTES=service.name=b"]) == "a")
         #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_RESOURCE_ATTRIBUTES=team=x,service.name=b"]) == "b")
         #expect(ProcfsProcessResolver.serviceName(fromEnvironment: ["OTEL_SERVICE_NAME="]) == nil)
+    }
+}
+
+/// A process the kernel announced: /proc while it is there, the kernel's reading once it is gone.
+struct AnnouncedProcessTests {
+    static let snapshot = ProcessSnapshot(
+        pid: 5150, command: "python3", executablePath: "/usr/bin/python3.11", executableName: "python3.11",
+        arguments: ["python3", "job.py"], environment: ["HOME=/root", "OTEL_SERVICE_NAME=nightly-job"])
+
+    @Test func aProcessGoneFromProcKeepsWhatTheKernelRead() throws {
+        var options = ProcfsProcessResolver.Options(includeCommandLine: true)
+        options.procRoot = NSTemporaryDirectory() + "tusk-proc-empty-\(getpid())"  // no entry: the process exited
+        let resolver = ProcfsProcessResolver(options: options)
+        resolver.announce(Self.snapshot)
+        let process = resolver.process(pid: 5150, command: "python3")
+        #expect(ProcfsProcessResolverTests.value("service.name", process) == "nightly-job")
+        #expect(ProcfsProcessResolverTests.value("process.executable.path", process) == "/usr/bin/python3.11")
+        #expect(ProcfsProcessResolverTests.value("process.executable.name", process) == "python3.11")
+        #expect(ProcfsProcessResolverTests.value("process.command_line", process) == "python3 job.py")
+        // another thread of it: the same resource, not a fresh (empty) reading
+        let worker = resolver.process(pid: 5150, command: "worker-1")
+        #expect(worker.command == "worker-1")
+        #expect(ProcfsProcessResolverTests.value("service.name", worker) == "nightly-job")
+    }
+
+    @Test func procWinsWhileTheProcessIsThere() throws {
+        let root = try ProcfsProcessResolverTests.procRoot(
+            pid: 5150, environment: ["OTEL_SERVICE_NAME=from-proc"], arguments: ["python3", "job.py", "--full"],
+            executable: "/opt/python/bin/python3.12", cgroup: "0::/user.slice\n")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var options = ProcfsProcessResolver.Options(includeCommandLine: true)
+        options.procRoot = root
+        let resolver = ProcfsProcessResolver(options: options)
+        resolver.announce(Self.snapshot)
+        let process = resolver.process(pid: 5150, command: "python3")
+        #expect(ProcfsProcessResolverTests.value("service.name", process) == "from-proc")
+        #expect(ProcfsProcessResolverTests.value("process.executable.path", process) == "/opt/python/bin/python3.12")
+        #expect(ProcfsProcessResolverTests.value("process.command_line", process) == "python3 job.py --full")
+    }
+
+    /// A second announcement of the pid (an exec, or a new process with a reused pid) replaces the first.
+    @Test func anotherAnnouncementOfThePidReplacesTheResource() throws {
+        var options = ProcfsProcessResolver.Options(includeCommandLine: false)
+        options.procRoot = NSTemporaryDirectory() + "tusk-proc-empty-\(getpid())"
+        let resolver = ProcfsProcessResolver(options: options)
+        resolver.announce(Self.snapshot)
+        #expect(ProcfsProcessResolverTests.value("service.name", resolver.process(pid: 5150, command: "python3")) == "nightly-job")
+        var next = Self.snapshot
+        next.environment = ["OTEL_SERVICE_NAME=next-job"]
+        resolver.announce(next)
+        #expect(ProcfsProcessResolverTests.value("service.name", resolver.process(pid: 5150, command: "python3")) == "next-job")
     }
 }

@@ -13,7 +13,7 @@ struct RecordContractTests {
         ("rows", \.rows), ("data_rows", \.data_rows), ("pid", \.pid), ("tid", \.tid), ("fd", \.fd), ("seq", \.seq),
         ("flags", \.flags), ("text_total", \.text_total), ("backend_pid", \.backend_pid), ("function_oid", \.function_oid), ("kind", \.kind),
         ("commands", \.commands), ("text_len", \.text_len), ("tag_len", \.tag_len), ("error_len", \.error_len),
-        ("names_len", \.names_len), ("parameter_len", \.parameter_len), ("pad", \.pad), ("outcome", \.outcome), ("tx_status", \.tx_status), ("role", \.role),
+        ("names_len", \.names_len), ("parameter_len", \.parameter_len), ("args_len", \.args_len), ("outcome", \.outcome), ("tx_status", \.tx_status), ("role", \.role),
         ("family", \.family), ("local_port", \.local_port), ("peer_port", \.peer_port),
         ("local_addr", \.local_addr), ("peer_addr", \.peer_addr), ("comm", \.comm), ("tag", \.tag),
         ("error", \.error), ("names", \.names), ("parameter", \.parameter),

@@ -26,6 +26,9 @@ struct RecordDecoderTests {
         CapturedRequest(
             kind: .query, flags: [.applicationName], connectionID: 4, text: Array("SET application_name = 'x'\0".utf8),
             textTotal: 27, tag: Array("SET\0".utf8), applicationName: "billing worker"),
+        CapturedRequest(
+            kind: .process, pid: 55, tid: 56, threadName: "psql", text: Array("psql\0-c\0HOME=/\0".utf8), textTotal: 15,
+            argumentsLength: 8),
         CapturedRequest(kind: .connectionEnd, outcome: .aborted, connectionID: 5, pid: 1, fd: 9, sequence: 4, role: .client),
         CapturedRequest(kind: .close, outcome: .desync, socket: .unknown, names: Array("\0S_1\0".utf8)),
     ]

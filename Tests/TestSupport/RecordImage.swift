@@ -20,6 +20,7 @@ public enum RecordImage {
         raw.text_total = UInt32(record.textTotal)
         raw.backend_pid = record.backendPID
         raw.function_oid = record.functionOID
+        raw.args_len = UInt16(record.argumentsLength)
         raw.kind = record.kind.rawValue
         raw.commands = record.completedCommands
         raw.text_len = UInt16(record.text.count)
