@@ -110,6 +110,7 @@ __noinline int tusk_announce(__u32 tgid)
 	r->tid = (__u32)pid_tgid;
 	r->start_ns = r->end_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->cgroup_id = bpf_get_current_cgroup_id();
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	struct path_ctx x = { .r = r, .at = BPF_CORE_READ(mm, exe_file, f_path.dentry) };

@@ -92,6 +92,7 @@ struct tusk_record {
 	__u64 conn_id;           /* unique per connection while the programs stay loaded */
 	__u64 rows;              /* sum of the CommandComplete row counts */
 	__u64 data_rows;         /* DataRow messages received */
+	__u64 cgroup_id;         /* TUSK_KIND_PROCESS: the process's cgroup (v2 id) */
 	__u32 pid;               /* process (tgid) */
 	__u32 tid;               /* thread that sent the request */
 	__u32 fd;

@@ -27,6 +27,9 @@ public final class ProcfsProcessResolver: ProcessResolver {
         public var podScope = false
         /// Where procfs is (tests point it at a directory of their own).
         public var procRoot = "/proc"
+        /// The cgroup v2 hierarchy, to find a process's cgroup by its id (tests point it at a
+        /// directory of their own); nil: the one under /sys/fs/cgroup.
+        public var cgroupMount: CgroupMount?
         public var capacity = 4096
 
         public init(serviceName: String? = nil, includeCommandLine: Bool, ownPod: OwnPod? = nil, podScope: Bool = false) {
@@ -119,7 +122,7 @@ public final class ProcfsProcessResolver: ProcessResolver {
             }
         }
         var podUID: String?
-        if let cgroups = try? ProcCgroupFile(contentsOf: "\(directory)/cgroup") {
+        if let cgroups = (try? ProcCgroupFile(contentsOf: "\(directory)/cgroup")) ?? snapshot.flatMap(cgroupFile) {
             let identity = cgroups.containerIdentity
             if let container = identity.containerID { attributes.append(.string("container.id", container)) }
             podUID = identity.podUID
@@ -131,6 +134,15 @@ public final class ProcfsProcessResolver: ProcessResolver {
         }
         if let podUID { attributes.append(.string("k8s.pod.uid", podUID)) }
         return attributes
+    }
+
+    /// The cgroup the kernel reported for a process gone from /proc, as /proc/PID/cgroup would
+    /// have named it (its cgroup v2 path; the directory outlives the process while its container runs).
+    private func cgroupFile(_ snapshot: ProcessSnapshot) -> ProcCgroupFile? {
+        guard snapshot.cgroupID != 0, let mount = options.cgroupMount ?? CgroupMount.unified(),
+            let path = mount.path(ofCgroupID: snapshot.cgroupID)
+        else { return nil }
+        return try? ProcCgroupFile(parsing: "0::\(path)\n", source: "cgroup id \(snapshot.cgroupID)")
     }
 
     /// OTEL_SERVICE_NAME, else service.name inside OTEL_RESOURCE_ATTRIBUTES, of an environment.

@@ -87,6 +87,8 @@ public struct CapturedRequest: Sendable, Equatable {
     public var applicationName: String?
     /// `.process`: how many bytes of the argument and environment block are arguments.
     public var argumentsLength: Int
+    /// `.process`: the process's cgroup (cgroup v2 id: its directory's inode number).
+    public var cgroupID: UInt64
 
     public var duration: UInt64 { endNanoseconds &- startNanoseconds }
 
@@ -98,7 +100,7 @@ public struct CapturedRequest: Sendable, Equatable {
         backendPID: UInt32 = 0, functionOID: UInt32 = 0, role: Role = .client, socket: SocketAddress = .unknown,
         threadName: String = "", text: [UInt8] = [], textTotal: Int = 0, tag: [UInt8] = [],
         errorFields: [UInt8] = [], names: [UInt8] = [], applicationName: String? = nil,
-        argumentsLength: Int = 0
+        argumentsLength: Int = 0, cgroupID: UInt64 = 0
     ) {
         self.kind = kind
         self.outcome = outcome
@@ -127,5 +129,6 @@ public struct CapturedRequest: Sendable, Equatable {
         self.names = names
         self.applicationName = applicationName
         self.argumentsLength = argumentsLength
+        self.cgroupID = cgroupID
     }
 }

@@ -15,9 +15,12 @@ public struct ProcessSnapshot: Sendable, Equatable {
     public var arguments: [String]
     /// KEY=value entries; cut short when the block was longer than the kernel copies.
     public var environment: [String]
+    /// The process's cgroup v2 id (0: unknown).
+    public var cgroupID: UInt64
 
     public init(
-        pid: Int32, command: String, executablePath: String?, executableName: String?, arguments: [String], environment: [String]
+        pid: Int32, command: String, executablePath: String?, executableName: String?, arguments: [String], environment: [String],
+        cgroupID: UInt64 = 0
     ) {
         self.pid = pid
         self.command = command
@@ -25,6 +28,7 @@ public struct ProcessSnapshot: Sendable, Equatable {
         self.executableName = executableName
         self.arguments = arguments
         self.environment = environment
+        self.cgroupID = cgroupID
     }
 
     static let nameSize = Int(TUSK_PATH_NAME)
@@ -57,6 +61,7 @@ public struct ProcessSnapshot: Sendable, Equatable {
             executableName: names.first,
             arguments: strings(block[..<argumentsEnd]),
             // the environment was cut where the copy ended: its last entry may be partial
-            environment: Array(strings(block[argumentsEnd...]).dropLast(record.textTotal > block.count ? 1 : 0)))
+            environment: Array(strings(block[argumentsEnd...]).dropLast(record.textTotal > block.count ? 1 : 0)),
+            cgroupID: record.cgroupID)
     }
 }

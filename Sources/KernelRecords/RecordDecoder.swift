@@ -46,7 +46,8 @@ public enum RecordDecoder {
             errorFields: r.bytes(\.error, count: Int(r.load(\.error_len) as UInt16)),
             names: r.bytes(\.names, count: Int(r.load(\.names_len) as UInt16)),
             applicationName: r.applicationName,
-            argumentsLength: Int(r.load(\.args_len) as UInt16))
+            argumentsLength: Int(r.load(\.args_len) as UInt16),
+            cgroupID: r.load(\.cgroup_id))
     }
 
     /// The fixed part of a record where it lies (any alignment).

@@ -1,5 +1,6 @@
 import Foundation
 import KernelRecords
+import Scoping
 import Spans
 import Testing
 
@@ -130,5 +131,31 @@ struct AnnouncedProcessTests {
         next.environment = ["OTEL_SERVICE_NAME=next-job"]
         resolver.announce(next)
         #expect(ProcfsProcessResolverTests.value("service.name", resolver.process(pid: 5150, command: "python3")) == "next-job")
+    }
+}
+
+/// A process gone from /proc: its container from the cgroup id the kernel reported.
+struct AnnouncedProcessCgroupTests {
+    @Test func theContainerComesFromTheCgroupTheKernelReported() throws {
+        let root = NSTemporaryDirectory() + "tusk-cgroupfs-\(getpid())"
+        let containerID = String(repeating: "ab12", count: 16)
+        let relative = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c3d4e_5f60_7182_93a4_b5c6d7e8f901.slice/cri-containerd-\(containerID).scope"
+        try FileManager.default.createDirectory(atPath: root + relative, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/system.slice/other.service", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let inode = try #require(try FileManager.default.attributesOfItem(atPath: root + relative)[.systemFileNumber] as? NSNumber).uint64Value
+        #expect(CgroupMount(hierarchy: .unified, mountPoint: root).path(ofCgroupID: inode) == relative)
+        #expect(CgroupMount(hierarchy: .unified, mountPoint: root).path(ofCgroupID: 1) == nil)
+
+        var options = ProcfsProcessResolver.Options(includeCommandLine: false)
+        options.procRoot = root + "/no-proc"
+        options.cgroupMount = CgroupMount(hierarchy: .unified, mountPoint: root)
+        let resolver = ProcfsProcessResolver(options: options)
+        var snapshot = AnnouncedProcessTests.snapshot
+        snapshot.cgroupID = inode
+        resolver.announce(snapshot)
+        let process = resolver.process(pid: snapshot.pid, command: snapshot.command)
+        #expect(ProcfsProcessResolverTests.value("container.id", process) == containerID)
+        #expect(ProcfsProcessResolverTests.value("k8s.pod.uid", process) == "1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901")
     }
 }

@@ -10,7 +10,7 @@ import TestSupport
 struct RecordContractTests {
     nonisolated(unsafe) static let fields: [(String, PartialKeyPath<tusk_record>)] = [
         ("start_ns", \.start_ns), ("end_ns", \.end_ns), ("response_ns", \.response_ns), ("conn_id", \.conn_id),
-        ("rows", \.rows), ("data_rows", \.data_rows), ("pid", \.pid), ("tid", \.tid), ("fd", \.fd), ("seq", \.seq),
+        ("rows", \.rows), ("data_rows", \.data_rows), ("cgroup_id", \.cgroup_id), ("pid", \.pid), ("tid", \.tid), ("fd", \.fd), ("seq", \.seq),
         ("flags", \.flags), ("text_total", \.text_total), ("backend_pid", \.backend_pid), ("function_oid", \.function_oid), ("kind", \.kind),
         ("commands", \.commands), ("text_len", \.text_len), ("tag_len", \.tag_len), ("error_len", \.error_len),
         ("names_len", \.names_len), ("parameter_len", \.parameter_len), ("args_len", \.args_len), ("outcome", \.outcome), ("tx_status", \.tx_status), ("role", \.role),

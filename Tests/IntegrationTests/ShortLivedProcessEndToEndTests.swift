@@ -5,7 +5,8 @@ import TestSupport
 /// Cron jobs, migrations and CLIs exit right after their last query, usually before the agent
 /// reads their spans. The kernel announces a process at its first connection (and wakes the
 /// agent for it), with its executable, arguments and environment read from the process itself:
-/// its spans carry its whole resource however late they are built.
+/// its spans carry its whole resource however late they are built — the container's id too, from
+/// the cgroup the kernel reported.
 @Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
 struct ShortLivedProcessEndToEndTests {
     let postgres: PostgresSandbox
@@ -36,8 +37,15 @@ struct ShortLivedProcessEndToEndTests {
         let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--process-command-line", "--proc-root", procfs == "empty" ? emptyProc : procfs])
         let connection = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk"
+        // inside a container's cgroup (its directory outlives the process, as a pod's does)
+        let cgroup = try TestCgroup("quick")
+        let containerID = String(repeating: "5eed", count: 16)
+        let container = cgroup.path + "/docker-\(containerID).scope"
+        try FileManager.default.createDirectory(atPath: container, withIntermediateDirectories: false)
+        defer { rmdir(container) }
         let python = try ChildProcess.run(
-            TestEnvironment.python, ["-c", script, connection], environment: ["OTEL_SERVICE_NAME": "quick-job"])
+            "/bin/sh", ["-c", "echo $$ > '\(container)/cgroup.procs' && exec \"$0\" \"$@\"", TestEnvironment.python, "-c", script, connection],
+            environment: ["OTEL_SERVICE_NAME": "quick-job"])
         try #require(python.status == 0, "\(python.errorOutput)")
 
         try marker.send()
@@ -51,6 +59,7 @@ struct ShortLivedProcessEndToEndTests {
             #expect(resource["process.executable.name"] as? String == (executable as NSString).lastPathComponent)
             #expect(resource["process.command_args"] as? [String] == [TestEnvironment.python, "-c", script, connection], "\(resource["process.command_args"] ?? "-")")
             #expect(resource["process.pid"] as? Int == Int(python.pid))
+            #expect(resource["container.id"] as? String == containerID, "\(resource)")
         }
         #expect(agent.stop() == 0)
     }

@@ -12,6 +12,7 @@ public enum RecordImage {
         raw.conn_id = record.connectionID
         raw.rows = record.rows
         raw.data_rows = record.dataRows
+        raw.cgroup_id = record.cgroupID
         raw.pid = UInt32(bitPattern: record.pid)
         raw.tid = UInt32(bitPattern: record.tid)
         raw.fd = UInt32(bitPattern: record.fd)
