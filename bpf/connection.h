@@ -66,8 +66,8 @@ struct path_ctx {
 	struct dentry *at; /* 0 once the root of its file system is reached */
 };
 
-/* One name of the executable's path, into its slot (zeroed either way: ring buffer memory comes
- * as the last records left it). */
+/* One name of the executable's path, into its slot (zeroed either way: the per-CPU room holds
+ * the last announcement). */
 static long path_one(__u64 index, void *ctxp)
 {
 	struct path_ctx *x = ctxp;
@@ -98,11 +98,11 @@ __noinline int tusk_announce(__u32 tgid)
 	__u8 yes = 1;
 	if (bpf_map_lookup_elem(&announced, &tgid))
 		return 0;
-	struct tusk_record *r = bpf_ringbuf_reserve(&records, sizeof(struct tusk_record) + TUSK_PATH_AREA + TUSK_PROCESS_BLOCK_CAP, 0);
-	if (!r) {
-		count(TUSK_C_RECORDS_LOST);
+	/* composed here, then copied into the ring at its real size (a reservation's is fixed) */
+	__u32 zero = 0;
+	struct tusk_record *r = bpf_map_lookup_elem(&announcements, &zero);
+	if (!r)
 		return 0;
-	}
 	__builtin_memset(r, 0, sizeof(struct tusk_record));
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	r->kind = TUSK_KIND_PROCESS;
@@ -127,7 +127,11 @@ __noinline int tusk_announce(__u32 tgid)
 	r->args_len = arg_bytes < take ? arg_bytes : take;
 	r->text_len = TUSK_PATH_AREA + take;
 	r->text_total = total;
-	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	__u64 size = sizeof(struct tusk_record) + TUSK_PATH_AREA + take;
+	if (bpf_ringbuf_output(&records, r, TUSK_CLAMP(size, sizeof(struct tusk_process_record)), BPF_RB_FORCE_WAKEUP)) {
+		count(TUSK_C_RECORDS_LOST);
+		return 0;
+	}
 	count(TUSK_C_RECORDS);
 	bpf_map_update_elem(&announced, &tgid, &yes, BPF_ANY);
 	return 0;

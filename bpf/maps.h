@@ -195,6 +195,19 @@ struct {
 	__type(value, __u32);
 } process_conns SEC(".maps");
 
+/* Room to compose a process announcement (TUSK_KIND_PROCESS) in. */
+struct tusk_process_record {
+	struct tusk_record rec;
+	__u8 text[TUSK_PATH_AREA + TUSK_PROCESS_BLOCK_CAP];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tusk_process_record);
+} announcements SEC(".maps");
+
 /* Processes already announced to user space (TUSK_KIND_PROCESS), until they exec or exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
