@@ -213,8 +213,8 @@ public final class SpanBuilder {
         attributes.append(.string(Attribute.dbSystemName, "postgresql"))
         let (statement, parent) = readComment(text)
         let analysis = analyze(statement, record, into: &attributes)
-        if record.kind == .functionCall {
-            attributes.append(.string(Attribute.dbStoredProcedureName, Self.functionName(record)))
+        if record.kind == .functionCall, let function = Self.functionName(record) {
+            attributes.append(.string(Attribute.dbStoredProcedureName, function))
         }
         let outcome = appendOutcome(record, to: &attributes)
         let connection = state(record)
@@ -380,15 +380,17 @@ public final class SpanBuilder {
     @inline(__always)
     private func spanName(_ analysis: QueryAnalysis?, _ record: CapturedRequest, _ connection: ConnectionState) -> String {
         if let summary = analysis?.summary { return summary }  // the usual case: no fallback to format
-        if record.kind == .functionCall && analysis == nil { return Self.functionName(record) }
+        if record.kind == .functionCall && analysis == nil { return Self.functionName(record) ?? "FUNCTION" }
         let target = connection.target ?? target(record, connection)
         return QueryAnalysis.spanName(
             analysis, namespace: target.namespace, serverAddress: target.serverAddress, serverPort: target.serverPort.map(Int.init))
     }
 
-    /// A FunctionCall's function: its name when it is one of libpq's, else its OID.
-    private static func functionName(_ record: CapturedRequest) -> String {
-        BuiltinFunction.name(oid: record.functionOID) ?? String(record.functionOID)
+    /// A FunctionCall's function: its name when it is one of libpq's, else its OID; nil when the
+    /// OID was not captured (0 is no function's).
+    private static func functionName(_ record: CapturedRequest) -> String? {
+        guard record.functionOID != 0 else { return nil }
+        return BuiltinFunction.name(oid: record.functionOID) ?? String(record.functionOID)
     }
 
     /// Where the record's connection goes, worked out on its first request.
