@@ -237,6 +237,17 @@ struct HopJoinerTests {
         #expect(hops.joiner.counters.expired == 1)
     }
 
+    /// A pooler is a process with live connections of both roles: once its inbound ones are gone
+    /// (or its pid went to another program), its CLIENT spans no longer wait.
+    @Test func aProcessIsAPoolerOnlyWhileItServes() {
+        let hops = HopHarness()
+        let chain = Hops.Chain()
+        hops.feed(chain.startups)
+        #expect(hops.feed([Hops.query(Self.sql, at: chain.outbound.client, 0, 100)]).isEmpty, "a pooler's span waits")
+        hops.feed([Records.connectionEnd(connection: chain.inbound.server.connection)])
+        #expect(hops.feed([Hops.query(Self.sql, at: chain.outbound.client, 200, 300)]).count == 1, "no longer a pooler")
+    }
+
     /// `--side client`: the builder marks nothing and leaves unsampled spans out itself.
     @Test func withoutJoiningNothingChanges() {
         let builder = SpanBuilder.fixed { $0.sampler = SamplerConfiguration(kind: .alwaysOff) }

@@ -8,6 +8,7 @@ final class HopEndTracker {
     private struct Connection {
         var keys: [HopKey]
         var role: DatabaseSpan.Kind
+        var pid: Int32
     }
 
     /// One end of a connection: the key, and whether the end is the server's.
@@ -16,10 +17,12 @@ final class HopEndTracker {
         var server: Bool
     }
 
-    private struct Roles: OptionSet {
-        let rawValue: UInt8
-        static let client = Roles(rawValue: 1)
-        static let server = Roles(rawValue: 2)
+    /// A process's live connections by role: counted, not flagged, so a pid the kernel reuses
+    /// does not make an application look like a pooler for good.
+    private struct Roles {
+        var client = 0
+        var server = 0
+        var isProxy: Bool { client > 0 && server > 0 }
     }
 
     private var connections: BoundedMap<UInt64, Connection>
@@ -62,7 +65,7 @@ final class HopEndTracker {
         return HopEnd(
             role: connection.role, pid: record.pid, connection: socket, backendKey: backendKey, textHash: textHash,
             startNanoseconds: record.startNanoseconds, endNanoseconds: record.endNanoseconds, peerTraced: peerTraced,
-            processIsProxy: processes[record.pid] == [.client, .server])
+            processIsProxy: processes[record.pid]?.isProxy ?? false)
     }
 
     @discardableResult
@@ -71,13 +74,15 @@ final class HopEndTracker {
         var keys: [HopKey] = []
         if let pair = ConnectionKey(socket: record.socket, role: role) { keys.append(.socket(pair)) }
         if backendKey != 0 { keys.append(.backend(backendKey)) }
-        let connection = Connection(keys: keys, role: role)
+        let connection = Connection(keys: keys, role: role, pid: record.pid)
         connections[record.connectionID] = connection
         for key in keys {
             let end = End(key: key, server: role == .server)
             ends[end] = (ends[end] ?? 0) + 1
         }
-        processes[record.pid] = (processes[record.pid] ?? []).union(role == .server ? .server : .client)
+        var roles = processes[record.pid] ?? Roles()
+        if role == .server { roles.server += 1 } else { roles.client += 1 }
+        processes[record.pid] = roles
         return connection
     }
 
@@ -88,5 +93,8 @@ final class HopEndTracker {
             let end = End(key: key, server: connection.role == .server)
             if let count = ends[end], count > 1 { ends[end] = count - 1 } else { ends[end] = nil }
         }
+        guard var roles = processes[connection.pid] else { return }
+        if connection.role == .server { roles.server -= 1 } else { roles.client -= 1 }
+        processes[connection.pid] = roles.client > 0 || roles.server > 0 ? roles : nil
     }
 }
