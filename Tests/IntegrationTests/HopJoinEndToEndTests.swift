@@ -6,19 +6,20 @@ import TestSupport
 /// four spans — the application's CLIENT span, PgBouncer's SERVER and CLIENT spans, PostgreSQL's
 /// SERVER span — arrive as one trace nested in that order, with no instrumentation; with a
 /// sqlcommenter traceparent the chain hangs under the comment's span, and a not-sampled one drops
-/// the whole chain. A direct connection gives CLIENT → SERVER.
+/// the whole chain. Over Unix sockets, where there are no addresses, the BackendKeyData both ends
+/// read joins them. A direct connection gives CLIENT → SERVER.
 @Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
 struct HopJoinEndToEndTests {
     static let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
     static let parentID = "00f067aa0ba902b7"
 
-    @Test(arguments: [PgBouncer.PoolMode.session, .transaction])
-    func queriesThroughPgBouncerAreOneTraceEach(poolMode: PgBouncer.PoolMode) throws {
+    @Test(arguments: [(PgBouncer.PoolMode.session, false), (.transaction, false), (.transaction, true)])
+    func queriesThroughPgBouncerAreOneTraceEach(poolMode: PgBouncer.PoolMode, unixSockets: Bool) throws {
         let postgres = try PostgresSandbox.shared.get()
-        let bouncer = try PgBouncer(in: postgres, poolMode: poolMode)
+        let bouncer = try PgBouncer(in: postgres, poolMode: poolMode, unixSockets: unixSockets)
         let receiver = try OTLPReceiver()
         let agent = try AgentProcess(arguments: ["--side", "both"] + receiver.agentArguments)
-        let tag = "\(poolMode.rawValue)_\(getpid())"
+        let tag = "\(poolMode.rawValue)_\(unixSockets ? "unix" : "tcp")_\(getpid())"
         let psql = postgres.binaries + "/psql"
         func run(_ arguments: [String], _ sql: String) throws -> Int {
             let run = try ChildProcess.run(psql, ["-X", "-q", "-o", "/dev/null", "-c", sql] + arguments)

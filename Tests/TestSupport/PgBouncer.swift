@@ -2,8 +2,9 @@ import Foundation
 
 /// Debian's PgBouncer (`/usr/sbin/pgbouncer`, installed by scripts/setup) in front of a sandbox:
 /// listening on 127.0.0.1 on a free port, trust authentication for the sandbox's user `tusk`,
-/// forwarding over TCP 127.0.0.1. PgBouncer refuses to run as root: it drops to `postgres`.
-/// Stopped on deinit.
+/// forwarding over TCP 127.0.0.1; or, with `unixSockets`, taking clients on a Unix socket in its
+/// directory and forwarding to the sandbox's. PgBouncer refuses to run as root: it drops to
+/// `postgres`. Stopped on deinit.
 public final class PgBouncer: @unchecked Sendable {
     public enum PoolMode: String, Sendable {
         case session, transaction
@@ -14,21 +15,24 @@ public final class PgBouncer: @unchecked Sendable {
     public let directory: String
     private let child: Spawned
 
-    public init(in front: PostgresSandbox, poolMode: PoolMode) throws {
+    public let unixSockets: Bool
+
+    public init(in front: PostgresSandbox, poolMode: PoolMode, unixSockets: Bool = false) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw BouncerError(message: "\(Self.binary) missing: scripts/setup installs Debian's pgbouncer")
         }
         port = try freePort()
+        self.unixSockets = unixSockets
         directory = NSTemporaryDirectory() + "tusk-pgbouncer-\(getpid())-\(port)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let configuration = """
             [databases]
-            tusk = host=127.0.0.1 port=\(front.port) dbname=tusk user=tusk
+            tusk = host=\(unixSockets ? front.directory : "127.0.0.1") port=\(front.port) dbname=tusk user=tusk
 
             [pgbouncer]
             listen_addr = 127.0.0.1
             listen_port = \(port)
-            unix_socket_dir =
+            unix_socket_dir = \(unixSockets ? directory : "")
             auth_type = trust
             auth_file = \(directory)/userlist.txt
             pool_mode = \(poolMode.rawValue)
@@ -44,6 +48,8 @@ public final class PgBouncer: @unchecked Sendable {
         for file in ["pgbouncer.ini", "userlist.txt"] {
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: directory + "/" + file)
         }
+        // its socket goes in the directory
+        if unixSockets { try FileManager.default.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: directory) }
         // the log goes to a file the shell opens before PgBouncer drops to `postgres`
         child = try Spawned(
             "/bin/sh", ["-c", "exec \"$0\" -u postgres \"$1\" 2>\"$2\"", Self.binary, directory + "/pgbouncer.ini", directory + "/pgbouncer.log"])
@@ -65,10 +71,10 @@ public final class PgBouncer: @unchecked Sendable {
     public var pid: Int32 { child.pid }
 
     /// psql connection arguments through PgBouncer.
-    public var connection: [String] { ["-h", "127.0.0.1", "-p", String(port), "-U", "tusk", "-d", "tusk"] }
+    public var connection: [String] { ["-h", unixSockets ? directory : "127.0.0.1", "-p", String(port), "-U", "tusk", "-d", "tusk"] }
 
     /// A libpq connection string through PgBouncer.
-    public var dsn: String { "host=127.0.0.1 port=\(port) user=tusk dbname=tusk sslmode=disable" }
+    public var dsn: String { "host=\(unixSockets ? directory : "127.0.0.1") port=\(port) user=tusk dbname=tusk sslmode=disable" }
 
     private var stopped = false
 
