@@ -222,6 +222,18 @@ struct HopJoinerTests {
         #expect(hops.joiner.heldCount == 0, "a SERVER span whose client is not known here does not wait")
     }
 
+    /// A dual-stack listener reads its IPv4 client as `::ffff:a.b.c.d`: the same address.
+    @Test func anIPv4MappedAddressIsTheIPv4Address() throws {
+        let mapped: [UInt8] = Array(repeating: 0, count: 10) + [0xff, 0xff, 127, 0, 0, 1]
+        let client = ConnectionKey(
+            socket: .inet(local: Hops.loopback, localPort: 50_700, peer: Hops.loopback, peerPort: 5432), role: .client)
+        let server = ConnectionKey(socket: .inet(local: mapped, localPort: 5432, peer: mapped, peerPort: 50_700), role: .server)
+        #expect(client != nil && client == server)
+        let other = ConnectionKey(socket: .inet(local: mapped, localPort: 5432, peer: mapped, peerPort: 50_701), role: .server)
+        #expect(client != other)
+        #expect(ConnectionKey(socket: .unix, role: .client) == nil)
+    }
+
     @Test func differentStatementsDoNotJoin() throws {
         let hops = HopHarness()
         let chain = Hops.Chain()
