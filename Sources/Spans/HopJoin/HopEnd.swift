@@ -22,6 +22,8 @@ public final class HopEnd: Sendable {
     /// The process has connections of both roles (a pooler or proxy): its CLIENT spans may have a
     /// SERVER parent in it, its SERVER spans a CLIENT child.
     public let processIsProxy: Bool
+    /// The keys naming this end's connection: the socket pair and the BackendKeyData process id.
+    let connectionKeys: [HopKey]
 
     public init(
         role: DatabaseSpan.Kind, pid: Int32, connection: ConnectionKey?, backendKey: UInt32, textHash: UInt64?,
@@ -36,6 +38,10 @@ public final class HopEnd: Sendable {
         self.endNanoseconds = endNanoseconds
         self.peerTraced = peerTraced
         self.processIsProxy = processIsProxy
+        var keys: [HopKey] = []
+        if let connection { keys.append(.socket(connection)) }
+        if backendKey != 0 { keys.append(.backend(backendKey)) }
+        connectionKeys = keys
     }
 
     /// A span at this end can still get a hop parent: a SERVER span whose client is traced here,
@@ -47,13 +53,5 @@ public final class HopEnd: Sendable {
     /// `other` lies within this span's time (the same request seen one hop further in).
     func encloses(_ other: HopEnd) -> Bool {
         startNanoseconds <= other.startNanoseconds && other.endNanoseconds <= endNanoseconds
-    }
-
-    /// The keys naming this end's connection: the socket pair and the BackendKeyData process id.
-    var connectionKeys: [HopKey] {
-        var keys: [HopKey] = []
-        if let connection { keys.append(.socket(connection)) }
-        if backendKey != 0 { keys.append(.backend(backendKey)) }
-        return keys
     }
 }
