@@ -75,10 +75,12 @@ public final class HopJoiner {
         }
         let node = HopNode(span: span, end: end, arrival: now)
         let parent = findParent(of: node)
+        // (a process talking to itself could offer its own parent as its child: never a cycle)
+        let child = findChild(of: node).flatMap { $0 === parent ? nil : $0 }
         if let parent, let chain = parent.chain {
             // the parent already left: join its chain now, and bring along a child that waited
             attach(node, to: parent)
-            if let child = findChild(of: node) { attach(child, to: node) }
+            if let child { attach(child, to: node) }
             resolve(node, chain: chain, parentSpanID: parent.spanID, emit)
             remember(node)
             return
@@ -86,11 +88,11 @@ public final class HopJoiner {
         let mustWait = parent != nil || end.mayHaveParent
         if mustWait && heldCount >= options.maxHeldSpans {
             counters.overflowed += 1
-            if let child = findChild(of: node) { attach(child, to: node) }
+            if let child { attach(child, to: node) }
             resolveAsRoot(node, emit)
             return
         }
-        if let child = findChild(of: node) { attach(child, to: node) }
+        if let child { attach(child, to: node) }
         if let parent {
             attach(node, to: parent)
             hold(node)
