@@ -68,6 +68,29 @@ struct HopJoinEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// `--side client` (the default): PgBouncer's outbound span and the application's are CLIENT
+    /// spans of their own traces, as before; nothing waits.
+    @Test func withClientSpansOnlyNothingIsJoined() throws {
+        let postgres = try PostgresSandbox.shared.get()
+        let bouncer = try PgBouncer(in: postgres, poolMode: .session)
+        let receiver = try OTLPReceiver()
+        let agent = try AgentProcess(arguments: receiver.agentArguments)
+        let tag = "client_only_\(getpid())"
+        let run = try ChildProcess.run(
+            postgres.binaries + "/psql", ["-X", "-q", "-o", "/dev/null", "-c", "SELECT 6 AS hop_\(tag)"] + bouncer.connection)
+        try #require(run.status == 0, "psql: \(run.errorOutput)")
+        let spans = try receiver.spans(minimum: 2) {
+            ($0["attributes"] as? [String: Any])?["db.query.text"] as? String == "SELECT ? AS hop_\(tag)"
+        }
+        try #require(spans.count == 2)
+        #expect(spans.allSatisfy { $0["kind"] as? Int == 3 && ($0["parent_span_id"] as? String ?? "").isEmpty })
+        #expect(Set(spans.map { Self.pid($0) }) == [Int(run.pid), Int(bouncer.pid)])
+        #expect(spans[0]["trace_id"] as? String != spans[1]["trace_id"] as? String)
+        #expect(try agent.metric("tusk_hop_spans_held") == 0)
+        #expect(try agent.metric("tusk_hop_spans_joined_total") == 0)
+        #expect(agent.stop() == 0)
+    }
+
     static func pid(_ span: [String: Any]) -> Int { (span["resource"] as? [String: Any])?["process.pid"] as? Int ?? -1 }
     static func executable(_ span: [String: Any]) -> String {
         (span["resource"] as? [String: Any])?["process.executable.name"] as? String ?? ""
