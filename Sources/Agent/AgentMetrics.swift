@@ -22,7 +22,8 @@ public final class AgentMetrics: Sendable {
 
     public init(
         kernel: any KernelStatistics, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue,
-        operations: OperationMetrics? = nil, metricExport: MetricExportCounters = MetricExportCounters()
+        operations: OperationMetrics? = nil, metricExport: MetricExportCounters = MetricExportCounters(),
+        hops: HopJoinCounters = HopJoinCounters()
     ) {
         self.operations = operations
         self.kernel = kernel
@@ -45,7 +46,9 @@ public final class AgentMetrics: Sendable {
         counters = [
             counter("records_read", "Records read from the kernel ring buffer") { stats.recordsRead.load(ordering: .relaxed) },
             counter("spans_emitted", "Spans built from records") { stats.spansEmitted.load(ordering: .relaxed) },
-            counter("spans_unsampled", "Spans the sampler left out") { stats.unsampled.load(ordering: .relaxed) },
+            counter("spans_unsampled", "Spans the sampler left out") {
+                stats.unsampled.load(ordering: .relaxed) + hops.unsampled.load(ordering: .relaxed)
+            },
             counter("invalid_traceparents", "sqlcommenter traceparents that failed W3C validation (span made a root)") { stats.invalidTraceparents.load(ordering: .relaxed) },
             counter("spans_exported", "Spans the exporter delivered") { pipeline.exported.load(ordering: .relaxed) },
             counter("export_retries", "Export requests retried") { pipeline.retried.load(ordering: .relaxed) },
@@ -74,10 +77,20 @@ public final class AgentMetrics: Sendable {
                 metricExport.pointsDropped.load(ordering: .relaxed)
             },
             counter("metric_export_retries", "Metric export requests retried") { metricExport.retried.load(ordering: .relaxed) },
+            counter("hop_spans_joined", "Spans given the span of the previous hop on this node as parent (--side both)") {
+                hops.joined.load(ordering: .relaxed)
+            },
+            counter("hop_spans_expired", "Spans held for a hop parent that did not come within the window: emitted as built") {
+                hops.expired.load(ordering: .relaxed)
+            },
+            counter("hop_spans_overflow", "Spans emitted at once, as built, because the hop joiner held its maximum") {
+                hops.overflowed.load(ordering: .relaxed)
+            },
         ]
         reported = Mutex([Int](repeating: 0, count: counters.count))
         gauges = [
             gauge("queue_spans", "Spans waiting for export") { queue.count },
+            gauge("hop_spans_held", "Spans waiting for their hop parent") { hops.held.load(ordering: .relaxed) },
             gauge("kernel_connections", "Connections tracked in the kernel") { kernel.mapEntries().connections },
             gauge("kernel_requests_in_flight", "Requests tracked in the kernel") { kernel.mapEntries().requests },
         ]

@@ -2,8 +2,8 @@
 
 /// Not cryptographic: the cache compares the full text on every hit, so a collision costs a miss,
 /// never a wrong answer. The seed is random per analyzer so crafted texts cannot aim at each other.
-enum QueryHash {
-    static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+public enum QueryHash {
+    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         var h = seed ^ (UInt64(truncatingIfNeeded: bytes.count) &* 0x9E37_79B9_7F4A_7C15)
         guard let base = bytes.baseAddress else { return finish(h) }
         let count = bytes.count

@@ -35,6 +35,9 @@ public struct DatabaseSpan: Sendable {
     public var connectionAttributes: [SpanAttribute]
     /// The process whose connection this was (the span's resource).
     public var process: ObservedProcess
+    /// The connection end it was observed at, for joining hops on one node (`HopJoiner`); nil
+    /// unless hops are joined.
+    public var hop: HopEnd? = nil
 
     public init(
         traceID: TraceID, spanID: SpanID, parentSpanID: SpanID? = nil, traceState: String = "",

@@ -17,6 +17,10 @@ public final class SpanBuilder {
         public var maxQueryLength: Int
         /// Which spans to keep (`--sampler`, OTEL_TRACES_SAMPLER). Default parentbased_always_on.
         public var sampler: SamplerConfiguration
+        /// Spans carry their connection end (`DatabaseSpan.hop`) for a `HopJoiner`, and the ones the
+        /// sampler leaves out are handed on unsampled (flags bit 0 clear) for it to decide by their
+        /// chain's root (`--side both`). Default off.
+        public var joinsHops = false
 
         public static let `default` = Options(
             maxStatementsPerConnection: 1000, maxConnections: 65536, queryText: .sanitized, maxQueryLength: 2048,
@@ -55,6 +59,7 @@ public final class SpanBuilder {
     private var analyzer: QueryAnalyzer
     private let sampler: Sampler
     private let processes: ProcessResolver
+    private let hopEnds: HopEndTracker?
 
     public init(
         options: Options = .default, processes: ProcessResolver = CommandNameResolver(), clock: WallClock = WallClock(),
@@ -68,6 +73,7 @@ public final class SpanBuilder {
         connections = BoundedMap(limit: options.maxConnections)
         analyzer = QueryAnalyzer(mode: options.queryText, maxLength: options.maxQueryLength)
         sampler = Sampler(options.sampler)
+        hopEnds = options.joinsHops ? HopEndTracker(maxConnections: options.maxConnections) : nil
     }
 
     /// The span for `record`, or nil for protocol bookkeeping (startup, Close, a successful Parse)
@@ -94,9 +100,11 @@ public final class SpanBuilder {
             // the server's word (ParameterStatus) over the client's request
             state.applicationName = record.applicationName.map { $0.isEmpty ? nil : $0 } ?? startup.applicationName
             connections[record.connectionID] = state
+            hopEnds?.connectionStarted(record)
             return nil
         case .connectionEnd:
             connections[record.connectionID] = nil
+            hopEnds?.connectionEnded(record)
             return nil
         case .process:
             if let snapshot = ProcessSnapshot(record) { processes.announce(snapshot) }
@@ -231,13 +239,13 @@ public final class SpanBuilder {
         }
         // Sampling comes after the analysis: the comment's parent decides a parent-based sampler,
         // and a DEALLOCATE must leave the statement map whether or not its span is kept.
-        guard let trace = sample(parent) else {
+        guard let trace = sample(parent) ?? unsampledForHops(parent) else {
             counters.unsampled += 1
             return nil
         }
         attributes.append(.int(Attribute.threadID, Int64(record.tid)))
         let status = outcome.status
-        return DatabaseSpan(
+        let span = DatabaseSpan(
             traceID: trace.id,
             spanID: ids.spanID(),
             parentSpanID: parent?.traceParent.parentSpanID,
@@ -252,6 +260,8 @@ public final class SpanBuilder {
             attributes: attributes,
             connectionAttributes: connection.attributes ?? connectionAttributes(record, connection),
             process: process)
+        guard let hopEnds else { return span }
+        return span.withHop(hopEnds.end(for: record, text: text.knownBytes))
     }
 
     typealias Parent = (traceParent: TraceParent, state: TraceState?)
@@ -317,6 +327,14 @@ public final class SpanBuilder {
         }
         let id = ids.traceID()
         return sampler.shouldSample(parent: nil, traceID: id) ? (id, 0x03) : nil  // sampled, random trace id
+    }
+
+    /// With hops joined, a span the sampler left out still goes on, marked unsampled: its chain's
+    /// root decides (`HopJoiner`). Nil otherwise.
+    private func unsampledForHops(_ parent: Parent?) -> (id: TraceID, flags: UInt8)? {
+        guard hopEnds != nil else { return nil }
+        guard let parent else { return (ids.traceID(), 0x02) }
+        return (parent.traceParent.traceID, parent.traceParent.flags & 0x02)
     }
 
     /// How a request ended: its span status, the SQLSTATE of an error or warning, the error type

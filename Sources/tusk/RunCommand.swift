@@ -31,6 +31,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Spans")
     var spans: SpanFlags
 
+    @OptionGroup(title: "Hops on this node")
+    var hopFlags: HopJoinFlags
+
     @OptionGroup(title: "Export")
     var export: ExportFlags
 
@@ -99,7 +102,12 @@ struct RunCommand: AsyncParsableCommand {
         let watchdog = ProcessInfo.processInfo.environment["TUSK_EXIT_WITH_PARENT"] == "1" ? ParentWatchdog() : nil
         let operations = metricFlags.noRequestMetrics ? nil : OperationMetrics(options: metricOptions)
         let metricExport = MetricExportCounters()
-        let builder = SpanBuilder(options: spans.builderOptions(sampler: sampler), processes: processes, observer: operations)
+        // both ends of connections on this node are seen: a request's hops become one trace
+        let hops = capture.side == .both ? hopFlags.options : nil
+        let hopCounters = HopJoinCounters()
+        var builderOptions = spans.builderOptions(sampler: sampler)
+        builderOptions.joinsHops = hops != nil
+        let builder = SpanBuilder(options: builderOptions, processes: processes, observer: operations)
         let captureService: any Service
         var services: [any Service] = []
         let userAgent = "tusk/\(TuskVersion.current)"
@@ -139,19 +147,21 @@ struct RunCommand: AsyncParsableCommand {
                 BatchExportService(
                     queue: queue, exporter: exporter, options: batching, counters: counters, clock: ContinuousClock(),
                     logger: logger))
-            captureService = CaptureService(
-                source: session, builder: builder, sink: QueueSink(queue: queue), health: health, stats: stats,
-                logger: logger, watchdog: watchdog)
+            captureService = Self.captureService(
+                source: session, builder: builder, sink: QueueSink(queue: queue), hops: hops, hopCounters: hopCounters,
+                health: health, stats: stats, logger: logger, watchdog: watchdog)
         } else {
             // printed where the spans are built, after every poll of the ring buffer
-            captureService = CaptureService(
-                source: session, builder: builder, sink: ConsoleSink(format: export.consoleFormat, resources: resources, counters: counters),
-                health: health, stats: stats, logger: logger, watchdog: watchdog)
+            captureService = Self.captureService(
+                source: session, builder: builder,
+                sink: ConsoleSink(format: export.consoleFormat, resources: resources, counters: counters), hops: hops,
+                hopCounters: hopCounters, health: health, stats: stats, logger: logger, watchdog: watchdog)
         }
 
         if let address = ListenAddress(listen) {
             let metrics = AgentMetrics(
-                kernel: session, stats: stats, pipeline: counters, queue: queue, operations: operations, metricExport: metricExport)
+                kernel: session, stats: stats, pipeline: counters, queue: queue, operations: operations, metricExport: metricExport,
+                hops: hopCounters)
             do {
                 services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
             } catch {
