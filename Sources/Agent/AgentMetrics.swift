@@ -56,7 +56,10 @@ public final class AgentMetrics: Sendable {
             counter("kernel_records_lost", "Records lost in the kernel: ring buffer full", [], fromKernel { $0.recordsLost }),
             counter("connections_opened", "PostgreSQL connections recognised", [], fromKernel { $0.connectionsOpened }),
             counter("connections_midstream", "Connections first seen after their startup", [], fromKernel { $0.connectionsMidstream }),
-            counter("connections_encrypted", "Connections that switched to SSL/GSS: not observable", [], fromKernel { $0.connectionsEncrypted }),
+            counter("connections_encrypted", "Connections that switched to SSL/GSS encryption", [], fromKernel { $0.connectionsEncrypted }),
+            counter(
+                "connections_encrypted_seen", "Encrypted connections whose plaintext the TLS library probes handed over", [],
+                fromKernel { $0.connectionsEncryptedSeen }),
             counter("connections_closed", "PostgreSQL connections ended", [], fromKernel { $0.connectionsClosed }),
             counter("unmatched_responses", "Backend answers with no request waiting", [], fromKernel { $0.unmatched }),
             counter("dropped", dropped, [("reason", "kernel_ring_full")], fromKernel { $0.recordsLost }),

@@ -12,6 +12,10 @@ struct CaptureFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
+    @Flag(help: ArgumentHelp(
+        "Leave encrypted connections alone: no TLS library probes; connections that switch to TLS are only counted."))
+    var noTls = false
+
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
             throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
@@ -23,6 +27,7 @@ struct CaptureFlags: ParsableArguments {
         var options = CaptureOptions.default
         options.side = side
         options.maxQueryBytes = maxQueryBytes
+        options.tls = !noTls
         return options
     }
 }
