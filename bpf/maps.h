@@ -170,9 +170,11 @@ struct {
 	__type(value, __u32);
 } spare_slots SEC(".maps");
 
-/* Per-CPU values (walks, scratch, spare_slots) are used by one program run at a time: the kernel
- * runs tracepoint programs with preemption off and never starts a second one on a CPU while one
- * runs (trace_call_bpf's bpf_prog_active), so no run sees another's half-written walk. */
+/* Per-CPU values (walks, spare_slots) are used by one program run at a time: the kernel runs
+ * tracepoint programs with preemption off and never starts a second one on a CPU while one runs
+ * (trace_call_bpf's bpf_prog_active), so no run sees another's half-written walk. Uprobe programs
+ * run with only migration off and may be preempted: the TLS return probe walks in task storage
+ * (tls_walks), and spare_slots is taken and given back atomically. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -180,13 +182,13 @@ struct {
 	__type(value, struct walk);
 } walks SEC(".maps");
 
-/* Room for records with no slot (connection ends). */
+/* The TLS return probe's walk, per thread (see above). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tusk_record);
-} scratch SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct walk);
+} tls_walks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -131,7 +131,9 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 		if (!conn)
 			return 0;
 	}
-	struct walk *w = walk_of();
+	struct walk *w = plaintext ? bpf_task_storage_get(&tls_walks, bpf_get_current_task_btf(), 0,
+							   BPF_LOCAL_STORAGE_GET_F_CREATE)
+				   : walk_of();
 	if (!w)
 		return 0;
 	w->now_ns = now_ns;
