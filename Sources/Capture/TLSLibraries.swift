@@ -50,10 +50,19 @@ public enum TLSLibraries {
         return paths
     }
 
+    /// The system's libssl files, one entry per file.
+    public static func system() -> [File] {
+        find(procRoot: "", pids: [], scanning: false)
+    }
+
     /// The files to attach to: the system's libssl, then those the processes under `procRoot`
     /// (only `pids` when given) map, reached through each process's root so a container's file is
     /// the container's. One entry per (device, inode).
     public static func find(procRoot: String = "/proc", pids: [Int32] = []) -> [File] {
+        find(procRoot: procRoot, pids: pids, scanning: true)
+    }
+
+    private static func find(procRoot: String, pids: [Int32], scanning: Bool) -> [File] {
         var files: [File] = []
         var known = Set<[UInt64]>()
         func add(_ path: String) {
@@ -64,6 +73,7 @@ public enum TLSLibraries {
             files.append(File(path: path, device: identity[0], inode: identity[1]))
         }
         for path in systemPaths { add(path) }
+        guard scanning else { return files }
         for pid in pids.isEmpty ? processes(procRoot: procRoot) : pids {
             guard let maps = readText("\(procRoot)/\(pid)/maps") else { continue }
             for path in libraryPaths(inMaps: maps) { add("\(procRoot)/\(pid)/root\(path)") }
