@@ -42,7 +42,7 @@ struct TLSCaptureEndToEndTests {
         _ = psql.wait()
 
         let spans = try self.spans(of: psql.pid, agent, through: marker)
-        try #require(spans.count == statements.count, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        try #require(spans.count == statements.count, "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid); agent log: \(agent.stderrText)")
         #expect(spans.map(\.text) == statements)
         #expect(spans.allSatisfy { $0.kind == "client" && $0.string("db.namespace") == "tusk" && $0.string("tusk.db.user") == "tusk" })
         #expect(spans.allSatisfy { $0.int("server.port") == postgres.port && $0.string("network.transport") == "tcp" })
