@@ -13,8 +13,8 @@ struct CaptureFlags: ParsableArguments {
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
     @Flag(help: ArgumentHelp(
-        "Leave encrypted connections alone: no TLS library probes; connections that switch to TLS are only counted."))
-    var noTls = false
+        "See encrypted connections: uprobes on OpenSSL's SSL_read/SSL_write hand over their plaintext (off: they are only counted)."))
+    var tls = false
 
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
@@ -27,7 +27,7 @@ struct CaptureFlags: ParsableArguments {
         var options = CaptureOptions.default
         options.side = side
         options.maxQueryBytes = maxQueryBytes
-        options.tls = !noTls
+        options.tls = tls
         return options
     }
 }

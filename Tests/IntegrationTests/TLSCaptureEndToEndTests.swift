@@ -35,14 +35,19 @@ struct TLSCaptureEndToEndTests {
         ]
         let psql = try InteractiveProcess.heldUntilGo(
             postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn] + statements.flatMap { ["-c", $0] })
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(psql.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(psql.pid)] + marker.agentArguments)
         psql.send("go")
         psql.closeInput()
         #expect(try psql.nextLine() == "t", "the server says the connection is not encrypted")
         _ = psql.wait()
 
         let spans = try self.spans(of: psql.pid, agent, through: marker)
-        try #require(spans.count == statements.count, "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid); agent log: \(agent.stderrText)")
+        let counters = ["opened", "encrypted", "encrypted_seen", "closed"].map {
+            "\($0)=\((try? agent.metric("tusk_connections_\($0)_total")) ?? -1)"
+        }
+        try #require(
+            spans.count == statements.count,
+            "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid) \(counters); agent log: \(agent.stderrText)")
         #expect(spans.map(\.text) == statements)
         #expect(spans.allSatisfy { $0.kind == "client" && $0.string("db.namespace") == "tusk" && $0.string("tusk.db.user") == "tusk" })
         #expect(spans.allSatisfy { $0.int("server.port") == postgres.port && $0.string("network.transport") == "tcp" })
@@ -61,7 +66,7 @@ struct TLSCaptureEndToEndTests {
     @Test(arguments: ["extended", "prepared"])
     func pgbenchOverTLSGetsOneSpanPerStatement(mode: String) throws {
         let marker = try EndMarker(postgres)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls"])
         let transactions = 20
         let pgbench = try ChildProcess.run(
             postgres.binaries + "/pgbench",
@@ -87,7 +92,7 @@ struct TLSCaptureEndToEndTests {
     @Test(arguments: ["psycopg", "pg8000"])
     func pythonClientsOverTLS(client: String) throws {
         let marker = try EndMarker(postgres)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls"])
         let script: String
         switch client {
         case "psycopg":
@@ -135,7 +140,7 @@ struct TLSCaptureEndToEndTests {
 
     @Test func theBackendsSideOverTLSGivesServerSpans() throws {
         let marker = try EndMarker(postgres)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "server"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--side", "server"])
         let statements = ["SELECT pg_backend_pid();", "SELECT 1 AS served_over_tls;", "SELECT * FROM nosuch_server_table;"]
         let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn], input: statements.joined(separator: "\n"))
         let backend = try #require(Int32(psql.output.split(separator: "\n").first ?? ""), "psql: \(psql.output) \(psql.errorOutput)")
@@ -164,7 +169,7 @@ struct TLSCaptureEndToEndTests {
             conn.close()
             """
         let python = try InteractiveProcess.heldUntilGo(TestEnvironment.python, ["-c", script, dsn])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(python.pid)] + marker.agentArguments)
         python.send("go")
         python.closeInput()
         #expect(try python.nextLine() == "True")
@@ -179,11 +184,11 @@ struct TLSCaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
-    /// With --no-tls, an encrypted connection is counted and dropped, as without the probes.
-    @Test func noTLSLeavesEncryptedConnectionsAlone() throws {
+    /// Without --tls, an encrypted connection is counted and dropped.
+    @Test func withoutTLSEncryptedConnectionsAreLeftAlone() throws {
         let marker = try EndMarker(postgres)
         let psql = try InteractiveProcess.heldUntilGo(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn, "-c", sslCheck])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--no-tls", "--pid", String(psql.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(psql.pid)] + marker.agentArguments)
         psql.send("go")
         psql.closeInput()
         #expect(try psql.nextLine() == "t")
