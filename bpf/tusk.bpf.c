@@ -179,7 +179,7 @@ static __always_inline int inside_tls(__u32 fd)
 }
 
 /* A send stashes its arguments and start time per thread; its exit walks the bytes it moved. */
-static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 count)
+static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 size)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
@@ -199,12 +199,14 @@ static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 count)
 	}
 	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0,
 						   BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	if (!st) {
+		count(TUSK_C_STASH_UNAVAILABLE);
 		return 0;
+	}
 	/* a send's start is the request's start */
 	st->start_ns = bpf_ktime_get_ns();
 	st->buf = buf;
-	st->count = count;
+	st->count = size;
 	st->fd = fd;
 	st->classify = classify;
 	st->active = 1;

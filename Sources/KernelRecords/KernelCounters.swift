@@ -21,6 +21,8 @@ public struct KernelCounters: Sendable, Equatable {
     public var overflowed: UInt64 = 0
     /// Backend answers with no request waiting.
     public var unmatched: UInt64 = 0
+    /// Sends not followed because the thread's task storage could not be had.
+    public var stashUnavailable: UInt64 = 0
 
     public init() {}
 
@@ -34,6 +36,7 @@ public struct KernelCounters: Sendable, Equatable {
         desynchronized = v[Int(TUSK_C_DESYNC.rawValue)]
         overflowed = v[Int(TUSK_C_OVERFLOW.rawValue)]
         unmatched = v[Int(TUSK_C_UNMATCHED.rawValue)]
+        stashUnavailable = v[Int(TUSK_C_STASH_UNAVAILABLE.rawValue)]
         connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
     }
 }

@@ -50,7 +50,7 @@ struct TLSCaptureEndToEndTests {
         let spans = try self.spans(of: psql.pid, agent, through: marker)
         let counters = ["opened", "encrypted", "encrypted_seen", "closed"].map {
             "\($0)=\((try? agent.metric("tusk_connections_\($0)_total")) ?? -1)"
-        }
+        } + ["stash_unavailable=\((try? agent.metric("tusk_dropped_total{reason=\"stash_unavailable\"}")) ?? -1)"]
         try #require(
             spans.count == statements.count,
             "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid) \(counters); agent log: \(agent.stderrText)")
@@ -85,7 +85,10 @@ struct TLSCaptureEndToEndTests {
 
         let spans = try self.spans(of: pgbench.pid, agent, through: marker)
         let selects = spans.filter { $0.text?.hasPrefix("SELECT abalance") == true }
-        try #require(selects.count == transactions, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        let kernel = ["connections_opened_total", "connections_encrypted_total", "connections_encrypted_seen_total", "dropped_total{reason=\"stash_unavailable\"}", "dropped_total{reason=\"desync\"}"].map {
+            "\($0)=\((try? agent.metric("tusk_" + $0)) ?? -1)"
+        }
+        try #require(selects.count == transactions, "\(kernel) \(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
         #expect(selects.allSatisfy {
             $0.text == "SELECT abalance FROM pgbench_accounts WHERE aid = $1;" && $0.status == "unset"
                 && $0.int("db.response.returned_rows") == 1 && $0.durationNanoseconds > 0
