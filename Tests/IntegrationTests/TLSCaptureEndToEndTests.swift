@@ -50,7 +50,11 @@ struct TLSCaptureEndToEndTests {
         let spans = try self.spans(of: psql.pid, agent, through: marker)
         let counters = ["opened", "encrypted", "encrypted_seen", "closed"].map {
             "\($0)=\((try? agent.metric("tusk_connections_\($0)_total")) ?? -1)"
-        } + ["stash_unavailable=\((try? agent.metric("tusk_dropped_total{reason=\"stash_unavailable\"}")) ?? -1)"]
+        } + ["stash_unavailable", "desync", "overflow", "kernel_ring_full"].map {
+            "\($0)=\((try? agent.metric("tusk_dropped_total{reason=\"\($0)\"}")) ?? -1)"
+        } + ["unmatched_responses_total", "records_read_total", "kernel_records_total", "spans_emitted_total"].map {
+            "\($0)=\((try? agent.metric("tusk_" + $0)) ?? -1)"
+        }
         try #require(
             spans.count == statements.count,
             "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid) \(counters); agent log: \(agent.stderrText)")
