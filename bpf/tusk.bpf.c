@@ -134,8 +134,11 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 	struct walk *w = plaintext ? bpf_task_storage_get(&tls_walks, bpf_get_current_task_btf(), 0,
 							   BPF_LOCAL_STORAGE_GET_F_CREATE)
 				   : walk_of();
-	if (!w)
+	if (!w) {
+		if (plaintext)
+			count(TUSK_C_TLS_WALK_UNAVAILABLE);
 		return 0;
+	}
 	w->now_ns = now_ns;
 	w->tid = tid;
 	w->backend = conn->role == TUSK_ROLE_CLIENT ? !sending : sending;

@@ -67,6 +67,7 @@ public final class AgentMetrics: Sendable {
             counter("dropped", dropped, [("reason", "desync")], fromKernel { $0.desynchronized }),
             counter("dropped", dropped, [("reason", "overflow")], fromKernel { $0.overflowed }),
             counter("dropped", dropped, [("reason", "stash_unavailable")], fromKernel { $0.stashUnavailable }),
+            counter("dropped", dropped, [("reason", "tls_walk_unavailable")], fromKernel { $0.tlsWalkUnavailable }),
             counter("dropped", dropped, [("reason", "queue_full")]) { pipeline.droppedQueueFull.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },

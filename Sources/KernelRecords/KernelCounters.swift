@@ -23,6 +23,8 @@ public struct KernelCounters: Sendable, Equatable {
     public var unmatched: UInt64 = 0
     /// Sends not followed because the thread's task storage could not be had.
     public var stashUnavailable: UInt64 = 0
+    /// TLS plaintext not walked because the thread's task storage could not be had.
+    public var tlsWalkUnavailable: UInt64 = 0
 
     public init() {}
 
@@ -37,6 +39,7 @@ public struct KernelCounters: Sendable, Equatable {
         overflowed = v[Int(TUSK_C_OVERFLOW.rawValue)]
         unmatched = v[Int(TUSK_C_UNMATCHED.rawValue)]
         stashUnavailable = v[Int(TUSK_C_STASH_UNAVAILABLE.rawValue)]
+        tlsWalkUnavailable = v[Int(TUSK_C_TLS_WALK_UNAVAILABLE.rawValue)]
         connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
     }
 }

@@ -50,7 +50,7 @@ struct TLSCaptureEndToEndTests {
         let spans = try self.spans(of: psql.pid, agent, through: marker)
         let counters = ["opened", "encrypted", "encrypted_seen", "closed"].map {
             "\($0)=\((try? agent.metric("tusk_connections_\($0)_total")) ?? -1)"
-        } + ["stash_unavailable", "desync", "overflow", "kernel_ring_full"].map {
+        } + ["stash_unavailable", "tls_walk_unavailable", "desync", "overflow", "kernel_ring_full"].map {
             "\($0)=\((try? agent.metric("tusk_dropped_total{reason=\"\($0)\"}")) ?? -1)"
         } + ["unmatched_responses_total", "records_read_total", "kernel_records_total", "spans_emitted_total"].map {
             "\($0)=\((try? agent.metric("tusk_" + $0)) ?? -1)"
