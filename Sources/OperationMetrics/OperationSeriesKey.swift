@@ -47,5 +47,3 @@ struct OperationSeriesKey: Hashable, Sendable {
         return attributes
     }
 }
-
-extension DatabaseSpan.Kind: Hashable {}

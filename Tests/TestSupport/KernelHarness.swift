@@ -25,7 +25,7 @@ public final class KernelHarness: Sendable {
     private func collect() -> Never {
         while true {
             var batch: [CapturedRequest] = []
-            session.poll(timeoutMilliseconds: 5) { batch.append($0) }
+            _ = session.poll(timeoutMilliseconds: 5) { batch.append($0) }
             if !batch.isEmpty {
                 collected.withLock { $0.append(contentsOf: batch) }
             }
