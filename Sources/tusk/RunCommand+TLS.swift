@@ -15,7 +15,7 @@ extension RunCommand {
             logger.warning(
                 "encrypted connections are not seen: no OpenSSL library could be probed (\(reason)); they are counted in tusk_connections_encrypted_total")
         } else {
-            logger.info("TLS probes attached: encrypted connections through OpenSSL are seen", metadata: ["files": "\(attachment.attached)"])
+            logger.info("OpenSSL probes on: encrypted connections through OpenSSL are seen", metadata: ["files": "\(attachment.attached)"])
         }
     }
 }
