@@ -12,9 +12,9 @@ struct CaptureFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
-    @Flag(help: ArgumentHelp(
-        "See encrypted connections: uprobes on OpenSSL's SSL_read/SSL_write hand over their plaintext (off: they are only counted)."))
-    var tls = false
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "See encrypted connections: uprobes on OpenSSL's SSL_read/SSL_write hand over their plaintext (--no-tls: they are only counted)."))
+    var tls = true
 
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {

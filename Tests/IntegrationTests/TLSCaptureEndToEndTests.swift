@@ -6,13 +6,7 @@ import TestSupport
 /// system's OpenSSL hand over the plaintext, and the spans are the ones the same traffic makes in
 /// the clear. Every client here starts after the agent attached; the connection is checked to be
 /// encrypted by the server itself (pg_stat_ssl).
-///
-/// Opt-in (`TUSK_TLS_TESTS=1`): run beside the other integration suites, an agent with the TLS
-/// probes attached has lost a socket call now and then (a connection's first send unseen), which
-/// is not understood yet; run on their own, these tests pass.
-@Suite(
-    .enabled(if: TestEnvironment.canRunIntegration && ProcessInfo.processInfo.environment["TUSK_TLS_TESTS"] == "1"),
-    .serialized)
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
 struct TLSCaptureEndToEndTests {
     let postgres: PostgresSandbox
 
@@ -41,7 +35,7 @@ struct TLSCaptureEndToEndTests {
         ]
         let psql = try InteractiveProcess.heldUntilGo(
             postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn] + statements.flatMap { ["-c", $0] })
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(psql.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(psql.pid)] + marker.agentArguments)
         psql.send("go")
         psql.closeInput()
         #expect(try psql.nextLine() == "t", "the server says the connection is not encrypted")
@@ -82,7 +76,7 @@ struct TLSCaptureEndToEndTests {
             ["-n", "-b", "select-only", "-t", String(transactions), "-c", "1", "-M", mode]
                 + ["-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk", "tusk"],
             environment: ["PGSSLMODE": "require"])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(pgbench.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(pgbench.pid)] + marker.agentArguments)
         pgbench.send("go")
         pgbench.closeInput()
         try #require(pgbench.wait() == 0, "\(pgbench.errorOutput)")
@@ -138,7 +132,7 @@ struct TLSCaptureEndToEndTests {
         }
         let python = try InteractiveProcess.heldUntilGo(
             TestEnvironment.python, ["-c", script, dsn, String(postgres.port)], environment: ["PSYCOPG_IMPL": "python"])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(python.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
         python.send("go")
         python.closeInput()
         #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "300", "42P01"])
@@ -157,7 +151,7 @@ struct TLSCaptureEndToEndTests {
 
     @Test func theBackendsSideOverTLSGivesServerSpans() throws {
         let marker = try EndMarker(postgres)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--side", "server"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "server"])
         let statements = ["SELECT pg_backend_pid();", "SELECT 1 AS served_over_tls;", "SELECT * FROM nosuch_server_table;"]
         let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn], input: statements.joined(separator: "\n"))
         let backend = try #require(Int32(psql.output.split(separator: "\n").first ?? ""), "psql: \(psql.output) \(psql.errorOutput)")
@@ -186,7 +180,7 @@ struct TLSCaptureEndToEndTests {
             conn.close()
             """
         let python = try InteractiveProcess.heldUntilGo(TestEnvironment.python, ["-c", script, dsn])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--tls", "--pid", String(python.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
         python.send("go")
         python.closeInput()
         #expect(try python.nextLine() == "True")
@@ -201,11 +195,11 @@ struct TLSCaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
-    /// Without --tls, an encrypted connection is counted and dropped.
+    /// With --no-tls, an encrypted connection is counted and dropped.
     @Test func withoutTLSEncryptedConnectionsAreLeftAlone() throws {
         let marker = try EndMarker(postgres)
         let psql = try InteractiveProcess.heldUntilGo(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn, "-c", sslCheck])
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(psql.pid)] + marker.agentArguments)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--no-tls", "--pid", String(psql.pid)] + marker.agentArguments)
         psql.send("go")
         psql.closeInput()
         #expect(try psql.nextLine() == "t")
