@@ -195,10 +195,12 @@ __noinline int tusk_recognise(struct conn_key *key, __u64 first, __u32 first_len
 /* Tell user space the connection is gone (its statement names die with it). */
 static __always_inline void emit_conn_end(struct conn *conn, __u64 now_ns)
 {
-	__u32 zero = 0;
-	struct tusk_record *r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
+	/* composed in the ring itself: a TLS return probe may be preempted, so no per-CPU room */
+	struct tusk_record *r = bpf_ringbuf_reserve(&records, sizeof(struct tusk_record), 0);
+	if (!r) {
+		count(TUSK_C_RECORDS_LOST);
 		return;
+	}
 	__builtin_memset(r, 0, sizeof(struct tusk_record));
 	r->kind = TUSK_KIND_CONN_END;
 	r->conn_id = conn->conn_id;
@@ -208,10 +210,8 @@ static __always_inline void emit_conn_end(struct conn *conn, __u64 now_ns)
 	r->role = conn->role;
 	r->start_ns = now_ns;
 	r->end_ns = now_ns;
-	if (bpf_ringbuf_output(&records, r, sizeof(struct tusk_record), 0))
-		count(TUSK_C_RECORDS_LOST);
-	else
-		count(TUSK_C_RECORDS);
+	bpf_ringbuf_submit(r, 0);
+	count(TUSK_C_RECORDS);
 }
 
 /* The connection is gone: report what was in flight and forget it. */

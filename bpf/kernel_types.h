@@ -87,6 +87,8 @@ struct pt_regs {
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
+	unsigned long cx;
+	unsigned long ax;
 } CORE;
 
 /* Tracepoint contexts of syscalls/sys_enter_* and sys_exit_* (see their `format` files). */

@@ -44,6 +44,8 @@ enum conn_flag {
 	CONN_MIDSTREAM = 1 << 3,
 	CONN_DEAD = 1 << 4,       /* desynchronised or cancelled: delete after this syscall */
 	CONN_CANCEL = 1 << 5,     /* a CancelRequest connection: nothing to trace */
+	CONN_TLS = 1 << 6,        /* the server accepted SSL: raw bytes are ciphertext */
+	CONN_TLS_SEEN = 1 << 7,   /* ... and the TLS library's probes handed over its plaintext */
 };
 
 #define NO_SLOT 0xffffffffU
@@ -86,6 +88,27 @@ struct io_stash {
 	__u8 active;
 	__u8 classify; /* no connection known: the fd may start one (else exit asks may_classify) */
 	__u8 pad[2];
+};
+
+/* A TLS library call (SSL_read/SSL_write and their _ex forms), from its entry to its return. The
+ * socket calls the thread makes inside it say which fd the SSL object moves its ciphertext on. */
+struct tls_stash {
+	__u64 start_ns;
+	__u64 ssl;     /* the SSL object */
+	__u64 buf;     /* plaintext */
+	__u64 moved;   /* _ex: where the library writes the bytes it moved (a size_t); 0: the return value */
+	__u32 fd;
+	__u8 has_fd;   /* a socket call inside this call gave fd */
+	__u8 sending;  /* SSL_write */
+	__u8 active;
+	__u8 pad;
+};
+
+/* The fd an SSL object last moved ciphertext on, for a read OpenSSL serves from its buffer. */
+struct ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
 };
 
 /* The walk over the bytes of one call, on this CPU. */
@@ -147,9 +170,11 @@ struct {
 	__type(value, __u32);
 } spare_slots SEC(".maps");
 
-/* Per-CPU values (walks, scratch, spare_slots) are used by one program run at a time: the kernel
- * runs tracepoint programs with preemption off and never starts a second one on a CPU while one
- * runs (trace_call_bpf's bpf_prog_active), so no run sees another's half-written walk. */
+/* Per-CPU values (walks, spare_slots) are used by one program run at a time: the kernel runs
+ * tracepoint programs with preemption off and never starts a second one on a CPU while one runs
+ * (trace_call_bpf's bpf_prog_active), so no run sees another's half-written walk. Uprobe programs
+ * run with only migration off and may be preempted: the TLS return probe walks in task storage
+ * (tls_walks), and spare_slots is taken and given back atomically. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -157,13 +182,13 @@ struct {
 	__type(value, struct walk);
 } walks SEC(".maps");
 
-/* Room for records with no slot (connection ends). */
+/* The TLS return probe's walk, per thread (see above). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tusk_record);
-} scratch SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct walk);
+} tls_walks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -171,6 +196,20 @@ struct {
 	__type(key, int);
 	__type(value, struct io_stash);
 } io_stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tls_stash);
+} tls_stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ssl_key);
+	__type(value, __u32);
+} ssl_fds SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -231,6 +270,8 @@ const volatile __u8 filter_pids = 0;
 /* which side of a connection to observe: the application (client) and/or the backend (server) */
 const volatile __u8 trace_clients = 1;
 const volatile __u8 trace_servers = 0;
+/* keep connections that switch to TLS, and walk the plaintext the TLS library probes hand over */
+const volatile __u8 tls_capture = 1;
 /* trace only processes inside these cgroup v2 subtrees: the id of each subtree's root and its
  * depth below the hierarchy root (checked with the task's ancestor at that depth) */
 const volatile __u32 cgroup_count = 0;

@@ -691,8 +691,16 @@ __noinline int tusk_step(struct conn *conn, struct walk *w)
 		if (m.type == 'N')
 			return 0;
 		count(TUSK_C_CONNS_ENCRYPTED);
-		conn->flags |= CONN_DEAD;
 		w->stop = 1;
+		if (m.type != 'S' || !tls_capture) {
+			conn->flags |= CONN_DEAD;
+			return 1;
+		}
+		/* TLS: the raw bytes are ciphertext from here on; only the plaintext the TLS library's
+		 * probes hand over walks the connection. It starts again with a StartupMessage. */
+		conn->flags |= CONN_TLS;
+		conn->fe.f = (struct tusk_framer){ .mode = TUSK_MODE_UNTYPED };
+		conn->be.f = (struct tusk_framer){ .mode = TUSK_MODE_TYPED };
 		return 1;
 	case TUSK_FRAME_BEGIN:
 		s->cap = CAP_NONE;

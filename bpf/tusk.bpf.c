@@ -97,31 +97,48 @@ static __always_inline __u64 first_buffer(__u64 buf, __u64 count, const enum io_
 }
 
 /* A call on `key` that returned `ret` (> 0: bytes moved, 0: end of stream) at `now_ns`: walk its
- * bytes through the connection, or recognise a new connection in them. */
-static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 count, const enum io_shape shape,
-				    int sending, int classify, long ret, __u64 now_ns, __u32 tid)
+ * bytes through the connection, or recognise a new connection in them. `plaintext`: the bytes come
+ * from a TLS library probe, for a connection already known to be encrypted. */
+static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size, const enum io_shape shape,
+				    int sending, int classify, long ret, __u64 now_ns, __u32 tid, const int plaintext)
 {
 	struct conn *conn = bpf_map_lookup_elem(&conns, key);
+	if (plaintext && (!conn || !(conn->flags & CONN_TLS)))
+		return 0;
 	if (ret == 0) {
 		/* end of stream: the server closed or killed the connection */
 		if (conn)
 			tusk_conn_end(conn, TUSK_OUTCOME_ABORTED, now_ns);
 		return 0;
 	}
+	if (conn && (conn->flags & CONN_TLS)) {
+		/* a socket call's bytes on an encrypted connection are ciphertext */
+		if (!plaintext)
+			return 0;
+		if (!(conn->flags & CONN_TLS_SEEN)) {
+			conn->flags |= CONN_TLS_SEEN;
+			count(TUSK_C_CONNS_TLS_SEEN);
+		}
+	}
 	if (!conn) {
 		if (!classify && !may_classify(key, sending))
 			return 0;
 		__u32 first_len = ret;
-		__u64 first = first_buffer(buf, count, shape, &first_len);
+		__u64 first = first_buffer(buf, size, shape, &first_len);
 		if (!first || !tusk_recognise(key, first, first_len, sending ? TUSK_ROLE_CLIENT : TUSK_ROLE_SERVER))
 			return 0;
 		conn = bpf_map_lookup_elem(&conns, key);
 		if (!conn)
 			return 0;
 	}
-	struct walk *w = walk_of();
-	if (!w)
+	struct walk *w = plaintext ? bpf_task_storage_get(&tls_walks, bpf_get_current_task_btf(), 0,
+							   BPF_LOCAL_STORAGE_GET_F_CREATE)
+				   : walk_of();
+	if (!w) {
+		if (plaintext)
+			count(TUSK_C_TLS_WALK_UNAVAILABLE);
 		return 0;
+	}
 	w->now_ns = now_ns;
 	w->tid = tid;
 	w->backend = conn->role == TUSK_ROLE_CLIENT ? !sending : sending;
@@ -130,7 +147,7 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 count
 		tusk_walk(conn, w, buf, ret);
 	} else {
 		__u64 iov, vlen;
-		if (iovecs_of(buf, count, shape, &iov, &vlen)) {
+		if (iovecs_of(buf, size, shape, &iov, &vlen)) {
 			w->iov = iov;
 			w->vlen = vlen < MAX_IOVECS ? vlen : MAX_IOVECS;
 			w->moved = ret;
@@ -150,8 +167,22 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 count
 
 /* ---- the programs ---- */
 
+/* Is the thread inside a TLS library call (SSL_read/SSL_write)? Then this socket call moves that
+ * call's ciphertext: note its fd for the call's return, and walk nothing here. */
+static __always_inline int inside_tls(__u32 fd)
+{
+	if (!tls_capture)
+		return 0;
+	struct tls_stash *t = bpf_task_storage_get(&tls_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!t || !t->active)
+		return 0;
+	t->fd = fd;
+	t->has_fd = 1;
+	return 1;
+}
+
 /* A send stashes its arguments and start time per thread; its exit walks the bytes it moved. */
-static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 count)
+static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 size)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
@@ -166,15 +197,19 @@ static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 count)
 		if (!may_classify(&key, 1))
 			return 0;
 		classify = 1;
+	} else if (inside_tls(fd)) {
+		return 0;
 	}
 	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0,
 						   BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
+	if (!st) {
+		count(TUSK_C_STASH_UNAVAILABLE);
 		return 0;
+	}
 	/* a send's start is the request's start */
 	st->start_ns = bpf_ktime_get_ns();
 	st->buf = buf;
-	st->count = count;
+	st->count = size;
 	st->fd = fd;
 	st->classify = classify;
 	st->active = 1;
@@ -192,7 +227,7 @@ static __always_inline int on_send_exit(long ret, const enum io_shape shape)
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .fd = st->fd };
-	return complete(&key, st->buf, st->count, shape, 1, st->classify, ret, st->start_ns, (__u32)pid_tgid);
+	return complete(&key, st->buf, st->count, shape, 1, st->classify, ret, st->start_ns, (__u32)pid_tgid, 0);
 }
 
 /* Reads need no enter program (each would cost a tracepoint hit and a stash): a read's buffer is
@@ -215,7 +250,9 @@ static __always_inline int on_recv_exit(long ret, const enum io_shape shape)
 	struct conn_key key = { .tgid = tgid, .fd = regs->di };
 	if (!known && !may_classify(&key, 0))
 		return 0;
-	return complete(&key, regs->si, regs->dx, shape, 0, !known, ret, bpf_ktime_get_ns(), (__u32)pid_tgid);
+	if (known && ret && inside_tls(key.fd))
+		return 0;
+	return complete(&key, regs->si, regs->dx, shape, 0, !known, ret, bpf_ktime_get_ns(), (__u32)pid_tgid, 0);
 }
 
 #define SEND(name, shape)                                                  \
@@ -244,6 +281,107 @@ RECV(read, IO_PLAIN)
 RECV(recvfrom, IO_PLAIN)
 RECV(readv, IO_VEC)
 RECV(recvmsg, IO_MSG)
+
+/* ---- TLS libraries: OpenSSL's SSL_write, SSL_write_ex, SSL_read, SSL_read_ex ----
+ *
+ * Attached by user space to each libssl file (every process that maps it). The entry stashes the
+ * call's SSL object and plaintext buffer per thread; the socket calls made inside it note the fd
+ * (inside_tls); the return walks the plaintext the call moved through the connection on that fd,
+ * exactly as a socket call's bytes would be: SSL_write sends, SSL_read receives. A read OpenSSL
+ * serves from its own buffer makes no socket call: the fd the SSL object last used stands in. */
+
+/* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument. */
+static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!traced(tgid))
+		return 0;
+	/* an encrypted PostgreSQL connection starts in the clear: its process already has one */
+	__u32 *owned = process_conns_of(tgid);
+	if (!owned || !*owned)
+		return 0;
+	struct tls_stash *t = bpf_task_storage_get(&tls_stash, bpf_get_current_task_btf(), 0,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	t->start_ns = bpf_ktime_get_ns();
+	t->ssl = ctx->di;
+	t->buf = ctx->si;
+	t->moved = ex ? ctx->cx : 0;
+	t->has_fd = 0;
+	t->sending = sending;
+	t->active = 1;
+	return 0;
+}
+
+#define TLS_MAX_CALL_BYTES (1U << 30)
+
+/* Return: SSL_read/SSL_write return the bytes moved (> 0); the _ex forms return 1 and store the
+ * count through their 4th argument. */
+static __always_inline int on_tls_return(struct pt_regs *ctx)
+{
+	struct tls_stash *t = bpf_task_storage_get(&tls_stash, bpf_get_current_task_btf(), 0, 0);
+	if (!t || !t->active)
+		return 0;
+	t->active = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_key sk = { .ssl = t->ssl, .tgid = pid_tgid >> 32 };
+	__u32 fd;
+	if (t->has_fd) {
+		fd = t->fd;
+		bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
+	} else {
+		__u32 *last = bpf_map_lookup_elem(&ssl_fds, &sk);
+		if (!last)
+			return 0;
+		fd = *last;
+	}
+	int ret = (int)ctx->ax;
+	if (ret <= 0)
+		return 0;
+	__u64 n = ret;
+	if (t->moved) {
+		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (const void *)t->moved) || !n)
+			return 0;
+	}
+	if (n > TLS_MAX_CALL_BYTES)
+		n = TLS_MAX_CALL_BYTES;
+	struct conn_key key = { .tgid = sk.tgid, .fd = fd };
+	/* a write's request starts when the application hands it over */
+	__u64 now_ns = t->sending ? t->start_ns : bpf_ktime_get_ns();
+	return complete(&key, t->buf, n, IO_PLAIN, t->sending, 0, n, now_ns, (__u32)pid_tgid, 1);
+}
+
+SEC("uprobe")
+int ssl_write_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 1, 0);
+}
+
+SEC("uprobe")
+int ssl_write_ex_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 1, 1);
+}
+
+SEC("uprobe")
+int ssl_read_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 0, 0);
+}
+
+SEC("uprobe")
+int ssl_read_ex_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 0, 1);
+}
+
+/* one return program serves all four: the stash says what the call was */
+SEC("uretprobe")
+int ssl_return(struct pt_regs *ctx)
+{
+	return on_tls_return(ctx);
+}
 
 struct exit_ctx {
 	__u32 tgid;

@@ -75,11 +75,14 @@ enum tusk_counter {
 	TUSK_C_RECORDS_LOST,       /* ring buffer full: record dropped */
 	TUSK_C_CONNS_OPENED,       /* PostgreSQL connections recognised */
 	TUSK_C_CONNS_MIDSTREAM,    /* ... of which first seen after their startup */
-	TUSK_C_CONNS_ENCRYPTED,    /* SSL/GSS accepted by the server: not observable */
+	TUSK_C_CONNS_ENCRYPTED,    /* SSL/GSS accepted by the server */
 	TUSK_C_CONNS_CLOSED,
 	TUSK_C_DESYNC,             /* streams that stopped parsing as PostgreSQL */
 	TUSK_C_OVERFLOW,           /* requests that could not be tracked (map or per-connection bound) */
 	TUSK_C_UNMATCHED,          /* backend answers with no request waiting */
+	TUSK_C_CONNS_TLS_SEEN,     /* encrypted (SSL) connections whose plaintext a TLS library probe handed over */
+	TUSK_C_STASH_UNAVAILABLE,  /* sends not followed: the thread's task storage could not be had */
+	TUSK_C_TLS_WALK_UNAVAILABLE, /* plaintext not walked: the thread's task storage could not be had */
 	TUSK_C_MAX,
 };
 

@@ -29,7 +29,7 @@ public enum Preflight {
     public static func run(options: CaptureOptions) -> [Finding] {
         var findings = [kernel(), btf(), tracefs(), capabilities()]
         if !findings.contains(where: { $0.verdict == .blocker }) {
-            findings.append(programs(options: options))
+            findings += programs(options: options)
         }
         return findings
     }
@@ -96,15 +96,29 @@ public enum Preflight {
         return Finding(verdict: .blocker, message: "missing privileges: run as root or grant CAP_BPF and CAP_PERFMON")
     }
 
-    static func programs(options: CaptureOptions) -> Finding {
+    /// Load and attach the programs; with TLS capture on, put the TLS probes on the system's
+    /// OpenSSL too (their absence is a warning: the agent runs without them).
+    static func programs(options: CaptureOptions) -> [Finding] {
         do {
             let session = try ProbeSession(options: options)
             try session.attach()
+            var findings = [Finding(verdict: .ok, message: "BPF programs load, verify and attach")]
+            if options.tls {
+                findings.append(tlsProbes(session.attachTLS(to: TLSLibraries.system())))
+            }
             session.detach()
-            return Finding(verdict: .ok, message: "BPF programs load, verify and attach")
+            return findings
         } catch {
-            return Finding(verdict: .blocker, message: "\(error)")
+            return [Finding(verdict: .blocker, message: "\(error)")]
         }
+    }
+
+    static func tlsProbes(_ attachment: TLSAttachment) -> Finding {
+        if !attachment.attached.isEmpty {
+            return Finding(verdict: .ok, message: "TLS probes attach to \(attachment.attached.joined(separator: ", "))")
+        }
+        let why = attachment.failures.first ?? "no system libssl found"
+        return Finding(verdict: .warning, message: "encrypted connections will be counted, not seen: \(why)")
     }
 
     private static func effectiveCapabilities() -> UInt64? {

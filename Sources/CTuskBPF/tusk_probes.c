@@ -11,8 +11,14 @@
 #include "tusk_object.h"
 #include "tusk.skel.h"
 
+/* uprobes on TLS library files: 8 per file (4 functions, entry and return) */
+#define TLS_MAX_FILES 32
+#define TLS_LINKS_PER_FILE 8
+
 struct tusk_probes {
 	struct tusk_bpf *skel;
+	struct bpf_link *tls_links[TLS_MAX_FILES * TLS_LINKS_PER_FILE];
+	uint32_t tls_link_count;
 	struct ring_buffer *ring;
 	tusk_record_fn fn;
 	void *ctx;
@@ -130,6 +136,7 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 		s->rodata->max_inflight = o->max_requests_per_conn;
 	s->rodata->trace_clients = o->trace_clients;
 	s->rodata->trace_servers = o->trace_servers;
+	s->rodata->tls_capture = o->tls_capture;
 	s->rodata->cgroup_count = o->cgroup_count < TUSK_MAX_CGROUPS ? o->cgroup_count : TUSK_MAX_CGROUPS;
 	for (uint32_t i = 0; i < s->rodata->cgroup_count; i++) {
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];
@@ -253,6 +260,63 @@ int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
 	return err;
 }
 
+/* One uprobe (or uretprobe) on `function` in the file at `path`, for every process mapping it. */
+static int attach_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, const char *function,
+			 int retprobe)
+{
+	if (p->tls_link_count >= TLS_MAX_FILES * TLS_LINKS_PER_FILE)
+		return -E2BIG;
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = function, .retprobe = retprobe);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
+	if (!link)
+		return -errno;
+	p->tls_links[p->tls_link_count++] = link;
+	return 0;
+}
+
+int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, char *error, size_t error_len)
+{
+	struct tusk_bpf *s = p->skel;
+	struct {
+		const char *function;
+		struct bpf_program *enter;
+		int required;
+	} calls[] = {
+		{ "SSL_write", s->progs.ssl_write_enter, 1 },
+		{ "SSL_read", s->progs.ssl_read_enter, 1 },
+		{ "SSL_write_ex", s->progs.ssl_write_ex_enter, 0 },
+		{ "SSL_read_ex", s->progs.ssl_read_ex_enter, 0 },
+	};
+	uint32_t first = p->tls_link_count;
+	int attached = 0;
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		/* the return first: an entry without its return would leave a stash behind */
+		int err = attach_uprobe(p, s->progs.ssl_return, path, calls[i].function, 1);
+		if (!err) {
+			err = attach_uprobe(p, calls[i].enter, path, calls[i].function, 0);
+			if (err)
+				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+		}
+		if (err && calls[i].required) {
+			char what[512];
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", calls[i].function, path);
+			fail(error, error_len, what, err);
+			while (p->tls_link_count > first)
+				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+			return err;
+		}
+		if (!err)
+			attached++;
+	}
+	return attached;
+}
+
+static void detach_tls(struct tusk_probes *p)
+{
+	while (p->tls_link_count > 0)
+		bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+}
+
 int tusk_probes_poll(struct tusk_probes *p, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx)
 {
 	p->fn = fn;
@@ -328,6 +392,7 @@ int tusk_probes_map_entries(struct tusk_probes *p, uint32_t *connections, uint32
 
 void tusk_probes_detach(struct tusk_probes *p)
 {
+	detach_tls(p);
 	tusk_bpf__detach(p->skel);
 }
 
@@ -336,6 +401,7 @@ void tusk_probes_destroy(struct tusk_probes *p)
 	if (!p)
 		return;
 	ring_buffer__free(p->ring);
+	detach_tls(p);
 	tusk_bpf__destroy(p->skel);
 	free(p);
 }

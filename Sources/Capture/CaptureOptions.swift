@@ -25,6 +25,9 @@ public struct CaptureOptions: Sendable, Equatable {
     /// Trace only processes inside these cgroup v2 subtrees (`--cgroup`, `--scope pod`), checked
     /// in the kernel before any other work. Empty: every cgroup. At most 8.
     public var cgroups: [CgroupSubtree] = []
+    /// Follow encrypted connections through the TLS library probes (`--no-tls` turns it off).
+    /// Off: connections that switch to TLS are counted and dropped. Default true.
+    public var tls: Bool = true
     /// Leave the agent's own process out. Default true; tests that talk PostgreSQL from the
     /// process that loaded the programs turn it off.
     public var ignoreSelf: Bool

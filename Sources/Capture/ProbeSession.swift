@@ -36,6 +36,22 @@ public final class ProbeSession: @unchecked Sendable {
         }
     }
 
+    /// Puts the TLS probes on each OpenSSL file, for every process that maps it now or later. A
+    /// file they cannot attach to is skipped and named in the result; the syscall capture goes on.
+    public func attachTLS(to files: [TLSLibraries.File]) -> TLSAttachment {
+        var result = TLSAttachment()
+        for file in files {
+            var error = [CChar](repeating: 0, count: 512)
+            let attached = tusk_probes_attach_tls(probes, file.path, &error, error.count)
+            if attached > 0 {
+                result.attached.append(file.path)
+            } else {
+                result.failures.append(Self.message(error))
+            }
+        }
+        return result
+    }
+
     /// Detaches every tracepoint; records already in the ring buffer can still be polled.
     public func detach() {
         tusk_probes_detach(probes)

@@ -9,8 +9,11 @@ public struct KernelCounters: Sendable, Equatable {
     public var connectionsOpened: UInt64 = 0
     /// Connections first seen after their startup (opened before Tusk).
     public var connectionsMidstream: UInt64 = 0
-    /// Connections that switched to SSL/GSS encryption: not observable.
+    /// Connections that switched to SSL/GSS encryption.
     public var connectionsEncrypted: UInt64 = 0
+    /// Encrypted (SSL) connections whose plaintext the TLS library probes handed over; the rest of
+    /// `connectionsEncrypted` went through a library Tusk does not probe and is not seen.
+    public var connectionsEncryptedSeen: UInt64 = 0
     public var connectionsClosed: UInt64 = 0
     /// Streams that stopped parsing as PostgreSQL and were dropped.
     public var desynchronized: UInt64 = 0
@@ -18,6 +21,10 @@ public struct KernelCounters: Sendable, Equatable {
     public var overflowed: UInt64 = 0
     /// Backend answers with no request waiting.
     public var unmatched: UInt64 = 0
+    /// Sends not followed because the thread's task storage could not be had.
+    public var stashUnavailable: UInt64 = 0
+    /// TLS plaintext not walked because the thread's task storage could not be had.
+    public var tlsWalkUnavailable: UInt64 = 0
 
     public init() {}
 
@@ -31,5 +38,8 @@ public struct KernelCounters: Sendable, Equatable {
         desynchronized = v[Int(TUSK_C_DESYNC.rawValue)]
         overflowed = v[Int(TUSK_C_OVERFLOW.rawValue)]
         unmatched = v[Int(TUSK_C_UNMATCHED.rawValue)]
+        stashUnavailable = v[Int(TUSK_C_STASH_UNAVAILABLE.rawValue)]
+        tlsWalkUnavailable = v[Int(TUSK_C_TLS_WALK_UNAVAILABLE.rawValue)]
+        connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
     }
 }

@@ -12,6 +12,10 @@ struct CaptureFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Bytes of query text captured per request (64-16384).", valueName: "n"))
     var maxQueryBytes: Int = CaptureOptions.default.maxQueryBytes
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "See encrypted connections: uprobes on OpenSSL's SSL_read/SSL_write hand over their plaintext (--no-tls: they are only counted)."))
+    var tls = true
+
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
             throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
@@ -23,6 +27,7 @@ struct CaptureFlags: ParsableArguments {
         var options = CaptureOptions.default
         options.side = side
         options.maxQueryBytes = maxQueryBytes
+        options.tls = tls
         return options
     }
 }

@@ -71,6 +71,10 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
+        if capture.tls {
+            attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
+        }
+
         var settings: ExportSettings
         let metricOptions: OperationMetricsOptions
         do {

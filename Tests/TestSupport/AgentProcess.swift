@@ -79,7 +79,7 @@ public final class AgentProcess: @unchecked Sendable {
         Thread { [self] in readLines(child.stderr) { self.log += $0 + "\n" } }.start()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if stderrText.contains("probes attached") { return }
+            if stderrText.contains("probes attached: tracing PostgreSQL traffic") { return }
             if kill(child.pid, 0) != 0 { break }
             usleep(20_000)
         }

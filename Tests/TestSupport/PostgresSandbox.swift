@@ -1,10 +1,14 @@
 import Foundation
+import Synchronization
 
 /// A throwaway PostgreSQL 15 for the test process (scripts/pg-sandbox): initdb in a temp dir,
 /// listening on 127.0.0.1, ::1 and a Unix socket, stopped when the tests exit; or one of a test's
 /// own, in a cgroup of its own.
 public final class PostgresSandbox: Sendable {
-    public static let shared = Result { try PostgresSandbox() }
+    public static let shared = Result { try PostgresSandbox(tls: false) }
+    /// A second shared sandbox with `ssl = on` (a self-signed certificate made at start): libpq's
+    /// default sslmode=prefer, and sslmode=require, encrypt every TCP connection to it.
+    public static let sharedTLS = Result { try PostgresSandbox(tls: true) }
 
     public let directory: String
     public let port: Int
@@ -14,18 +18,22 @@ public final class PostgresSandbox: Sendable {
     /// Stopped by deinit (a sandbox of a test's own); the shared one is stopped at exit.
     private let stopsWhenReleased: Bool
 
-    private init() throws {
-        directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())"
+    private init(tls: Bool) throws {
+        directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())" + (tls ? "-tls" : "")
         stopsWhenReleased = false
         port = try freePort()
         binaries = try Self.binaries()
-        try Self.start(directory: directory, port: port, join: "")
-        sandboxToStop = (Self.script, directory)
-        atexit {
-            if let (script, directory) = sandboxToStop {
-                _ = try? ChildProcess.run("/bin/bash", [script, "stop", directory])
-                try? FileManager.default.removeItem(atPath: directory)
+        try Self.start(directory: directory, port: port, join: "", tls: tls)
+        sandboxesToStop.withLock { sandboxes in
+            if sandboxes.isEmpty {
+                atexit {
+                    for directory in sandboxesToStop.withLock({ $0 }) {
+                        _ = try? ChildProcess.run("/bin/bash", [PostgresSandbox.script, "stop", directory])
+                        try? FileManager.default.removeItem(atPath: directory)
+                    }
+                }
             }
+            sandboxes.append(directory)
         }
         try initializePgbench()
     }
@@ -60,8 +68,10 @@ public final class PostgresSandbox: Sendable {
     }
 
     /// scripts/pg-sandbox start, after `join` (a shell prefix that moves it into a cgroup).
-    private static func start(directory: String, port: Int, join: String) throws {
-        let start = try ChildProcess.run("/bin/sh", ["-c", join + "exec /bin/bash \"$0\" start \"$1\" \"$2\"", script, directory, String(port)])
+    private static func start(directory: String, port: Int, join: String, tls: Bool = false) throws {
+        let start = try ChildProcess.run(
+            "/bin/sh", ["-c", join + "exec /bin/bash \"$0\" start \"$1\" \"$2\"", script, directory, String(port)],
+            environment: tls ? ["PG_SANDBOX_SSL": "1"] : [:])
         guard start.status == 0 else {
             throw SandboxError(message: "pg-sandbox start failed: \(start.output) \(start.errorOutput)")
         }
@@ -84,7 +94,8 @@ public final class PostgresSandbox: Sendable {
     }
 }
 
-nonisolated(unsafe) private var sandboxToStop: (String, String)?
+/// The shared sandboxes' directories, stopped and removed at exit.
+private let sandboxesToStop = Mutex<[String]>([])
 
 /// A TCP port nothing listens on right now.
 public func freePort() throws -> Int {

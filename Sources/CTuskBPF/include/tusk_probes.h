@@ -18,6 +18,7 @@ struct tusk_probe_options {
 	uint32_t ring_bytes;            /* ring buffer size, a power of two */
 	uint8_t trace_clients;          /* observe applications' side of connections */
 	uint8_t trace_servers;          /* observe PostgreSQL backends' side */
+	uint8_t tls_capture;            /* keep encrypted connections for the TLS library probes */
 	/* trace only processes inside these cgroup v2 subtrees (id of the subtree root, its depth) */
 	uint32_t cgroup_count;
 	uint64_t cgroup_ids[TUSK_MAX_CGROUPS];
@@ -45,6 +46,10 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
+/* Attach the TLS probes (OpenSSL's SSL_write, SSL_read and their _ex forms, entry and return) to
+ * the library file at `path`, for every process that maps it, now or later. The number of
+ * functions attached (SSL_write and SSL_read at least), or -errno with `error` filled. */
+int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, char *error, size_t error_len);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
  * (the rest wait for the next poll). Records handed over, or -errno. */
 int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx);

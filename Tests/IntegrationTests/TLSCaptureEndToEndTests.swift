@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Encrypted connections (a PostgreSQL 15 with `ssl = on`): the real agent's TLS probes on the
+/// system's OpenSSL hand over the plaintext, and the spans are the ones the same traffic makes in
+/// the clear. Every client here starts after the agent attached; the connection is checked to be
+/// encrypted by the server itself (pg_stat_ssl).
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
+struct TLSCaptureEndToEndTests {
+    let postgres: PostgresSandbox
+
+    init() throws {
+        postgres = try PostgresSandbox.sharedTLS.get()
+    }
+
+    /// libpq's connection string for the sandbox over TCP, encrypted or nothing.
+    var dsn: String { "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk sslmode=require" }
+
+    let sslCheck = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+    func spans(of pid: Int32, _ agent: AgentProcess, through marker: EndMarker) throws -> [AgentProcess.Span] {
+        try marker.send()
+        return try agent.spans(through: marker).filter { $0.pid == pid }
+    }
+
+    /// psql is held until the agent runs (its pid scopes the agent, so the counters are its own):
+    /// it starts after the probes attached, like any process that maps the library later.
+    @Test func psqlOverTLSGetsItsTextStatusAndRows() throws {
+        let marker = try EndMarker(postgres)
+        let statements = [
+            sslCheck,
+            "SELECT n FROM generate_series(1, 50000) AS n",
+            "SELECT * FROM nosuch_table",
+        ]
+        let psql = try InteractiveProcess.heldUntilGo(
+            postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn] + statements.flatMap { ["-c", $0] })
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(psql.pid)] + marker.agentArguments)
+        psql.send("go")
+        psql.closeInput()
+        #expect(try psql.nextLine() == "t", "the server says the connection is not encrypted")
+        _ = psql.wait()
+
+        let spans = try self.spans(of: psql.pid, agent, through: marker)
+        let counters = ["opened", "encrypted", "encrypted_seen", "closed"].map {
+            "\($0)=\((try? agent.metric("tusk_connections_\($0)_total")) ?? -1)"
+        } + ["stash_unavailable", "tls_walk_unavailable", "desync", "overflow", "kernel_ring_full"].map {
+            "\($0)=\((try? agent.metric("tusk_dropped_total{reason=\"\($0)\"}")) ?? -1)"
+        } + ["unmatched_responses_total", "records_read_total", "kernel_records_total", "spans_emitted_total"].map {
+            "\($0)=\((try? agent.metric("tusk_" + $0)) ?? -1)"
+        }
+        try #require(
+            spans.count == statements.count,
+            "\(agent.spans.map { "\($0.pid) \($0.text ?? "-")" }) psql \(psql.pid) \(counters); agent log: \(agent.stderrText)")
+        #expect(spans.map(\.text) == statements)
+        #expect(spans.allSatisfy { $0.kind == "client" && $0.string("db.namespace") == "tusk" && $0.string("tusk.db.user") == "tusk" })
+        #expect(spans.allSatisfy { $0.int("server.port") == postgres.port && $0.string("network.transport") == "tcp" })
+        #expect(spans[0].status == "unset" && spans[0].int("db.response.returned_rows") == 1)
+        #expect(spans[1].int("db.response.returned_rows") == 50000)
+        #expect(spans[2].status == "error")
+        #expect(spans[2].string("db.response.status_code") == "42P01")
+        #expect(spans[2].statusMessage == "relation \"nosuch_table\" does not exist")
+        // psql's connection and the marker's: both encrypted, both seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    @Test(arguments: ["extended", "prepared"])
+    func pgbenchOverTLSGetsOneSpanPerStatement(mode: String) throws {
+        let marker = try EndMarker(postgres)
+        let transactions = 20
+        let pgbench = try InteractiveProcess.heldUntilGo(
+            postgres.binaries + "/pgbench",
+            ["-n", "-b", "select-only", "-t", String(transactions), "-c", "1", "-M", mode]
+                + ["-h", "127.0.0.1", "-p", String(postgres.port), "-U", "tusk", "tusk"],
+            environment: ["PGSSLMODE": "require"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(pgbench.pid)] + marker.agentArguments)
+        pgbench.send("go")
+        pgbench.closeInput()
+        try #require(pgbench.wait() == 0, "\(pgbench.errorOutput)")
+
+        let spans = try self.spans(of: pgbench.pid, agent, through: marker)
+        let selects = spans.filter { $0.text?.hasPrefix("SELECT abalance") == true }
+        let kernel = ["connections_opened_total", "connections_encrypted_total", "connections_encrypted_seen_total", "dropped_total{reason=\"stash_unavailable\"}", "dropped_total{reason=\"desync\"}"].map {
+            "\($0)=\((try? agent.metric("tusk_" + $0)) ?? -1)"
+        }
+        try #require(selects.count == transactions, "\(kernel) \(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        #expect(selects.allSatisfy {
+            $0.text == "SELECT abalance FROM pgbench_accounts WHERE aid = $1;" && $0.status == "unset"
+                && $0.int("db.response.returned_rows") == 1 && $0.durationNanoseconds > 0
+        })
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total") >= 2)
+        #expect(agent.stop() == 0)
+    }
+
+    /// psycopg 3 on the system's libpq (its pure-Python implementation; the psycopg-binary wheel
+    /// brings a libssl of its own) and pg8000 on Python's ssl module, which links the system's
+    /// OpenSSL and calls SSL_read_ex/SSL_write_ex.
+    @Test(arguments: ["psycopg", "pg8000"])
+    func pythonClientsOverTLS(client: String) throws {
+        let marker = try EndMarker(postgres)
+        let script: String
+        switch client {
+        case "psycopg":
+            script = """
+                import sys, psycopg
+                conn = psycopg.connect(sys.argv[1], autocommit=True)
+                print(conn.execute("\(sslCheck)").fetchone()[0])
+                print(conn.execute("SELECT n FROM generate_series(1, %s) AS n", (300,)).rowcount)
+                try:
+                    conn.execute("SELECT * FROM nosuch_python_table")
+                except psycopg.errors.UndefinedTable:
+                    print("42P01")
+                """
+        default:
+            script = """
+                import sys, ssl, pg8000.native
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                conn = pg8000.native.Connection("tusk", host="127.0.0.1", port=int(sys.argv[2]), database="tusk", ssl_context=context)
+                print(conn.run("\(sslCheck)")[0][0])
+                print(len(conn.run("SELECT n FROM generate_series(1, :n) AS n", n=300)))
+                try:
+                    conn.run("SELECT * FROM nosuch_python_table")
+                except pg8000.native.DatabaseError as error:
+                    print(error.args[0]["C"])
+                conn.close()
+                """
+        }
+        let python = try InteractiveProcess.heldUntilGo(
+            TestEnvironment.python, ["-c", script, dsn, String(postgres.port)], environment: ["PSYCOPG_IMPL": "python"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
+        python.send("go")
+        python.closeInput()
+        #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "300", "42P01"])
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+
+        let spans = try self.spans(of: python.pid, agent, through: marker)
+        let texts = spans.compactMap(\.text)
+        #expect(texts.contains(sslCheck), "\(texts); agent log: \(agent.stderrText)")
+        let rows = spans.first { $0.text?.hasPrefix("SELECT n FROM generate_series") == true }
+        #expect(rows?.int("db.response.returned_rows") == 300, "\(texts)")
+        let failed = spans.first { $0.text == "SELECT * FROM nosuch_python_table" }
+        #expect(failed?.status == "error" && failed?.string("db.response.status_code") == "42P01", "\(texts)")
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total") >= 2)
+        #expect(agent.stop() == 0)
+    }
+
+    @Test func theBackendsSideOverTLSGivesServerSpans() throws {
+        let marker = try EndMarker(postgres)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "server"])
+        let statements = ["SELECT pg_backend_pid();", "SELECT 1 AS served_over_tls;", "SELECT * FROM nosuch_server_table;"]
+        let psql = try ChildProcess.run(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn], input: statements.joined(separator: "\n"))
+        let backend = try #require(Int32(psql.output.split(separator: "\n").first ?? ""), "psql: \(psql.output) \(psql.errorOutput)")
+
+        let spans = try self.spans(of: backend, agent, through: marker)
+        try #require(spans.count == statements.count, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        #expect(spans.map(\.text) == statements)
+        #expect(spans.allSatisfy { $0.kind == "server" && $0.json["command"] as? String == "postgres" })
+        #expect(spans[1].int("db.response.returned_rows") == 1)
+        #expect(spans[2].status == "error" && spans[2].string("db.response.status_code") == "42P01")
+        #expect(agent.spans.filter { $0.pid == psql.pid }.isEmpty)
+        #expect(agent.stop() == 0)
+    }
+
+    /// psycopg2-binary's own copy of libssl, first mapped after the agent started, is not probed:
+    /// its encrypted connection is counted as not seen, makes no span, and leaves nothing behind.
+    @Test func aTLSLibraryThatIsNotProbedMakesNoSpansAndIsCounted() throws {
+        let marker = try EndMarker(postgres)
+        let script = """
+            import sys, psycopg2
+            conn = psycopg2.connect(sys.argv[1])
+            cur = conn.cursor()
+            cur.execute("\(sslCheck)")
+            print(cur.fetchone()[0])
+            cur.execute("SELECT 1 AS unprobed_copy")
+            conn.close()
+            """
+        let python = try InteractiveProcess.heldUntilGo(TestEnvironment.python, ["-c", script, dsn])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
+        python.send("go")
+        python.closeInput()
+        #expect(try python.nextLine() == "True")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+
+        let spans = try self.spans(of: python.pid, agent, through: marker)
+        #expect(spans.isEmpty, "\(spans.map { $0.text ?? "-" })")
+        // psycopg2's connection and the marker's are encrypted; only the marker's is seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 1) == 1)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// With --no-tls, an encrypted connection is counted and dropped.
+    @Test func withoutTLSEncryptedConnectionsAreLeftAlone() throws {
+        let marker = try EndMarker(postgres)
+        let psql = try InteractiveProcess.heldUntilGo(postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn, "-c", sslCheck])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--no-tls", "--pid", String(psql.pid)] + marker.agentArguments)
+        psql.send("go")
+        psql.closeInput()
+        #expect(try psql.nextLine() == "t")
+        _ = psql.wait()
+        try marker.send()
+        // the marker is encrypted too: wait for both connections instead of its span
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_closed_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total") == 0)
+        #expect(agent.spans.isEmpty)
+        #expect(agent.stop() == 0)
+    }
+}
