@@ -173,7 +173,18 @@ __noinline int tusk_recognise(struct conn_key *key, __u64 first, __u32 first_len
 	fresh.tgid = k.tgid;
 	fresh.fd = k.fd;
 	fresh.role = role;
-	if (kind == TUSK_FIRST_STARTUP) {
+	if (kind == TUSK_FIRST_DIRECT_TLS) {
+		/* encrypted from the first byte: only the TLS library's plaintext walks it, and that
+		 * starts with a StartupMessage */
+		count(TUSK_C_CONNS_ENCRYPTED);
+		if (!tls_capture) {
+			__u32 done = CLASSIFY_ATTEMPTS;
+			bpf_map_update_elem(&verdicts, &k, &done, BPF_ANY);
+			return 0;
+		}
+		fresh.flags = CONN_TLS;
+		fresh.fe.f.mode = TUSK_MODE_UNTYPED;
+	} else if (kind == TUSK_FIRST_STARTUP) {
 		fresh.fe.f.mode = TUSK_MODE_UNTYPED;
 	} else {
 		fresh.flags = CONN_MIDSTREAM;

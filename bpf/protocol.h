@@ -105,6 +105,7 @@ enum tusk_first_bytes {
 	TUSK_FIRST_OTHER = 0,
 	TUSK_FIRST_STARTUP = 1,  /* StartupMessage/SSLRequest/GSSENCRequest/CancelRequest */
 	TUSK_FIRST_FRONTEND = 2, /* whole frontend messages: a connection opened before Tusk */
+	TUSK_FIRST_DIRECT_TLS = 3, /* a TLS ClientHello offering ALPN "postgresql" (PostgreSQL 17's direct TLS) */
 };
 
 static __always_inline __u32 tusk_be32(const __u8 *p)
@@ -253,11 +254,68 @@ static __always_inline int tusk_frame_consume(struct tusk_framer *f, struct tusk
 /* Do the first bytes sent on a socket look like PostgreSQL's frontend? Content only: any port,
  * any transport. A midstream guess needs whole messages of frontend types ending exactly at the
  * end of the buffer, the last one a message a client ends a write with. */
+/* TLS extensions looked at in a ClientHello before giving up on finding ALPN */
+#define TUSK_HELLO_MAX_EXTENSIONS 32
+
+/* Is this a TLS ClientHello whose ALPN list starts with "postgresql"? libpq 17+ sends one as the
+ * first bytes of a connection with sslnegotiation=direct (no SSLRequest), and a server accepts
+ * direct TLS only with that protocol. Layout: record header (5), handshake header (4), version
+ * (2), random (32), session id (1 + n), cipher suites (2 + n), compression methods (1 + n),
+ * extensions (2 + each: type 2, length 2, data); ALPN (type 16) data: list length (2), then
+ * name length (1) and name. */
+static __always_inline int tusk_direct_tls(__u64 buf, __u32 len)
+{
+	__u8 h[6];
+	if (len < 46 || TUSK_READ_USER(h, 6, (const void *)(unsigned long)buf))
+		return 0;
+	if (h[0] != 0x16 || h[1] != 0x03 || h[5] != 0x01)
+		return 0;
+	__u32 off = 43;
+	if (TUSK_READ_USER(h, 1, (const void *)(unsigned long)(buf + off)))
+		return 0;
+	off += 1 + h[0];
+	if (off + 2 > len || TUSK_READ_USER(h, 2, (const void *)(unsigned long)(buf + off)))
+		return 0;
+	off += 2 + (((__u32)h[0] << 8) | h[1]);
+	if (off + 1 > len || TUSK_READ_USER(h, 1, (const void *)(unsigned long)(buf + off)))
+		return 0;
+	off += 1 + h[0];
+	if (off + 2 > len || TUSK_READ_USER(h, 2, (const void *)(unsigned long)(buf + off)))
+		return 0;
+	__u32 end = off + 2 + (((__u32)h[0] << 8) | h[1]);
+	if (end > len)
+		end = len;
+	off += 2;
+	for (int i = 0; i < TUSK_HELLO_MAX_EXTENSIONS; i++) {
+		if (off + 4 > end || TUSK_READ_USER(h, 4, (const void *)(unsigned long)(buf + off)))
+			return 0;
+		__u32 type = ((__u32)h[0] << 8) | h[1];
+		__u32 size = ((__u32)h[2] << 8) | h[3];
+		off += 4;
+		if (type == 16) {
+			char alpn[13];
+			if (size < sizeof(alpn) || off + sizeof(alpn) > end ||
+			    TUSK_READ_USER(alpn, sizeof(alpn), (const void *)(unsigned long)(buf + off)))
+				return 0;
+			/* list length (any), then the first name: 10, "postgresql" */
+			const char want[11] = { 10, 'p', 'o', 's', 't', 'g', 'r', 'e', 's', 'q', 'l' };
+			for (int j = 0; j < 11; j++)
+				if (alpn[2 + j] != want[j])
+					return 0;
+			return 1;
+		}
+		off += size;
+	}
+	return 0;
+}
+
 static __always_inline int tusk_classify(__u64 buf, __u32 len)
 {
 	__u8 h[8];
 	if (len < 5 || TUSK_READ_USER(h, len >= 8 ? 8 : 5, (const void *)(unsigned long)buf))
 		return TUSK_FIRST_OTHER;
+	if (h[0] == 0x16)
+		return tusk_direct_tls(buf, len) ? TUSK_FIRST_DIRECT_TLS : TUSK_FIRST_OTHER;
 	if (len >= 8) {
 		/* the rest of a startup packet may follow in later writes */
 		__u32 mlen = tusk_be32(h);

@@ -128,7 +128,8 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 		if (!first || !tusk_recognise(key, first, first_len, sending ? TUSK_ROLE_CLIENT : TUSK_ROLE_SERVER))
 			return 0;
 		conn = bpf_map_lookup_elem(&conns, key);
-		if (!conn)
+		/* a direct TLS ClientHello: the connection is encrypted from its first byte */
+		if (!conn || (conn->flags & CONN_TLS))
 			return 0;
 	}
 	struct walk *w = plaintext ? bpf_task_storage_get(&tls_walks, bpf_get_current_task_btf(), 0,

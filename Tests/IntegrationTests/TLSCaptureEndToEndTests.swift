@@ -149,6 +149,85 @@ struct TLSCaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// PostgreSQL 17's direct TLS: libpq 18 (psycopg-binary's) with `sslnegotiation=direct` sends a
+    /// ClientHello offering ALPN "postgresql" as the connection's first bytes, no SSLRequest. The
+    /// server here (PostgreSQL 15) has no direct TLS, so a small TLS terminator that requires that
+    /// ALPN stands in front of it and passes the plaintext on; the client's side is what is
+    /// checked. psycopg is imported before "go", so its bundled libssl is mapped when the agent
+    /// starts.
+    @Test func directTLSWithoutSSLRequestIsRecognisedAndSeen() throws {
+        let marker = try EndMarker(postgres)
+        let terminator = try InteractiveProcess(TestEnvironment.python, ["-c", Self.directTLSTerminator,
+            postgres.directory + "/server.crt", postgres.directory + "/server.key", String(postgres.port)])
+        let port = try terminator.nextLine()
+        let script = """
+            import sys, psycopg
+            sys.stdin.readline()
+            conn = psycopg.connect(sys.argv[1], autocommit=True)
+            print(conn.pgconn.ssl_in_use, conn.execute("SELECT 'direct' AS negotiation").fetchone()[0])
+            try:
+                conn.execute("SELECT * FROM nosuch_direct_table")
+            except psycopg.errors.UndefinedTable:
+                print("42P01")
+            """
+        let dsn = "host=127.0.0.1 port=\(port) user=tusk dbname=tusk sslmode=require sslnegotiation=direct"
+        let python = try InteractiveProcess(TestEnvironment.python, ["-c", script, dsn], environment: ["PSYCOPG_IMPL": "binary"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
+        python.send("go")
+        python.closeInput()
+        #expect(try [python.nextLine(), python.nextLine()] == ["True direct", "42P01"], "\(python.errorOutput)")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+        terminator.closeInput()
+
+        let spans = try self.spans(of: python.pid, agent, through: marker)
+        try #require(spans.count == 2, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        #expect(spans.map(\.text) == ["SELECT 'direct' AS negotiation", "SELECT * FROM nosuch_direct_table"])
+        #expect(spans[0].status == "unset" && spans[0].int("db.response.returned_rows") == 1)
+        #expect(spans[1].status == "error" && spans[1].string("db.response.status_code") == "42P01")
+        #expect(spans.allSatisfy { $0.int("server.port") == Int(port) && $0.string("tusk.db.user") == "tusk" })
+        // the client's direct TLS connection and the marker's SSLRequest one: both encrypted, both seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// Accepts TLS that negotiates ALPN "postgresql" (argv: certificate, key, PostgreSQL's port),
+    /// prints its port, and relays each connection's plaintext to PostgreSQL until stdin closes.
+    static let directTLSTerminator = """
+        import socket, ssl, sys, threading
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[1], sys.argv[2])
+        context.set_alpn_protocols(["postgresql"])
+        listener = socket.create_server(("127.0.0.1", 0))
+        print(listener.getsockname()[1], flush=True)
+        def pump(source, sink):
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        def serve(raw):
+            client = context.wrap_socket(raw, server_side=True)
+            if client.selected_alpn_protocol() != "postgresql":
+                client.close()
+                return
+            server = socket.create_connection(("127.0.0.1", int(sys.argv[3])))
+            threading.Thread(target=pump, args=(server, client), daemon=True).start()
+            pump(client, server)
+        def accept():
+            while True:
+                raw, _ = listener.accept()
+                threading.Thread(target=serve, args=(raw,), daemon=True).start()
+        threading.Thread(target=accept, daemon=True).start()
+        sys.stdin.read()
+        """
+
     @Test func theBackendsSideOverTLSGivesServerSpans() throws {
         let marker = try EndMarker(postgres)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--side", "server"])

@@ -32,6 +32,28 @@ public enum WireFixtures {
     /// int32 8, int32 80877103
     public static let sslRequest: [UInt8] = int32(8) + int32(80_877_103)
 
+    /// A TLS 1.2/1.3 ClientHello record (RFC 8446 4.1.2) with a server name, supported versions
+    /// and, when `alpn` is given, an ALPN extension (RFC 7301) listing those protocols.
+    public static func clientHello(alpn: [String]?, sessionID: Int = 32) -> [UInt8] {
+        func u16(_ n: Int) -> [UInt8] { [UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] }
+        func u24(_ n: Int) -> [UInt8] { [UInt8(n >> 16 & 0xff)] + u16(n) }
+        func extensionBlock(_ type: Int, _ data: [UInt8]) -> [UInt8] { u16(type) + u16(data.count) + data }
+        let host = Array("localhost".utf8)
+        var extensions = extensionBlock(0, u16(host.count + 3) + [0] + u16(host.count) + host)
+        extensions += extensionBlock(43, [4, 0x03, 0x04, 0x03, 0x03])
+        if let alpn {
+            let names = alpn.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
+            extensions += extensionBlock(16, u16(names.count) + names)
+        }
+        extensions += extensionBlock(13, u16(4) + [0x08, 0x04, 0x04, 0x03])
+        let ciphers: [UInt8] = [0x13, 0x01, 0x13, 0x02, 0xc0, 0x2f]
+        let body: [UInt8] = [0x03, 0x03] + [UInt8](repeating: 0xa5, count: 32)
+            + [UInt8(sessionID)] + [UInt8](repeating: 0x5a, count: sessionID)
+            + u16(ciphers.count) + ciphers + [1, 0] + u16(extensions.count) + extensions
+        let handshake = [0x01] + u24(body.count) + body
+        return [0x16, 0x03, 0x01] + u16(handshake.count) + handshake
+    }
+
     /// 'Q' query \0
     public static func query(_ sql: String) -> [UInt8] { message("Q", cString(sql)) }
 
