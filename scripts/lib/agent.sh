@@ -78,7 +78,7 @@ agent_start() {
   # runs in a subshell ($(...)): whatever ends it, the agent must not stay attached
   trap "kill -TERM $agent_pid 2>/dev/null || true" EXIT
   for _ in $(seq 100); do
-    grep -q attached "$dir/agent.log" 2>/dev/null && return 0
+    grep -q -e "probes attached" -e "floor attached" "$dir/agent.log" 2>/dev/null && return 0
     sleep 0.1
   done
   local status
