@@ -44,9 +44,10 @@ struct ClientLibraryTLSTests {
     func postgresNIOOverTLSThroughBoringSSLIsCountedNotSeen() throws { try check(.postgresNIO) }
 
     /// asyncio runs OpenSSL on memory BIOs: no SSL call makes a socket call, and each SSL object
-    /// is tied to its socket by its handshake. Four pooled connections whose handshakes and queries
-    /// interleave on one event loop (Tests/Workloads/asyncpg/pool.py): every span has its own
-    /// connection's text and rows, on that connection (the application_name of its startup).
+    /// is tied to its socket by its handshake. Two pools in turn of four connections whose
+    /// handshakes and queries interleave on one event loop (Tests/Workloads/asyncpg/pool.py): every
+    /// span has its own connection's text and rows, on that connection (the application_name of
+    /// its startup).
     @Test(.enabled(if: ClientWorkload.asyncpg.isAvailable))
     func asyncpgPoolOverTLSTiesEachConnectionToItsOwnSocket() throws {
         let marker = try EndMarker(postgres)
@@ -66,7 +67,7 @@ struct ClientLibraryTLSTests {
         }
         try #require(status == 0, "pool workload exited \(status): \(python.errorOutput)")
         let connections = Dictionary(grouping: queries) { $0.connection }
-        try #require(connections.count == 4 && queries.count == 4 * 9, "\(queries)")
+        try #require(connections.count == 8 && queries.count == 8 * 9, "\(queries)")
 
         try marker.send()
         let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
@@ -78,11 +79,59 @@ struct ClientLibraryTLSTests {
             #expect(seen.map { $0.int("db.response.returned_rows") } == sent.map { Optional($0.rows) }, "\(name)")
             #expect(seen.allSatisfy { $0.status == "unset" && $0.kind == "client" }, "\(name)")
         }
-        // four pooled connections and the marker's: all encrypted, all seen, nothing left untied
-        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 5) == 5)
-        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 5) == 5)
+        // eight pooled connections and the marker's: all encrypted, all seen, nothing left untied
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 9) == 9)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 9) == 9)
         #expect(untied == 0)
         #expect(try agent.metric("tusk_dropped_total{reason=\"desync\"}") == 0)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// An asyncio connection encrypted before the agent started: its handshake was not seen, so its
+    /// SSL object is tied to no socket. Its plaintext makes no span and is counted
+    /// (tls_untied); a connection the same process opens afterwards is seen as usual.
+    @Test(.enabled(if: ClientWorkload.asyncpg.isAvailable))
+    func anAsyncioConnectionWhoseHandshakeWasNotSeenIsCountedUntied() throws {
+        let marker = try EndMarker(postgres)
+        let script = """
+            import asyncio, sys
+            import asyncpg
+            from tusk_workload import unverified_tls
+
+            async def main():
+                connect = lambda: asyncpg.connect(
+                    host="127.0.0.1", port=int(sys.argv[1]), user="tusk", database="tusk", ssl=unverified_tls())
+                before = await connect()
+                print("connected", flush=True)
+                sys.stdin.readline()  # the agent is attached
+                after = await connect()
+                print(await before.fetchval("SELECT 1 AS before_tusk"), await after.fetchval("SELECT 2 AS after_tusk"), flush=True)
+                await before.close()
+                await after.close()
+
+            asyncio.run(main())
+            """
+        let python = try InteractiveProcess(
+            TestEnvironment.python, ["-c", script, String(postgres.port)],
+            environment: [
+                "TUSK_TABLE": "unused", "PGHOST": "127.0.0.1", "PGPORT": String(postgres.port), "PGUSER": "tusk",
+                "PGDATABASE": "tusk", "PYTHONPATH": "\(ClientWorkload.directory)/python", "PYTHONDONTWRITEBYTECODE": "1",
+            ])
+        #expect(try python.nextLine() == "connected")
+        let agent = try AgentProcess(arguments: rawTextArguments + ["--pid", String(python.pid)] + marker.agentArguments)
+        python.send("go")
+        python.closeInput()
+        #expect(try python.nextLine() == "1 2")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+
+        try marker.send()
+        let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
+        #expect(spans.map(\.text) == ["SELECT 2 AS after_tusk"], "agent log: \(agent.stderrText)")
+        #expect(try agent.metric("tusk_dropped_total{reason=\"tls_untied\"}") >= 2, "its query and its answer")
+        // the connection opened after the agent and the marker's; the first one's SSLRequest was not seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
         #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
         #expect(agent.stop() == 0)
     }

@@ -1,8 +1,9 @@
 """asyncpg over TLS with a pool of several connections on one event loop: asyncio runs each
 connection's OpenSSL object on memory BIOs, the handshakes of all but the first interleave, and so
 do the queries. Not the plan: each connection proves it is encrypted, then runs ROUNDS queries
-whose text names the connection (its application_name) and whose row count is its own. One JSON
-line per query: {"connection": application_name, "sql": text, "rows": rows returned}."""
+whose text names the connection (its application_name) and whose row count is its own. POOLS
+pools one after the other: the second's SSL objects may take the addresses of the first's, freed.
+One JSON line per query: {"connection": application_name, "sql": text, "rows": rows returned}."""
 import asyncio
 import json
 import sys
@@ -11,10 +12,11 @@ import asyncpg
 
 from tusk_workload import DATABASE, ENCRYPTED, HOST, PORT, USER, require_encrypted, unverified_tls
 
+POOLS = 2
 CONNECTIONS = 4
 ROUNDS = 8
 
-names = iter(f"tusk_pool_{k}" for k in range(CONNECTIONS))
+names = iter(f"tusk_pool_{p}_{k}" for p in range(POOLS) for k in range(CONNECTIONS))
 
 
 async def connect(*args, **kwargs):
@@ -44,9 +46,10 @@ async def worker(pool, k):
 
 
 async def main():
-    pool = await asyncpg.create_pool(min_size=CONNECTIONS, max_size=CONNECTIONS, connect=connect, reset=keep)
-    await asyncio.gather(*(worker(pool, k) for k in range(CONNECTIONS)))
-    await pool.close()
+    for _ in range(POOLS):
+        pool = await asyncpg.create_pool(min_size=CONNECTIONS, max_size=CONNECTIONS, connect=connect, reset=keep)
+        await asyncio.gather(*(worker(pool, k) for k in range(CONNECTIONS)))
+        await pool.close()
 
 
 asyncio.run(main())
