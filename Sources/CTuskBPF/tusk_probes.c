@@ -11,7 +11,7 @@
 #include "tusk_object.h"
 #include "tusk.skel.h"
 
-/* uprobes on TLS library files: 8 per file (4 functions, entry and return) */
+/* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
 #define TLS_MAX_FILES 32
 #define TLS_LINKS_PER_FILE 10
 
