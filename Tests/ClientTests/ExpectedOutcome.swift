@@ -13,7 +13,8 @@ enum ExpectedOutcome: Equatable, Sendable, CustomStringConvertible {
     /// `batch_error` only for drivers that batch, `encrypted` only over TLS.
     static func planStatements(batches: Bool, encrypted: Bool = false) -> [String: Int] {
         [
-            "encrypted": encrypted ? 1 : 0, "create": 1, "insert_literal": 1, "insert_param": 1, "select_param": 12, "update": 1, "batch": 4,
+            "encrypted": encrypted ? 1 : 0,
+            "create": 1, "insert_literal": 1, "insert_param": 1, "select_param": 12, "update": 1, "batch": 4,
             "batch_error": batches ? 3 : 0, "delete": 1, "undefined_table": 1, "unique_violation": 1,
             "select_many": 1, "drop": 1,
         ].filter { $0.value > 0 }
