@@ -63,7 +63,7 @@ struct conn {
 	__u8 role;
 	__u8 family;
 	__u8 flags;      /* enum conn_flag */
-	__u8 pad;
+	__u8 tls_tied;   /* an SSL object is known to move its ciphertext on this fd (ssl_fds) */
 	__u16 local_port;
 	__u16 peer_port;
 	__u8 local_addr[16];
@@ -90,18 +90,23 @@ struct io_stash {
 	__u8 pad[2];
 };
 
-/* A TLS library call (SSL_read/SSL_write and their _ex forms), from its entry to its return. The
- * socket calls the thread makes inside it say which fd the SSL object moves its ciphertext on. */
+/* A TLS library call (SSL_read/SSL_write and their _ex forms, SSL_do_handshake), from its entry
+ * to its return. The socket calls the thread makes inside it say which fd the SSL object moves its
+ * ciphertext on. */
 struct tls_stash {
 	__u64 start_ns;
 	__u64 ssl;     /* the SSL object */
 	__u64 buf;     /* plaintext */
 	__u64 moved;   /* _ex: where the library writes the bytes it moved (a size_t); 0: the return value */
+	/* An SSL object whose handshake step made no socket call (its ciphertext goes through memory
+	 * BIOs, e.g. Python's asyncio): the thread's next send on an encrypted connection carries that
+	 * step's output, and ties the object to it. 0: none. */
+	__u64 untied_ssl;
 	__u32 fd;
 	__u8 has_fd;   /* a socket call inside this call gave fd */
 	__u8 sending;  /* SSL_write */
 	__u8 active;
-	__u8 pad;
+	__u8 handshake; /* SSL_do_handshake: nothing to walk, only the tie */
 };
 
 /* The fd an SSL object last moved ciphertext on, for a read OpenSSL serves from its buffer. */

@@ -168,15 +168,41 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 
 /* ---- the programs ---- */
 
+/* A thread's handshake step left an SSL object untied (see struct tls_stash) and it now sends on
+ * `fd`: if that is an encrypted connection, this send carries the step's output. The object is
+ * tied to it unless the connection already has one; either way the untied object is settled. A
+ * send on any other fd (a log line, another protocol) leaves it waiting. On one thread nothing
+ * runs between a memory-BIO handshake step and the flush of its output, so two connections of one
+ * event loop cannot take each other's object. */
+static __always_inline void tie_untied(struct tls_stash *t, __u32 fd)
+{
+	struct conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || !(conn->flags & CONN_TLS))
+		return;
+	struct ssl_key sk = { .ssl = t->untied_ssl, .tgid = key.tgid };
+	t->untied_ssl = 0;
+	if (conn->tls_tied || (conn->flags & CONN_TLS_SEEN))
+		return;
+	bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
+	conn->tls_tied = 1;
+}
+
 /* Is the thread inside a TLS library call (SSL_read/SSL_write)? Then this socket call moves that
- * call's ciphertext: note its fd for the call's return, and walk nothing here. */
-static __always_inline int inside_tls(__u32 fd)
+ * call's ciphertext: note its fd for the call's return, and walk nothing here. A send outside any
+ * TLS call may tie an SSL object its handshake left untied. */
+static __always_inline int inside_tls(__u32 fd, int sending)
 {
 	if (!tls_capture)
 		return 0;
 	struct tls_stash *t = bpf_task_storage_get(&tls_stash, bpf_get_current_task_btf(), 0, 0);
-	if (!t || !t->active)
+	if (!t)
 		return 0;
+	if (!t->active) {
+		if (sending && t->untied_ssl)
+			tie_untied(t, fd);
+		return 0;
+	}
 	t->fd = fd;
 	t->has_fd = 1;
 	return 1;
@@ -198,7 +224,7 @@ static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 size)
 		if (!may_classify(&key, 1))
 			return 0;
 		classify = 1;
-	} else if (inside_tls(fd)) {
+	} else if (inside_tls(fd, 1)) {
 		return 0;
 	}
 	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0,
@@ -251,7 +277,7 @@ static __always_inline int on_recv_exit(long ret, const enum io_shape shape)
 	struct conn_key key = { .tgid = tgid, .fd = regs->di };
 	if (!known && !may_classify(&key, 0))
 		return 0;
-	if (known && ret && inside_tls(key.fd))
+	if (known && ret && inside_tls(key.fd, 0))
 		return 0;
 	return complete(&key, regs->si, regs->dx, shape, 0, !known, ret, bpf_ktime_get_ns(), (__u32)pid_tgid, 0);
 }
@@ -289,10 +315,16 @@ RECV(recvmsg, IO_MSG)
  * call's SSL object and plaintext buffer per thread; the socket calls made inside it note the fd
  * (inside_tls); the return walks the plaintext the call moved through the connection on that fd,
  * exactly as a socket call's bytes would be: SSL_write sends, SSL_read receives. A read OpenSSL
- * serves from its own buffer makes no socket call: the fd the SSL object last used stands in. */
+ * serves from its own buffer makes no socket call: the fd the SSL object last used stands in.
+ *
+ * An SSL object over memory BIOs (Python's asyncio: ssl.SSLObject) never makes a socket call: the
+ * application moves its ciphertext itself. SSL_do_handshake ties it: a handshake step that made no
+ * socket call leaves the object untied, and the thread's next send on an encrypted connection with
+ * no SSL object yet is that step's output (tie_untied). Its reads and writes then use that fd. */
 
-/* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument. */
-static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex)
+/* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument;
+ * SSL_do_handshake takes the SSL object only. */
+static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex, int handshake)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!traced(tgid))
@@ -311,7 +343,27 @@ static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex
 	t->moved = ex ? ctx->cx : 0;
 	t->has_fd = 0;
 	t->sending = sending;
+	t->handshake = handshake;
 	t->active = 1;
+	return 0;
+}
+
+/* A handshake step's return: a socket call inside it ties the object to that fd; none leaves the
+ * object untied until the thread's next encrypted send (tie_untied). A step of an object already
+ * tied does the same: an SSL object's address may be a freed one's, whose tie is stale. */
+static __always_inline int on_handshake_return(struct tls_stash *t, __u32 tgid)
+{
+	if (!t->has_fd) {
+		t->untied_ssl = t->ssl;
+		return 0;
+	}
+	struct ssl_key sk = { .ssl = t->ssl, .tgid = tgid };
+	__u32 fd = t->fd;
+	bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
+	struct conn_key key = { .tgid = tgid, .fd = fd };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (conn && (conn->flags & CONN_TLS))
+		conn->tls_tied = 1;
 	return 0;
 }
 
@@ -326,6 +378,8 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 		return 0;
 	t->active = 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (t->handshake)
+		return on_handshake_return(t, pid_tgid >> 32);
 	struct ssl_key sk = { .ssl = t->ssl, .tgid = pid_tgid >> 32 };
 	__u32 fd;
 	if (t->has_fd) {
@@ -333,8 +387,11 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 		bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
 	} else {
 		__u32 *last = bpf_map_lookup_elem(&ssl_fds, &sk);
-		if (!last)
+		if (!last) {
+			if ((int)ctx->ax > 0)
+				count(TUSK_C_TLS_UNTIED);
 			return 0;
+		}
 		fd = *last;
 	}
 	int ret = (int)ctx->ax;
@@ -356,28 +413,34 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 SEC("uprobe")
 int ssl_write_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 1, 0);
+	return on_tls_enter(ctx, 1, 0, 0);
 }
 
 SEC("uprobe")
 int ssl_write_ex_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 1, 1);
+	return on_tls_enter(ctx, 1, 1, 0);
 }
 
 SEC("uprobe")
 int ssl_read_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 0, 0);
+	return on_tls_enter(ctx, 0, 0, 0);
 }
 
 SEC("uprobe")
 int ssl_read_ex_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 0, 1);
+	return on_tls_enter(ctx, 0, 1, 0);
 }
 
-/* one return program serves all four: the stash says what the call was */
+SEC("uprobe")
+int ssl_handshake_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 0, 0, 1);
+}
+
+/* one return program serves all five: the stash says what the call was */
 SEC("uretprobe")
 int ssl_return(struct pt_regs *ctx)
 {

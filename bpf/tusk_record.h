@@ -83,6 +83,7 @@ enum tusk_counter {
 	TUSK_C_CONNS_TLS_SEEN,     /* encrypted (SSL) connections whose plaintext a TLS library probe handed over */
 	TUSK_C_STASH_UNAVAILABLE,  /* sends not followed: the thread's task storage could not be had */
 	TUSK_C_TLS_WALK_UNAVAILABLE, /* plaintext not walked: the thread's task storage could not be had */
+	TUSK_C_TLS_UNTIED,         /* plaintext not walked: no socket is known for its SSL object */
 	TUSK_C_MAX,
 };
 

@@ -68,6 +68,8 @@ public final class AgentMetrics: Sendable {
             counter("dropped", dropped, [("reason", "overflow")], fromKernel { $0.overflowed }),
             counter("dropped", dropped, [("reason", "stash_unavailable")], fromKernel { $0.stashUnavailable }),
             counter("dropped", dropped, [("reason", "tls_walk_unavailable")], fromKernel { $0.tlsWalkUnavailable }),
+            // TLS library calls whose SSL object was never tied to a socket (its handshake unseen)
+            counter("dropped", dropped, [("reason", "tls_untied")], fromKernel { $0.tlsUntied }),
             counter("dropped", dropped, [("reason", "queue_full")]) { pipeline.droppedQueueFull.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "rejected")]) { pipeline.droppedRejected.load(ordering: .relaxed) },
             counter("dropped", dropped, [("reason", "undeliverable")]) { pipeline.droppedUndeliverable.load(ordering: .relaxed) },

@@ -11,9 +11,9 @@
 #include "tusk_object.h"
 #include "tusk.skel.h"
 
-/* uprobes on TLS library files: 8 per file (4 functions, entry and return) */
+/* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
 #define TLS_MAX_FILES 32
-#define TLS_LINKS_PER_FILE 8
+#define TLS_LINKS_PER_FILE 10
 
 struct tusk_probes {
 	struct tusk_bpf *skel;
@@ -286,6 +286,8 @@ int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, char *error,
 		{ "SSL_read", s->progs.ssl_read_enter, 1 },
 		{ "SSL_write_ex", s->progs.ssl_write_ex_enter, 0 },
 		{ "SSL_read_ex", s->progs.ssl_read_ex_enter, 0 },
+		/* ties an SSL object over memory BIOs (asyncio) to its socket */
+		{ "SSL_do_handshake", s->progs.ssl_handshake_enter, 0 },
 	};
 	uint32_t first = p->tls_link_count;
 	int attached = 0;

@@ -25,6 +25,8 @@ public struct KernelCounters: Sendable, Equatable {
     public var stashUnavailable: UInt64 = 0
     /// TLS plaintext not walked because the thread's task storage could not be had.
     public var tlsWalkUnavailable: UInt64 = 0
+    /// TLS plaintext not walked because no socket is known for its SSL object.
+    public var tlsUntied: UInt64 = 0
 
     public init() {}
 
@@ -40,6 +42,7 @@ public struct KernelCounters: Sendable, Equatable {
         unmatched = v[Int(TUSK_C_UNMATCHED.rawValue)]
         stashUnavailable = v[Int(TUSK_C_STASH_UNAVAILABLE.rawValue)]
         tlsWalkUnavailable = v[Int(TUSK_C_TLS_WALK_UNAVAILABLE.rawValue)]
+        tlsUntied = v[Int(TUSK_C_TLS_UNTIED.rawValue)]
         connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
     }
 }

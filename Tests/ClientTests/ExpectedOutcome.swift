@@ -10,9 +10,10 @@ enum ExpectedOutcome: Equatable, Sendable, CustomStringConvertible {
     case skipped
 
     /// Statements per step over a whole run (a psycopg2 batch line carries several);
-    /// `batch_error` only for drivers that batch.
-    static func planStatements(batches: Bool) -> [String: Int] {
+    /// `batch_error` only for drivers that batch, `encrypted` only over TLS.
+    static func planStatements(batches: Bool, encrypted: Bool = false) -> [String: Int] {
         [
+            "encrypted": encrypted ? 1 : 0,
             "create": 1, "insert_literal": 1, "insert_param": 1, "select_param": 12, "update": 1, "batch": 4,
             "batch_error": batches ? 3 : 0, "delete": 1, "undefined_table": 1, "unique_violation": 1,
             "select_many": 1, "drop": 1,
@@ -32,6 +33,7 @@ enum ExpectedOutcome: Equatable, Sendable, CustomStringConvertible {
     /// step the plan does not have.
     init?(plannedFor statement: WorkloadStatement, position: Int) {
         switch statement.step {
+        case "encrypted": self = .returned(rows: 1)  // pg_stat_ssl's row for the connection
         case "create", "drop": self = .done
         case "insert_literal", "insert_param": self = .affected(rows: 1)
         case "select_param": self = .returned(rows: 1)

@@ -46,9 +46,10 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Attach the TLS probes (OpenSSL's SSL_write, SSL_read and their _ex forms, entry and return) to
- * the library file at `path`, for every process that maps it, now or later. The number of
- * functions attached (SSL_write and SSL_read at least), or -errno with `error` filled. */
+/* Attach the TLS probes (OpenSSL's SSL_write, SSL_read, their _ex forms and SSL_do_handshake,
+ * entry and return) to the library file at `path`, for every process that maps it, now or later.
+ * The number of functions attached (SSL_write and SSL_read at least), or -errno with `error`
+ * filled. */
 int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, char *error, size_t error_len);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
  * (the rest wait for the next poll). Records handed over, or -errno. */

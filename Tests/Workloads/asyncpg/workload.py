@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from tusk_workload import DATABASE, HOST, PORT, TABLE, USER, Report
+from tusk_workload import DATABASE, ENCRYPTED, HOST, PORT, SSLMODE, TABLE, USER, Report, require_encrypted, unverified_tls
 
 report = Report(lambda error: getattr(error, "sqlstate", None))
 
@@ -18,7 +18,9 @@ def affected(status):
 
 
 async def main():
-    connection = await asyncpg.connect(host=HOST, port=PORT, user=USER, database=DATABASE)
+    # over TLS asyncio runs OpenSSL on memory BIOs (ssl.SSLObject) and moves the ciphertext itself
+    connection = await asyncpg.connect(
+        host=HOST, port=PORT, user=USER, database=DATABASE, ssl=unverified_tls() if SSLMODE else None)
 
     async def execute(step, sql, *arguments):
         with report.call(step, sql) as call:
@@ -27,6 +29,12 @@ async def main():
     async def fetch(step, sql, *arguments):
         with report.call(step, sql) as call:
             call.rows[0] = len(await connection.fetch(sql, *arguments))
+
+    if SSLMODE:
+        with report.call("encrypted", ENCRYPTED) as call:
+            encrypted = await connection.fetch(ENCRYPTED)
+            call.rows[0] = len(encrypted)
+        require_encrypted(encrypted)
 
     insert = f"INSERT INTO {TABLE} (id, name, qty) VALUES ($1, $2, $3)"
     await execute("create", f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)")

@@ -67,10 +67,28 @@ public final class Workload {
 
     public static void main(String[] args) throws Exception {
         String table = System.getenv("TUSK_TABLE");
+        // TUSK_SSLMODE=require: TLS through Java's own JSSE, the sandbox's certificate unchecked
+        String sslmode = System.getenv("TUSK_SSLMODE");
         String url = "jdbc:postgresql://" + System.getenv("PGHOST") + ":" + System.getenv("PGPORT") + "/"
-            + System.getenv("PGDATABASE") + "?user=" + System.getenv("PGUSER") + "&prepareThreshold=1";
+            + System.getenv("PGDATABASE") + "?user=" + System.getenv("PGUSER") + "&prepareThreshold=1"
+            + (sslmode == null ? "" : "&sslmode=" + sslmode + "&sslfactory=org.postgresql.ssl.NonValidatingFactory");
         try (Connection connection = DriverManager.getConnection(url)) {
             Statement statement = connection.createStatement();
+            if (sslmode != null) {
+                // the plan's first step over TLS: the server says the connection is encrypted
+                String encrypted = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+                List<Boolean> said = new ArrayList<>();
+                call("encrypted", encrypted, () -> {
+                    ResultSet results = statement.executeQuery(encrypted);
+                    while (results.next()) said.add(results.getBoolean(1));
+                    results.close();
+                    return List.of((long) said.size());
+                });
+                if (!said.equals(List.of(true))) {
+                    System.err.println("the server says the connection is not encrypted: " + said);
+                    System.exit(1);
+                }
+            }
             String create = "CREATE TABLE " + table + " (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)";
             call("create", create, () -> { statement.executeUpdate(create); return Collections.singletonList(null); });
             String literal = "INSERT INTO " + table + " (id, name, qty) VALUES (1, 'one', 10)";

@@ -28,7 +28,10 @@ async function call (step, texts, body) {
 }
 
 async function main () {
-  const client = new Client() // PGHOST, PGPORT, PGUSER, PGDATABASE
+  // PGHOST, PGPORT, PGUSER, PGDATABASE; TUSK_SSLMODE=require: TLS through node's built-in
+  // OpenSSL, the sandbox's certificate unchecked
+  const sslmode = process.env.TUSK_SSLMODE
+  const client = new Client(sslmode ? { ssl: { rejectUnauthorized: false } } : {})
   await client.connect()
   const run = (step, config) => {
     const text = typeof config === 'string' ? config : config.text
@@ -36,6 +39,19 @@ async function main () {
       const result = await client.query(config)
       return [result.command === 'SELECT' ? result.rows.length : result.rowCount]
     })
+  }
+  if (sslmode) {
+    // the plan's first step over TLS: the server says the connection is encrypted
+    const encrypted = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'
+    let said = []
+    await call('encrypted', [encrypted], async () => {
+      said = (await client.query(encrypted)).rows.map((row) => row.ssl)
+      return [said.length]
+    })
+    if (said.length !== 1 || said[0] !== true) {
+      console.error('the server says the connection is not encrypted:', said)
+      process.exit(1)
+    }
   }
   const insert = `INSERT INTO ${table} (id, name, qty) VALUES ($1, $2, $3)`
   await run('create', `CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)`)

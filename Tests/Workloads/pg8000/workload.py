@@ -5,7 +5,7 @@ Describe's answer is read). `prepare` makes a named statement (pg8000_statement_
 then binds and executes. No batch or pipeline API."""
 import pg8000.native
 
-from tusk_workload import DATABASE, HOST, PORT, TABLE, USER, Report
+from tusk_workload import DATABASE, ENCRYPTED, HOST, PORT, SSLMODE, TABLE, USER, Report, require_encrypted, unverified_tls
 
 
 def sqlstate_of(error):
@@ -14,7 +14,8 @@ def sqlstate_of(error):
     return None
 
 
-connection = pg8000.native.Connection(USER, host=HOST, port=PORT, database=DATABASE)
+connection = pg8000.native.Connection(
+    USER, host=HOST, port=PORT, database=DATABASE, ssl_context=unverified_tls() if SSLMODE else None)
 report = Report(sqlstate_of)
 
 
@@ -32,6 +33,12 @@ def run(step, sql, **parameters):
         connection.run(sql, **parameters)
         call.rows[0] = row_count()
 
+
+if SSLMODE:
+    with report.call("encrypted", ENCRYPTED) as call:
+        encrypted = connection.run(ENCRYPTED)
+        call.rows[0] = len(encrypted)
+    require_encrypted(encrypted)
 
 insert = f"INSERT INTO {TABLE} (id, name, qty) VALUES (:id, :name, :qty)"
 run("create", f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)")

@@ -60,8 +60,14 @@ func one(n int64) []*int64 { return []*int64{&n} }
 func main() {
 	ctx := context.Background()
 	table := os.Getenv("TUSK_TABLE")
-	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%s user=%s dbname=%s",
-		os.Getenv("PGHOST"), os.Getenv("PGPORT"), os.Getenv("PGUSER"), os.Getenv("PGDATABASE")))
+	// TUSK_SSLMODE=require: TLS through Go's crypto/tls; pgx skips the certificate check for require
+	sslmode := os.Getenv("TUSK_SSLMODE")
+	dsn := fmt.Sprintf("host=%s port=%s user=%s dbname=%s",
+		os.Getenv("PGHOST"), os.Getenv("PGPORT"), os.Getenv("PGUSER"), os.Getenv("PGDATABASE"))
+	if sslmode != "" {
+		dsn += " sslmode=" + sslmode
+	}
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -90,6 +96,31 @@ func main() {
 			rows.Close()
 			return one(n), rows.Err()
 		})
+	}
+
+	if sslmode != "" {
+		// the plan's first step over TLS: the server says the connection is encrypted
+		encrypted := "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+		var said []bool
+		call("encrypted", []string{encrypted}, func() ([]*int64, error) {
+			rows, err := conn.Query(ctx, encrypted)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var ssl bool
+				if err := rows.Scan(&ssl); err != nil {
+					return nil, err
+				}
+				said = append(said, ssl)
+			}
+			rows.Close()
+			return one(int64(len(said))), rows.Err()
+		})
+		if len(said) != 1 || !said[0] {
+			fmt.Fprintln(os.Stderr, "the server says the connection is not encrypted:", said)
+			os.Exit(1)
+		}
 	}
 
 	insert := "INSERT INTO " + table + " (id, name, qty) VALUES ($1, $2, $3)"

@@ -5,7 +5,7 @@ single Query, one round trip."""
 import psycopg2
 import psycopg2.extras
 
-from tusk_workload import DATABASE, HOST, PORT, TABLE, USER, Report
+from tusk_workload import DATABASE, ENCRYPTED, HOST, PORT, SSLMODE, TABLE, USER, Report, require_encrypted
 
 connection = psycopg2.connect(host=HOST, port=PORT, user=USER, dbname=DATABASE)
 connection.autocommit = True
@@ -22,6 +22,13 @@ def run(step, sql, parameters=None, returns_rows=False):
         cursor.execute(sql, parameters)
         call.rows[0] = len(cursor.fetchall()) if returns_rows else (cursor.rowcount if cursor.rowcount >= 0 else None)
 
+
+if SSLMODE:  # libpq takes the mode from PGSSLMODE
+    with report.call("encrypted", ENCRYPTED) as call:
+        cursor.execute(ENCRYPTED)
+        encrypted = cursor.fetchall()
+        call.rows[0] = len(encrypted)
+    require_encrypted(encrypted)
 
 insert = f"INSERT INTO {TABLE} (id, name, qty) VALUES (%s, %s, %s)"
 run("create", f"CREATE TABLE {TABLE} (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)")

@@ -5,7 +5,7 @@ and then executed by that name. The batch runs in pipeline mode: four Parse/Bind
 groups and one Sync in a single round trip."""
 import psycopg
 
-from tusk_workload import DATABASE, HOST, PORT, TABLE, USER, Report
+from tusk_workload import DATABASE, ENCRYPTED, HOST, PORT, SSLMODE, TABLE, USER, Report, require_encrypted
 
 connection = psycopg.connect(host=HOST, port=PORT, user=USER, dbname=DATABASE, autocommit=True)
 cursor = connection.cursor()
@@ -17,6 +17,12 @@ def run(step, sql, sent, parameters=None, returns_rows=False):
         cursor.execute(sql, parameters)
         call.rows[0] = len(cursor.fetchall()) if returns_rows else (cursor.rowcount if cursor.rowcount >= 0 else None)
 
+
+if SSLMODE:  # libpq takes the mode from PGSSLMODE
+    with report.call("encrypted", ENCRYPTED) as call:
+        encrypted = cursor.execute(ENCRYPTED).fetchall()
+        call.rows[0] = len(encrypted)
+    require_encrypted(encrypted)
 
 insert = f"INSERT INTO {TABLE} (id, name, qty) VALUES (%s, %s, %s)"
 insert_sent = f"INSERT INTO {TABLE} (id, name, qty) VALUES ($1, $2, $3)"

@@ -2,6 +2,8 @@
 and one JSON line per statement with the workload's own timing (../README.md)."""
 import json
 import os
+import ssl
+import sys
 import time
 
 HOST = os.environ["PGHOST"]
@@ -9,6 +11,23 @@ PORT = int(os.environ["PGPORT"])
 USER = os.environ["PGUSER"]
 DATABASE = os.environ["PGDATABASE"]
 TABLE = os.environ["TUSK_TABLE"]
+# "require": connect over TLS (no certificate check) and prove it with the plan's first step
+SSLMODE = os.environ.get("TUSK_SSLMODE")
+ENCRYPTED = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+
+def unverified_tls():
+    """A client TLS context that encrypts without checking the sandbox's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def require_encrypted(rows):
+    """Ends the workload unless the server said (ENCRYPTED's rows) that the connection is encrypted."""
+    if [tuple(row) for row in rows] != [(True,)]:
+        sys.exit(f"the server says the connection is not encrypted: {rows}")
 
 
 class Report:

@@ -37,6 +37,17 @@ conn = PG.connect # PGHOST, PGPORT, PGUSER, PGDATABASE
 run = ->(step, sql) { call(step, [sql]) { rows_of(conn.exec(sql)) } }
 run_params = ->(step, sql, params) { call(step, [sql]) { rows_of(conn.exec_params(sql, params)) } }
 
+if ENV['TUSK_SSLMODE'] # libpq takes the mode from PGSSLMODE
+  # the plan's first step over TLS: the server says the connection is encrypted
+  encrypted = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'
+  said = nil
+  call('encrypted', [encrypted]) do
+    said = conn.exec(encrypted).column_values(0)
+    [said.size]
+  end
+  abort("the server says the connection is not encrypted: #{said}") unless said == ['t']
+end
+
 insert = "INSERT INTO #{TABLE} (id, name, qty) VALUES ($1, $2, $3)"
 run.call('create', "CREATE TABLE #{TABLE} (id integer PRIMARY KEY, name text NOT NULL, qty integer NOT NULL)")
 run.call('insert_literal', "INSERT INTO #{TABLE} (id, name, qty) VALUES (1, 'one', 10)")
