@@ -5,7 +5,7 @@ import Glibc
 /// The loaded kernel programs: attach them, then poll for completed requests. Not thread-safe:
 /// one thread polls; `counters()` may be called from others (map lookups are atomic per CPU).
 public final class ProbeSession: @unchecked Sendable {
-    private let probes: OpaquePointer
+    let probes: OpaquePointer
     /// Used by the polling thread only.
     private var sockets = SocketMemo()
 
@@ -100,7 +100,7 @@ public final class ProbeSession: @unchecked Sendable {
         return (Int(connections), Int(requests))
     }
 
-    private static func message(_ buffer: [CChar]) -> String {
+    static func message(_ buffer: [CChar]) -> String {
         let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let log = String(cString: tusk_probes_last_log())
             .split(separator: "\n").suffix(3).joined(separator: "; ")

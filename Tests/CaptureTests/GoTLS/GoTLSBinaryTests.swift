@@ -1,0 +1,177 @@
+import Capture
+import Foundation
+import Testing
+import TestSupport
+
+/// Finding crypto/tls's Write and Read in real Go executables built at test time, checked against
+/// objdump: the functions' entries, every instruction boundary and every RET.
+@Suite(.enabled(if: GoProgram.canBuild), .serialized)
+struct GoTLSBinaryTests {
+    /// A Go program that links crypto/tls's Conn; it waits for a line on stdin.
+    static let tlsSource = """
+        package main
+
+        import (
+        \t"bufio"
+        \t"crypto/tls"
+        \t"fmt"
+        \t"net"
+        \t"os"
+        )
+
+        func main() {
+        \tbufio.NewReader(os.Stdin).ReadString('\\n')
+        \ta, b := net.Pipe()
+        \tb.Close()
+        \tc := tls.Client(a, &tls.Config{InsecureSkipVerify: true})
+        \t_, err := c.Write([]byte("x"))
+        \tbuf := make([]byte, 1)
+        \t_, err2 := c.Read(buf)
+        \tfmt.Println(err, err2)
+        }
+        """
+    static let plainSource = """
+        package main
+
+        import "fmt"
+
+        func main() { fmt.Println("no tls") }
+        """
+
+    static func source(_ name: String, _ text: String) throws -> String {
+        let directory = NSTemporaryDirectory() + "tusk-go-sources-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = "\(directory)/\(name).go"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func tlsProgram(flags: [String] = []) throws -> String {
+        try GoProgram.build(try source("gotls", tlsSource), flags: flags)
+    }
+
+    /// Function symbols (address, size) by name, from `go tool nm`.
+    static func functions(_ executable: String) throws -> [String: (address: UInt64, size: UInt64)] {
+        let nm = try ChildProcess.run(GoProgram.go, ["tool", "nm", "-size", executable])
+        var result: [String: (UInt64, UInt64)] = [:]
+        for line in nm.output.split(separator: "\n") {
+            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+            guard fields.count == 4, fields[2] == "T" || fields[2] == "t",
+                  let address = UInt64(fields[0], radix: 16), let size = UInt64(fields[1]), size > 0
+            else { continue }
+            result[String(fields[3])] = (address, size)
+        }
+        return result
+    }
+
+    /// objdump's instructions in [start, stop): address → mnemonic, and the file offset of `start`.
+    static func objdump(_ executable: String, from start: UInt64, to stop: UInt64) throws -> (instructions: [UInt64: String], startOffset: UInt64?) {
+        let run = try ChildProcess.run(
+            "/usr/bin/objdump",
+            ["-d", "-F", "--no-show-raw-insn", "--start-address=\(start)", "--stop-address=\(stop)", executable])
+        var instructions: [UInt64: String] = [:]
+        var startOffset: UInt64?
+        for line in run.output.split(separator: "\n") {
+            if line.contains("(File Offset: 0x"), let hex = line.split(separator: "0x").last?.prefix(while: \.isHexDigit),
+               let address = UInt64(line.prefix(while: \.isHexDigit), radix: 16), address == start {
+                startOffset = UInt64(hex, radix: 16)
+            }
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard parts.count >= 2, parts[0].hasSuffix(":"),
+                  let address = UInt64(parts[0].dropLast().trimmingCharacters(in: .whitespaces), radix: 16)
+            else { continue }
+            instructions[address] = String(parts[1].split(separator: " ").first ?? "")
+        }
+        return (instructions, startOffset)
+    }
+
+    @Test func writeAndReadAreFoundWithEveryReturn() throws {
+        let executable = try Self.tlsProgram()
+        guard case .probeable(let binary) = GoTLSBinary.inspect(path: executable) else {
+            Issue.record("\(GoTLSBinary.inspect(path: executable))")
+            return
+        }
+        #expect(binary.goVersion == (try GoProgram.version()))
+        let symbols = try Self.functions(executable)
+        for (name, function) in [(GoTLSBinary.writeSymbol, binary.write), (GoTLSBinary.readSymbol, binary.read)] {
+            let symbol = try #require(symbols[name])
+            let dump = try Self.objdump(executable, from: symbol.address, to: symbol.address + symbol.size)
+            let startOffset = try #require(dump.startOffset, "objdump names no file offset for \(name)")
+            #expect(function.entry == startOffset, "\(name)")
+            let returns = dump.instructions.filter { $0.value.hasPrefix("ret") }.keys.map { $0 - symbol.address + startOffset }
+            #expect(!returns.isEmpty)
+            #expect(function.returns.sorted() == returns.sorted(), "\(name)")
+        }
+    }
+
+    /// Every function of crypto/tls, net and the runtime (compiled Go and hand-written assembly):
+    /// the decoder's instruction boundaries are objdump's.
+    @Test(arguments: ["crypto/tls.", "net.", "runtime."])
+    func decoderAgreesWithObjdump(package: String) throws {
+        let executable = try Self.tlsProgram()
+        let functions = try Self.functions(executable).filter { $0.key.hasPrefix(package) }
+        try #require(functions.count > 20)
+        let start = functions.values.map(\.address).min()!
+        let stop = functions.values.map { $0.address + $0.size }.max()!
+        let dump = try Self.objdump(executable, from: start, to: stop)
+        let elf = try #require(ELFFile(path: executable))
+        var mismatches: [String] = []
+        for (name, symbol) in functions {
+            let offset = try #require(elf.fileOffset(ofAddress: symbol.address))
+            let code = try #require(elf.bytes(at: offset, count: Int(symbol.size)))
+            let expected = dump.instructions.keys.filter { $0 >= symbol.address && $0 < symbol.address + symbol.size }.sorted()
+            let decoded = X86Instruction.boundaries(in: code)?.map { symbol.address + UInt64($0) }
+            if decoded != expected {
+                let first = zip(decoded ?? [], expected).first { $0 != $1 }
+                mismatches.append("\(name): first difference at \(first.map { String($0.1, radix: 16) } ?? "end")")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(functions.count) functions: \(mismatches.prefix(10))")
+    }
+
+    @Test func aStrippedExecutableIsSaidToBe() throws {
+        let executable = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+        #expect(GoTLSBinary.inspect(path: executable) == .stripped(goVersion: try GoProgram.version()))
+    }
+
+    @Test func goWithoutCryptoTLS() throws {
+        let executable = try GoProgram.build(try Self.source("plain", Self.plainSource))
+        #expect(GoTLSBinary.inspect(path: executable) == .withoutTLS)
+    }
+
+    /// Not Go, not ELF, cut short: answers, never a crash.
+    @Test func otherFilesAreNotGo() throws {
+        #expect(GoTLSBinary.inspect(path: "/bin/sh") == .notGo)
+        #expect(GoTLSBinary.inspect(path: "/nonexistent") == .notGo)
+        #expect(GoTLSBinary.inspect(path: "/proc/self") == .notGo)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: try Self.tlsProgram()))
+        let directory = NSTemporaryDirectory() + "tusk-go-sources-\(getpid())"
+        for (name, bytes) in [("cut-64k", whole.prefix(65536)), ("cut-header", whole.prefix(100)), ("noise", Data((0..<70000).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }))] {
+            let path = "\(directory)/\(name)"
+            try bytes.write(to: URL(fileURLWithPath: path))
+            if case .probeable = GoTLSBinary.inspect(path: path) { Issue.record("\(name) inspected as probeable") }
+        }
+    }
+
+    /// A running Go process is found through /proc, once per file, at a path through its root.
+    @Test func aRunningGoProcessIsFound() throws {
+        let executable = try Self.tlsProgram()
+        let first = try InteractiveProcess(executable, [])
+        let second = try InteractiveProcess(executable, [])
+        defer {
+            first.closeInput()
+            second.closeInput()
+            _ = first.wait()
+            _ = second.wait()
+        }
+        let found = GoExecutables.find(pids: [first.pid, second.pid, getpid()])
+        try #require(found.count == 1, "\(found)")
+        #expect(found[0].path == "/proc/\(first.pid)/root" + executable)
+        #expect(found[0].pids == [first.pid, second.pid])
+        guard case .probeable(let binary) = found[0].inspection else {
+            Issue.record("\(found[0].inspection)")
+            return
+        }
+        #expect(binary.path == found[0].path)
+    }
+}
