@@ -1,6 +1,7 @@
 import CTuskBPF
 import KernelRecords
 import Glibc
+import Synchronization
 
 /// The loaded kernel programs: attach them, then poll for completed requests. Not thread-safe:
 /// one thread polls; `counters()` may be called from others (map lookups are atomic per CPU).
@@ -8,6 +9,9 @@ public final class ProbeSession: @unchecked Sendable {
     let probes: OpaquePointer
     /// Used by the polling thread only.
     private var sockets = SocketMemo()
+    /// Go executables (device, inode) the Go TLS probes are on: each file is probed once. The lock
+    /// also keeps attaching to one thread at a time.
+    let goTLSFiles = Mutex<Set<[UInt64]>>([])
 
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {

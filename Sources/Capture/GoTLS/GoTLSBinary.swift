@@ -2,8 +2,9 @@ import Glibc
 
 /// A Go executable whose crypto/tls the TLS probes can go on: where `(*Conn).Write` and
 /// `(*Conn).Read` start and where each returns, as file offsets. Found from the ELF symbol table
-/// (`.symtab`); a stripped executable has none and is not probed. Only Go's register ABI (Go 1.17
-/// and later, amd64) is supported: the probes read arguments and results from registers.
+/// (`.symtab`), or in a stripped executable from Go's own function table (`.gopclntab`). Only Go's
+/// register ABI (Go 1.17 and later, amd64) is supported: the probes read arguments and results
+/// from registers.
 public struct GoTLSBinary: Sendable, Equatable {
     /// A function's first instruction and each of its RET instructions, as offsets in the file.
     public struct Function: Sendable, Equatable {
@@ -18,7 +19,7 @@ public struct GoTLSBinary: Sendable, Equatable {
         case notGo
         /// A Go executable that does not link crypto/tls's Conn.
         case withoutTLS
-        /// No symbol table: the functions cannot be found.
+        /// Neither a symbol table nor Go's function table: the functions cannot be found.
         case stripped(goVersion: String?)
         /// Older than Go 1.17 (arguments on the stack), or a version that cannot be read.
         case unsupportedVersion(String?)
@@ -47,8 +48,12 @@ public struct GoTLSBinary: Sendable, Equatable {
               let buildInfo = elf.section(named: ".go.buildinfo")
         else { return .notGo }
         let version = goVersion(elf, buildInfo)
-        let symbols = elf.symbols(named: [writeSymbol, readSymbol])
-        if symbols.isEmpty && elf.section(named: ".symtab") == nil { return .stripped(goVersion: version) }
+        // the symbol table, or in a stripped executable Go's own function table
+        var symbols = elf.symbols(named: [writeSymbol, readSymbol])
+        if symbols.isEmpty && elf.section(named: ".symtab") == nil {
+            symbols = GoFunctionTable.symbols(named: [writeSymbol, readSymbol], in: elf)
+            if symbols.isEmpty && elf.section(named: ".gopclntab") == nil { return .stripped(goVersion: version) }
+        }
         guard let version, let minor = minorVersion(version), minor >= oldestMinorVersion else {
             return .unsupportedVersion(version)
         }

@@ -129,9 +129,27 @@ struct GoTLSBinaryTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(functions.count) functions: \(mismatches.prefix(10))")
     }
 
-    @Test func aStrippedExecutableIsSaidToBe() throws {
-        let executable = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
-        #expect(GoTLSBinary.inspect(path: executable) == .stripped(goVersion: try GoProgram.version()))
+    /// `-ldflags=-s -w` drops the symbol table; Go's function table gives the same functions.
+    @Test func aStrippedExecutableIsFoundThroughGosFunctionTable() throws {
+        let full = try Self.tlsProgram()
+        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+        guard case .probeable(let expected) = GoTLSBinary.inspect(path: full),
+              case .probeable(let found) = GoTLSBinary.inspect(path: stripped)
+        else {
+            Issue.record("\(GoTLSBinary.inspect(path: stripped))")
+            return
+        }
+        #expect(ELFFile(path: stripped)?.section(named: ".symtab") == nil)
+        #expect(found.write == expected.write && found.read == expected.read && found.goVersion == expected.goVersion)
+    }
+
+    /// Without either table nothing can be found, and the result says so.
+    @Test func anExecutableWithoutEitherTableIsSaidToBeStripped() throws {
+        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+        let bare = stripped + "-bare"
+        let objcopy = try ChildProcess.run("/usr/bin/objcopy", ["--remove-section=.gopclntab", stripped, bare])
+        try #require(objcopy.status == 0, "\(objcopy.errorOutput)")
+        #expect(GoTLSBinary.inspect(path: bare) == .stripped(goVersion: try GoProgram.version()))
     }
 
     @Test func goWithoutCryptoTLS() throws {
