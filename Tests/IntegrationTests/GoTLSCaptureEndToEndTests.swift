@@ -25,9 +25,10 @@ struct GoTLSCaptureEndToEndTests {
 
     /// The Go program runs (blocked on its standard input) before the agent starts: the agent finds
     /// its executable in /proc and probes it.
-    @Test(arguments: ["pgx", "pq"])
-    func goOverTLSGetsItsTextStatusAndRows(driver: String) throws {
-        let executable = try GoProgram.build(Self.workload)
+    @Test(arguments: [("pgx", false), ("pq", false), ("pgx", true)])
+    func goOverTLSGetsItsTextStatusAndRows(driver: String, stripped: Bool) throws {
+        // stripped: no symbol table, the functions are found in Go's own function table
+        let executable = try GoProgram.build(Self.workload, flags: stripped ? ["-ldflags=-s -w"] : [])
         let marker = try EndMarker(postgres)
         let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk sslmode=require"
         let program = try InteractiveProcess(executable, [driver, dsn])
