@@ -77,7 +77,9 @@ static __always_inline int inside_go_tls(__u32 tgid, __u32 fd)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct go_call_key k = { .goroutine = regs->r14, .tgid = tgid };
 	struct go_tls_call *call = bpf_map_lookup_elem(&go_tls_calls, &k);
-	if (!call)
+	/* a call moves its ciphertext on one fd: another fd's bytes are not its own (a call left
+	 * behind by a goroutine that never returned must not hide a later plaintext connection) */
+	if (!call || (call->has_fd && call->fd != fd))
 		return 0;
 	call->fd = fd;
 	call->has_fd = 1;
