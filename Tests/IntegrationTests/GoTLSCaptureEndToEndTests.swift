@@ -17,21 +17,63 @@ struct GoTLSCaptureEndToEndTests {
 
     static let workload = TestEnvironment.packageRoot.path + "/Tests/Workloads/go-tls/main.go"
 
+    /// Waits until the process runs `name` (a shell may still be on its way to exec it).
+    static func waitUntilRunning(_ program: InteractiveProcess, _ name: String) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(program.pid)/exe")
+            if target?.hasSuffix("/" + name) == true { return }
+            usleep(10_000)
+        }
+        throw GoTLSWorkloadNotRunning(pid: program.pid)
+    }
+
+    struct GoTLSWorkloadNotRunning: Error {
+        let pid: Int32
+    }
+
     let sslCheck = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
     let simple = "SELECT 1 AS go_tls_simple"
     let missing = "SELECT * FROM nosuch_go_table"
     let many = "SELECT n FROM generate_series(1, 50000) AS n"
     let prepared = "SELECT $1::int + 1 AS go_tls_prepared"
 
+    /// How the Go program is built and where its executable lies.
+    enum Variant: String, CaseIterable, Sendable {
+        case plain
+        /// `-ldflags=-s -w`: no symbol table, the functions are found in Go's own function table
+        case stripped
+        /// in a mount namespace of its own, on a tmpfs only it sees, as in a container: the agent
+        /// reaches the file through /proc/PID/root
+        case privateMount
+    }
+
     /// The Go program runs (blocked on its standard input) before the agent starts: the agent finds
     /// its executable in /proc and probes it.
-    @Test(arguments: [("pgx", false), ("pq", false), ("pgx", true)])
-    func goOverTLSGetsItsTextStatusAndRows(driver: String, stripped: Bool) throws {
-        // stripped: no symbol table, the functions are found in Go's own function table
-        let executable = try GoProgram.build(Self.workload, flags: stripped ? ["-ldflags=-s -w"] : [])
+    @Test(arguments: [("pgx", Variant.plain), ("pq", .plain), ("pgx", .stripped), ("pq", .privateMount)])
+    func goOverTLSGetsItsTextStatusAndRows(driver: String, variant: Variant) throws {
+        let executable = try GoProgram.build(Self.workload, flags: variant == .stripped ? ["-ldflags=-s -w"] : [])
         let marker = try EndMarker(postgres)
         let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk sslmode=require"
-        let program = try InteractiveProcess(executable, [driver, dsn])
+        let program: InteractiveProcess
+        var hidden: String?
+        if variant == .privateMount {
+            // unshare execs the shell, which execs the program: one pid throughout
+            let directory = NSTemporaryDirectory() + "tusk-go-private-\(getpid())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            hidden = directory + "/go-tls-workload"
+            program = try InteractiveProcess(
+                "/usr/bin/unshare",
+                ["-m", "--propagation", "private", "/bin/sh", "-c",
+                 "mount -t tmpfs tusk-go \"$0\" && cp \"$1\" \"$0/go-tls-workload\" && exec \"$0/go-tls-workload\" \"$2\" \"$3\"",
+                 directory, executable, driver, dsn])
+        } else {
+            program = try InteractiveProcess(executable, [driver, dsn])
+        }
+        try Self.waitUntilRunning(program, hidden == nil ? URL(fileURLWithPath: executable).lastPathComponent : "go-tls-workload")
+        if let hidden {
+            #expect(!FileManager.default.fileExists(atPath: hidden), "the executable is not the program's alone")
+        }
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(program.pid)] + marker.agentArguments)
         program.send("go")
         let lines = try (0..<5).map { _ in try program.nextLine() }
@@ -47,6 +89,9 @@ struct GoTLSCaptureEndToEndTests {
         }
         let context = "\(spans.map { "\($0.text ?? "-") \($0.status) \($0.int("db.response.returned_rows") ?? -1)" }) \(counters); agent log: \(agent.stderrText)"
         #expect(agent.stderrText.contains("Go TLS probes on"), "\(agent.stderrText)")
+        if let hidden {
+            #expect(agent.stderrText.contains("/proc/\(program.pid)/root" + hidden), "\(agent.stderrText)")
+        }
         // the statement's execution is its last span (pgx prepares each text once first)
         func executed(_ text: String) throws -> AgentProcess.Span {
             try #require(spans.last { $0.text == text }, "no span for \(text): \(context)")
