@@ -72,7 +72,8 @@ public final class ELFFile {
     /// The file offset whose bytes a loadable segment maps at `address` (a uprobe's offset).
     public func fileOffset(ofAddress address: UInt64) -> UInt64? {
         for segment in segments where address >= segment.address && address - segment.address < segment.fileSize {
-            return segment.offset + (address - segment.address)
+            let (offset, overflow) = segment.offset.addingReportingOverflow(address - segment.address)
+            return overflow ? nil : offset
         }
         return nil
     }

@@ -47,8 +47,9 @@ enum GoFunctionTable {
         }
         for index in 0..<count where found.count < names.count {
             let at = Int(functionsAt + index * entrySize)
-            let record = functionsAt + (wide ? table.u64(at + 8) : UInt64(table.u32(at + 4)))
-            let nameField = record + (wide ? 8 : 4)
+            let recordOffset = wide ? table.u64(at + 8) : UInt64(table.u32(at + 4))
+            guard recordOffset < UInt64(table.count) else { continue }
+            let nameField = functionsAt + recordOffset + (wide ? 8 : 4)
             guard nameField + 4 <= UInt64(table.count) else { continue }
             let nameOffset = namesAt + UInt64(table.u32(Int(nameField)))
             guard nameOffset < UInt64(table.count), byFirstByte.contains(table[Int(nameOffset)]),

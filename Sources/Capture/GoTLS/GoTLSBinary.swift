@@ -76,7 +76,7 @@ public struct GoTLSBinary: Sendable, Equatable {
               let code = elf.bytes(at: start, count: Int(symbol.size)),
               let returns = X86Instruction.returns(in: code), !returns.isEmpty
         else { return nil }
-        return Function(entry: start, returns: returns.map { start + UInt64($0) })
+        return Function(entry: start, returns: returns.map { start &+ UInt64($0) })
     }
 
     /// The Go version the build info records. Its header: 14 bytes of magic, the pointer size,
@@ -88,7 +88,7 @@ public struct GoTLSBinary: Sendable, Equatable {
               header[14] == 8
         else { return nil }
         if header[15] & 2 != 0 {
-            guard let lengthBytes = elf.bytes(at: section.offset + 32, count: 10) else { return nil }
+            guard let lengthBytes = elf.bytes(at: section.offset &+ 32, count: 10) else { return nil }
             var length = 0, shift = 0, used = 0
             for byte in lengthBytes {
                 used += 1
@@ -97,7 +97,7 @@ public struct GoTLSBinary: Sendable, Equatable {
                 shift += 7
                 if shift > 28 { return nil }
             }
-            guard length > 0, length < 256, let text = elf.bytes(at: section.offset + 32 + UInt64(used), count: length) else { return nil }
+            guard length > 0, length < 256, let text = elf.bytes(at: section.offset &+ 32 &+ UInt64(used), count: length) else { return nil }
             return String(decoding: text, as: UTF8.self)
         }
         // pointer format: the address of a Go string header (data pointer, length)

@@ -171,6 +171,48 @@ struct GoTLSBinaryTests {
         }
     }
 
+    /// Damaged headers and tables (the ELF header, Go's function table, the build info) give
+    /// answers, never a crash or an out-of-range read.
+    @Test func damagedExecutablesAreInspectedSafely() throws {
+        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+        let elf = try #require(ELFFile(path: stripped))
+        let table = try #require(elf.section(named: ".gopclntab"))
+        let buildInfo = try #require(elf.section(named: ".go.buildinfo"))
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stripped)))
+        let path = NSTemporaryDirectory() + "tusk-go-sources-\(getpid())/damaged"
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(original[at + $1]) << (8 * UInt64($1)) } }
+        let programHeaders = u64(32), sectionHeaders = u64(40), sectionCount = UInt64(original[60]) | UInt64(original[61]) << 8
+        let regions: [(start: UInt64, length: UInt64)] = [
+            (0, 64), (programHeaders, 56 * 3), (sectionHeaders, 64 * sectionCount), (table.offset, 4096), (buildInfo.offset, 64),
+        ]
+        // every loadable segment said to start near the end of the address space
+        var farSegments = original
+        let programHeaderCount = Int(original[56]) | Int(original[57]) << 8
+        for index in 0..<programHeaderCount where farSegments[Int(programHeaders) + 56 * index] == 1 {
+            for i in 0..<8 { farSegments[Int(programHeaders) + 56 * index + 8 + i] = i == 0 ? 0xF0 : 0xFF }
+        }
+        try Data(farSegments).write(to: URL(fileURLWithPath: path))
+        #expect(GoTLSBinary.inspect(path: path) == .undecodable(function: GoTLSBinary.writeSymbol))
+        for round in 0..<100 {
+            var bytes = original
+            let region = regions[round % regions.count]
+            for _ in 0..<3 {
+                let at = Int(region.start + random() % (region.length - 8))
+                let value = round % 2 == 0 ? UInt64.max - random() % 4096 : random()
+                for i in 0..<8 { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            _ = GoTLSBinary.inspect(path: path)
+        }
+    }
+
     /// A running Go process is found through /proc, once per file, at a path through its root.
     @Test func aRunningGoProcessIsFound() throws {
         let executable = try Self.tlsProgram()
