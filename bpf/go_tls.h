@@ -68,8 +68,11 @@ struct {
 
 #define GO_TLS_MAX_CALL_BYTES (1U << 30)
 
-/* Is this socket call made by a goroutine inside a Go TLS call? Then it moves that call's
- * ciphertext: note its fd for the call's return, and walk nothing here. */
+/* Is this socket call made by a goroutine inside a Go TLS call, on an encrypted PostgreSQL
+ * connection? Then it moves that call's ciphertext: note its fd for the call's return, and walk
+ * nothing here. Other fds the goroutine reads inside the call (certificate files during the
+ * handshake) are not the Conn's, and a call left behind by a goroutine that never returned cannot
+ * claim a plaintext connection. */
 static __always_inline int inside_go_tls(__u32 tgid, __u32 fd)
 {
 	if (!tls_capture || !bpf_map_lookup_elem(&go_processes, &tgid))
@@ -77,9 +80,11 @@ static __always_inline int inside_go_tls(__u32 tgid, __u32 fd)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct go_call_key k = { .goroutine = regs->r14, .tgid = tgid };
 	struct go_tls_call *call = bpf_map_lookup_elem(&go_tls_calls, &k);
-	/* a call moves its ciphertext on one fd: another fd's bytes are not its own (a call left
-	 * behind by a goroutine that never returned must not hide a later plaintext connection) */
-	if (!call || (call->has_fd && call->fd != fd))
+	if (!call)
+		return 0;
+	struct conn_key key = { .tgid = tgid, .fd = fd };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || !(conn->flags & CONN_TLS))
 		return 0;
 	call->fd = fd;
 	call->has_fd = 1;
