@@ -82,13 +82,16 @@ struct socket {
 } CORE;
 
 /* The user registers saved at syscall entry (x86-64): a syscall's first three arguments are in
- * di, si and dx, and are still there when the syscall returns. */
+ * di, si and dx, and are still there when the syscall returns. Go code keeps its goroutine in
+ * r14; Go's register ABI passes arguments in ax, bx, cx, … */
 struct pt_regs {
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
 	unsigned long cx;
 	unsigned long ax;
+	unsigned long bx;
+	unsigned long r14;
 } CORE;
 
 /* Tracepoint contexts of syscalls/sys_enter_* and sys_exit_* (see their `format` files). */

@@ -166,6 +166,8 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 	return 0;
 }
 
+#include "go_tls.h"
+
 /* ---- the programs ---- */
 
 /* A thread's handshake step left an SSL object untied (see struct tls_stash) and it now sends on
@@ -224,7 +226,7 @@ static __always_inline int on_send_enter(__u32 fd, __u64 buf, __u64 size)
 		if (!may_classify(&key, 1))
 			return 0;
 		classify = 1;
-	} else if (inside_tls(fd, 1)) {
+	} else if (inside_tls(fd, 1) || inside_go_tls(tgid, fd)) {
 		return 0;
 	}
 	struct io_stash *st = bpf_task_storage_get(&io_stash, bpf_get_current_task_btf(), 0,
@@ -277,7 +279,7 @@ static __always_inline int on_recv_exit(long ret, const enum io_shape shape)
 	struct conn_key key = { .tgid = tgid, .fd = regs->di };
 	if (!known && !may_classify(&key, 0))
 		return 0;
-	if (known && ret && inside_tls(key.fd, 0))
+	if (known && ret && (inside_tls(key.fd, 0) || inside_go_tls(tgid, key.fd)))
 		return 0;
 	return complete(&key, regs->si, regs->dx, shape, 0, !known, ret, bpf_ktime_get_ns(), (__u32)pid_tgid, 0);
 }
@@ -470,6 +472,7 @@ int process_exit(void *ctx)
 		return 0; /* a thread, not the process */
 	/* its pid may come back as another process: announce that one afresh */
 	bpf_map_delete_elem(&announced, &tgid);
+	bpf_map_delete_elem(&go_processes, &tgid);
 	__u32 *owned = process_conns_of(tgid);
 	if (!owned || !*owned)
 		return 0;

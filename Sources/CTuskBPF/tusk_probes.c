@@ -19,6 +19,9 @@ struct tusk_probes {
 	struct tusk_bpf *skel;
 	struct bpf_link *tls_links[TLS_MAX_FILES * TLS_LINKS_PER_FILE];
 	uint32_t tls_link_count;
+	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
+	uint32_t go_link_count;
+	uint32_t go_link_capacity;
 	struct ring_buffer *ring;
 	tusk_record_fn fn;
 	void *ctx;
@@ -313,10 +316,67 @@ int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, char *error,
 	return attached;
 }
 
+/* One uprobe at `offset` in the file at `path`, for every process running it. */
+static int attach_go_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, uint64_t offset)
+{
+	if (p->go_link_count == p->go_link_capacity) {
+		uint32_t capacity = p->go_link_capacity ? 2 * p->go_link_capacity : 64;
+		struct bpf_link **links = realloc(p->go_links, capacity * sizeof(*links));
+		if (!links)
+			return -ENOMEM;
+		p->go_links = links;
+		p->go_link_capacity = capacity;
+	}
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, NULL);
+	if (!link)
+		return -errno;
+	p->go_links[p->go_link_count++] = link;
+	return 0;
+}
+
+int tusk_probes_attach_go_tls(struct tusk_probes *p, const char *path, const struct tusk_go_function *write,
+			      const struct tusk_go_function *read, char *error, size_t error_len)
+{
+	struct tusk_bpf *s = p->skel;
+	const struct tusk_go_function *functions[] = { write, read };
+	struct bpf_program *enters[] = { s->progs.go_tls_write_enter, s->progs.go_tls_read_enter };
+	const char *names[] = { "crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read" };
+	uint32_t first = p->go_link_count;
+	int err = 0;
+	char what[512];
+	/* the RETs first: an entry without its returns would leave calls behind */
+	for (int f = 0; f < 2 && !err; f++) {
+		if (!functions[f]->return_count) {
+			snprintf(what, sizeof(what), "%s in %s has no RET instruction", names[f], path);
+			err = -ENOENT;
+			break;
+		}
+		for (uint32_t i = 0; i < functions[f]->return_count && !err; i++) {
+			err = attach_go_uprobe(p, s->progs.go_tls_return, path, functions[f]->returns[i]);
+			if (err)
+				snprintf(what, sizeof(what), "attaching a uprobe to a RET of %s in %s", names[f], path);
+		}
+	}
+	for (int f = 0; f < 2 && !err; f++) {
+		err = attach_go_uprobe(p, enters[f], path, functions[f]->entry);
+		if (err)
+			snprintf(what, sizeof(what), "attaching a uprobe to %s in %s", names[f], path);
+	}
+	if (err) {
+		fail(error, error_len, what, err);
+		while (p->go_link_count > first)
+			bpf_link__destroy(p->go_links[--p->go_link_count]);
+		return err;
+	}
+	return (int)(p->go_link_count - first);
+}
+
 static void detach_tls(struct tusk_probes *p)
 {
 	while (p->tls_link_count > 0)
 		bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+	while (p->go_link_count > 0)
+		bpf_link__destroy(p->go_links[--p->go_link_count]);
 }
 
 int tusk_probes_poll(struct tusk_probes *p, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx)
@@ -404,6 +464,7 @@ void tusk_probes_destroy(struct tusk_probes *p)
 		return;
 	ring_buffer__free(p->ring);
 	detach_tls(p);
+	free(p->go_links);
 	tusk_bpf__destroy(p->skel);
 	free(p);
 }

@@ -1,13 +1,17 @@
 import CTuskBPF
 import KernelRecords
 import Glibc
+import Synchronization
 
 /// The loaded kernel programs: attach them, then poll for completed requests. Not thread-safe:
 /// one thread polls; `counters()` may be called from others (map lookups are atomic per CPU).
 public final class ProbeSession: @unchecked Sendable {
-    private let probes: OpaquePointer
+    let probes: OpaquePointer
     /// Used by the polling thread only.
     private var sockets = SocketMemo()
+    /// Go executables (device, inode) the Go TLS probes are on: each file is probed once. The lock
+    /// also keeps attaching to one thread at a time.
+    let goTLSFiles = Mutex<Set<[UInt64]>>([])
 
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {
@@ -100,7 +104,7 @@ public final class ProbeSession: @unchecked Sendable {
         return (Int(connections), Int(requests))
     }
 
-    private static func message(_ buffer: [CChar]) -> String {
+    static func message(_ buffer: [CChar]) -> String {
         let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let log = String(cString: tusk_probes_last_log())
             .split(separator: "\n").suffix(3).joined(separator: "; ")

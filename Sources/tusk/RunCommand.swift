@@ -73,6 +73,7 @@ struct RunCommand: AsyncParsableCommand {
 
         if capture.tls {
             attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
+            attachGoTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
         }
 
         var settings: ExportSettings

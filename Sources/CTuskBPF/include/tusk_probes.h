@@ -51,6 +51,17 @@ int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len
  * The number of functions attached (SSL_write and SSL_read at least), or -errno with `error`
  * filled. */
 int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, char *error, size_t error_len);
+/* A function of a Go executable, by file offsets: its first instruction and each RET. */
+struct tusk_go_function {
+	uint64_t entry;
+	const uint64_t *returns;
+	uint32_t return_count;
+};
+/* Attach the Go TLS probes (crypto/tls.(*Conn).Write and .Read: an entry probe and one probe per
+ * RET instruction each) to the Go executable at `path`, for every process running it, now or
+ * later. The number of uprobes attached, or -errno with `error` filled (then none stay). */
+int tusk_probes_attach_go_tls(struct tusk_probes *probes, const char *path, const struct tusk_go_function *write,
+			      const struct tusk_go_function *read, char *error, size_t error_len);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
  * (the rest wait for the next poll). Records handed over, or -errno. */
 int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx);
