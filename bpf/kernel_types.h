@@ -37,8 +37,14 @@ struct files_struct {
 	struct fdtable *fdt;
 } CORE;
 
+struct super_block {
+	__u32 s_dev;
+} CORE;
+
 struct inode {
 	unsigned short i_mode;
+	unsigned long i_ino;
+	struct super_block *i_sb;
 } CORE;
 
 struct file {
@@ -81,9 +87,10 @@ struct socket {
 	struct sock *sk;
 } CORE;
 
-/* The user registers saved at syscall entry (x86-64): a syscall's first three arguments are in
- * di, si and dx, and are still there when the syscall returns. */
+/* The user registers saved at syscall entry (x86-64): a syscall's arguments are in di, si, dx,
+ * r10, r8 and r9, and are still there when the syscall returns. */
 struct pt_regs {
+	unsigned long r8;
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;

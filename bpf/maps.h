@@ -63,7 +63,7 @@ struct conn {
 	__u8 role;
 	__u8 family;
 	__u8 flags;      /* enum conn_flag */
-	__u8 pad;
+	__u8 tls_unprobed; /* CONN_TLS: application-data sends made outside any probed TLS call */
 	__u16 local_port;
 	__u16 peer_port;
 	__u8 local_addr[16];

@@ -34,6 +34,9 @@ enum tusk_kind {
 	TUSK_KIND_STARTUP = 6,   /* StartupMessage: text holds its parameters (user\0…\0database\0…) */
 	TUSK_KIND_CONN_END = 7,  /* connection ended (Terminate, close, EOF); no request */
 	TUSK_KIND_PROCESS = 8,   /* a process's first connection: who it is, while it lives (see below) */
+	TUSK_KIND_LIBRARY = 9,   /* a traced process mapped a file named libssl* for execution (once per file) */
+	TUSK_KIND_PROGRAM = 10,  /* a traced process started a program file (once per file) */
+	TUSK_KIND_TLS_UNSEEN = 11, /* an encrypted connection whose plaintext no TLS probe hands over */
 };
 
 /* How the request ended. */
@@ -83,6 +86,7 @@ enum tusk_counter {
 	TUSK_C_CONNS_TLS_SEEN,     /* encrypted (SSL) connections whose plaintext a TLS library probe handed over */
 	TUSK_C_STASH_UNAVAILABLE,  /* sends not followed: the thread's task storage could not be had */
 	TUSK_C_TLS_WALK_UNAVAILABLE, /* plaintext not walked: the thread's task storage could not be had */
+	TUSK_C_CONNS_TLS_UNSEEN,   /* encrypted connections whose ciphertext flows outside any probed TLS call */
 	TUSK_C_MAX,
 };
 

@@ -71,9 +71,7 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
-        if capture.tls {
-            attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
-        }
+        let tlsDiscovery = capture.tls ? attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger) : nil
 
         var settings: ExportSettings
         let metricOptions: OperationMetricsOptions
@@ -165,7 +163,7 @@ struct RunCommand: AsyncParsableCommand {
         if let address = ListenAddress(listen) {
             let metrics = AgentMetrics(
                 kernel: session, stats: stats, pipeline: counters, queue: queue, operations: operations, metricExport: metricExport,
-                hops: hopCounters)
+                hops: hopCounters, tls: tlsDiscovery?.counters ?? TLSDiscovery.Counters())
             do {
                 services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
             } catch {

@@ -46,10 +46,16 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Attach the TLS probes (OpenSSL's SSL_write, SSL_read and their _ex forms, entry and return) to
- * the library file at `path`, for every process that maps it, now or later. The number of
- * functions attached (SSL_write and SSL_read at least), or -errno with `error` filled. */
-int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, char *error, size_t error_len);
+/* Most TLS library files the probes go on (each costs 8 uprobes). */
+#define TUSK_TLS_MAX_FILES 64
+/* The functions the TLS probes go on, in the order tusk_probes_attach_tls takes their offsets. */
+#define TUSK_TLS_FUNCTIONS 4 /* SSL_write, SSL_read, SSL_write_ex, SSL_read_ex */
+/* Attach the TLS probes (entry and return) to OpenSSL's SSL_write, SSL_read, SSL_write_ex and
+ * SSL_read_ex in the file at `path`, at the file offsets given (0: the file lacks it), for every
+ * process that maps it, now or later. The number of functions attached (SSL_write and SSL_read
+ * at least), or -errno with `error` filled. */
+int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			   char *error, size_t error_len);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
  * (the rest wait for the next poll). Records handed over, or -errno. */
 int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx);

@@ -1,0 +1,291 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every OpenSSL a traced process uses is found when the process starts using it, and what
+/// cannot be seen is said: each client here starts after the agent attached (inside a cgroup of
+/// the test's own, which scopes the agent), against PostgreSQL 15 with `ssl = on`.
+///
+/// The probes go on asynchronously: the first connection of a process that loads a new copy of
+/// OpenSSL may start before they are on. The tests that need every statement run the statements
+/// on a second connection and check the first one's spans are right where there are any;
+/// `theFirstConnectionAfterALoadIsMeasured` counts how often the first one is seen.
+@Suite(.enabled(if: TestEnvironment.canRunIntegration), .serialized)
+struct TLSDiscoveryEndToEndTests {
+    let postgres: PostgresSandbox
+
+    init() throws {
+        postgres = try PostgresSandbox.sharedTLS.get()
+    }
+
+    var dsn: String { "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk sslmode=require" }
+
+    static let sslCheck = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+    /// A scratch directory of the test's own.
+    func scratch(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "tusk-tls-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The libssl a process maps, from its /proc/PID/maps.
+    static func mappedLibSSL(_ maps: String) -> [String] {
+        maps.split(separator: "\n").compactMap { line in
+            guard let slash = line.firstIndex(of: "/") else { return nil }
+            let path = String(line[slash...])
+            return path.split(separator: "/").last?.hasPrefix("libssl") == true ? path : nil
+        }
+    }
+
+    /// psycopg2-binary's own libssl, imported after the agent started: it is found and probed; the
+    /// spans of the second connection are exactly its statements, and those of the first (which
+    /// may start before the probes are on) are right where there are any.
+    @Test func psycopg2BinarysBundledLibSSLIsProbedWhenImported() throws {
+        let cgroup = try TestCgroup("tls-psycopg2")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let script = """
+            import os, sys, psycopg2
+            for round in (1, 2):
+                conn = psycopg2.connect(sys.argv[1])
+                conn.autocommit = True
+                cur = conn.cursor()
+                cur.execute("\(Self.sslCheck)")
+                print(cur.fetchone()[0])
+                cur.execute("SELECT n FROM generate_series(1, 120) AS n")
+                print(len(cur.fetchall()))
+                try:
+                    cur.execute("SELECT * FROM nosuch_bundled_table")
+                except psycopg2.errors.UndefinedTable:
+                    print("42P01")
+                conn.close()
+            ssl = [line.split()[-1] for line in open("/proc/self/maps") if "/libssl" in line]
+            print(ssl[0])
+            """
+        let run = try cgroup.run(TestEnvironment.python, ["-c", script, dsn])
+        let lines = run.output.split(separator: "\n").map(String.init)
+        try #require(lines.count == 7, "\(run.output) \(run.errorOutput)")
+        #expect(Array(lines[0..<6]) == ["True", "120", "42P01", "True", "120", "42P01"])
+        let bundled = lines[6]
+        #expect(bundled.contains("psycopg2_binary.libs/libssl-"), "python maps \(bundled)")
+
+        try marker.send()
+        let statements = [Self.sslCheck, "SELECT n FROM generate_series(1, 120) AS n", "SELECT * FROM nosuch_bundled_table"]
+        let spans = try agent.spans(through: marker).filter { $0.pid == run.pid }
+        let log = agent.stderrText
+        // found now, or (when another process held it as the agent started) at start
+        #expect(log.contains("OpenSSL probes on \(bundled)") || log.contains(bundled), "agent log: \(log)")
+        try #require(spans.count >= 3, "\(spans.map { $0.text ?? "-" }); agent log: \(log)")
+        let second = Array(spans.suffix(3))
+        #expect(second.map(\.text) == statements)
+        #expect(second[0].status == "unset" && second[0].int("db.response.returned_rows") == 1)
+        #expect(second[1].status == "unset" && second[1].int("db.response.returned_rows") == 120)
+        #expect(second[2].status == "error" && second[2].string("db.response.status_code") == "42P01")
+        #expect(second[2].statusMessage == "relation \"nosuch_bundled_table\" does not exist")
+        // the first connection's spans: a tail of its statements, none made up
+        let first = spans.dropLast(3)
+        #expect(first.count <= 3 && first.map(\.text) == Array(statements.suffix(first.count)), "\(spans.map { $0.text ?? "-" })")
+        // psycopg2's two connections and the marker's: encrypted, and none unseen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 3) == 3)
+        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") == 0)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// A copy of the system's libssl in a directory of its own, loaded by psql through
+    /// LD_LIBRARY_PATH after the agent started: found as it is mapped (a file nobody mapped before,
+    /// so found now) and probed; a second psql on the same copy is seen whole.
+    @Test func aLibSSLCopyOnLDLibraryPathIsProbedWhenMapped() throws {
+        let directory = try scratch("ld-library-path")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: "/lib/x86_64-linux-gnu/libssl.so.3", toPath: directory + "/libssl.so.3")
+        let cgroup = try TestCgroup("tls-ldpath")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let statements = [
+            Self.sslCheck, "SELECT 'copied' AS library", "SELECT * FROM nosuch_copied_table",
+        ]
+        // the second psql prints the libssl it maps: the copy
+        let arguments = ["-X", "-A", "-t", "-d", dsn] + statements.flatMap { ["-c", $0] }
+        let environment = ["LD_LIBRARY_PATH": directory]
+        let first = try ChildProcess.run(
+            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments, environment: environment)
+        let second = try ChildProcess.run(
+            "/bin/sh",
+            ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments
+                + ["-c", "SELECT 'maps'"],
+            environment: environment)
+        #expect(first.output.hasPrefix("t\ncopied\n") && second.output.hasPrefix("t\ncopied\n"), "\(first.output) \(first.errorOutput)")
+
+        try marker.send()
+        let all = try agent.spans(through: marker)
+        let log = agent.stderrText
+        #expect(log.contains("OpenSSL probes on \(directory)/libssl.so.3"), "agent log: \(log)")
+        let seen = all.filter { $0.pid == second.pid }
+        try #require(seen.count == statements.count + 1, "\(all.map { "\($0.pid) \($0.text ?? "-")" }); agent log: \(log)")
+        #expect(Array(seen.prefix(3).map(\.text)) == statements)
+        #expect(seen[0].int("db.response.returned_rows") == 1 && seen[1].status == "unset")
+        #expect(seen[2].status == "error" && seen[2].string("db.response.status_code") == "42P01")
+        let early = all.filter { $0.pid == first.pid }
+        #expect(early.map(\.text) == Array(statements.suffix(early.count)), "\(early.map { $0.text ?? "-" })")
+        #expect(try agent.metric("tusk_tls_files_probed_total") >= 2)
+        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// How often the first connection of a process that loads a copy of OpenSSL nobody mapped
+    /// before is seen from its start, picked up at a later request, or missed: each round copies
+    /// libssl afresh and runs one psql on it. Every span that is seen is right; the tally is
+    /// printed (it measures the race between the load and the probes going on).
+    @Test func theFirstConnectionAfterALoadIsMeasured() throws {
+        let rounds = 8
+        let cgroup = try TestCgroup("tls-race")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let statements = (1...4).map { "SELECT \($0) AS step" }
+        var runs: [Int32] = []
+        var directories: [String] = []
+        defer { for directory in directories { try? FileManager.default.removeItem(atPath: directory) } }
+        for round in 0..<rounds {
+            let directory = try scratch("race-\(round)")
+            directories.append(directory)
+            try FileManager.default.copyItem(atPath: "/lib/x86_64-linux-gnu/libssl.so.3", toPath: directory + "/libssl.so.3")
+            let psql = try ChildProcess.run(
+                "/bin/sh",
+                ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql", "-X", "-A", "-t", "-d", dsn]
+                    + statements.flatMap { ["-c", $0] },
+                environment: ["LD_LIBRARY_PATH": directory])
+            #expect(psql.status == 0, "\(psql.errorOutput)")
+            runs.append(psql.pid)
+        }
+        try marker.send()
+        let all = try agent.spans(through: marker)
+        var whole = 0, pickedUp = 0, missed = 0
+        for pid in runs {
+            let texts = all.filter { $0.pid == pid }.map(\.text)
+            #expect(texts == Array(statements.suffix(texts.count)), "\(pid): \(texts)")
+            if texts.count == statements.count { whole += 1 } else if texts.isEmpty { missed += 1 } else { pickedUp += 1 }
+        }
+        print("TLS discovery race over \(rounds) fresh libssl copies: first connection seen whole \(whole), picked up midstream \(pickedUp), missed \(missed)")
+        let log = agent.stderrText
+        #expect(directories.allSatisfy { log.contains("OpenSSL probes on \($0)/libssl.so.3") }, "agent log: \(log)")
+        #expect(agent.stop() == 0)
+    }
+
+    /// node has OpenSSL built in (its dynamic symbol table exports SSL_read and SSL_write): a copy
+    /// of the program nobody ran before, started after the agent, gets the probes as it execs.
+    @Test func aProgramWithOpenSSLBuiltInIsProbedWhenItStarts() throws {
+        let node = "/usr/bin/node"
+        guard FileManager.default.fileExists(atPath: node) else { return }
+        let directory = try scratch("node")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: node, toPath: directory + "/node")
+        let cgroup = try TestCgroup("tls-node")
+        defer { cgroup.remove() }
+        let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
+        let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 300)"])
+        #expect(run.output == "done\n")
+        let deadline = Date().addingTimeInterval(10)
+        let line = "OpenSSL probes on \(directory)/node"
+        while !agent.stderrText.contains(line) && Date() < deadline { usleep(50_000) }
+        let log = agent.stderrText
+        #expect(log.contains(line) && log.contains("OpenSSL built into the program"), "agent log: \(log)")
+        // a program without OpenSSL is looked at and left alone
+        try cgroup.run("/bin/true", [])
+        #expect(try agent.metric("tusk_tls_files_probed_total") >= 2)  // the system's libssl and the copy of node
+        #expect(!agent.stderrText.contains("OpenSSL probes on /usr/bin/true"))
+        #expect(agent.stop() == 0)
+    }
+
+    /// JDBC encrypts with Java's own TLS (JSSE), which Tusk does not probe: its connection makes no
+    /// span, is counted as unseen while it is open (a pooled connection is counted too), and the
+    /// agent says once which process it cannot see and why.
+    @Test func jdbcOverTLSIsCountedUnseenAndNamed() throws {
+        let jar = "/usr/share/java/postgresql.jar"
+        guard FileManager.default.fileExists(atPath: "/usr/bin/java"), FileManager.default.fileExists(atPath: jar) else {
+            Issue.record("java or \(jar) missing (scripts/setup-clients installs them)")
+            return
+        }
+        let directory = try scratch("jdbc")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = """
+            import java.sql.*;
+            public final class TLSClient {
+                public static void main(String[] args) throws Exception {
+                    try (Connection a = DriverManager.getConnection(args[0]); Connection b = DriverManager.getConnection(args[0])) {
+                        for (Connection c : new Connection[] { a, b }) {
+                            try (Statement s = c.createStatement()) {
+                                ResultSet r = s.executeQuery("\(Self.sslCheck)");
+                                r.next();
+                                System.out.println(r.getBoolean(1));
+                                for (int i = 0; i < 3; i++) s.executeQuery("SELECT " + i + " AS jdbc_over_tls").close();
+                            }
+                        }
+                        System.out.println("open");
+                        System.out.flush();
+                        System.in.read();
+                    }
+                }
+            }
+            """
+        try source.write(toFile: directory + "/TLSClient.java", atomically: true, encoding: .utf8)
+        let cgroup = try TestCgroup("tls-jdbc")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let url = "jdbc:postgresql://127.0.0.1:\(postgres.port)/tusk?user=tusk&sslmode=require"
+        let java = try InteractiveProcess(
+            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", "/usr/bin/java", "-cp", jar, directory + "/TLSClient.java", url])
+        #expect(try [java.nextLine(), java.nextLine(), java.nextLine()] == ["true", "true", "open"], "\(java.errorOutput)")
+        // both connections are still open (a pool's): counted already
+        #expect(
+            try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}", settlesAt: 2) == 2,
+            "agent log: \(agent.stderrText)")
+        java.closeInput()
+        #expect(java.wait() == 0, "\(java.errorOutput)")
+        try marker.send()
+        let spans = try agent.spans(through: marker)
+        #expect(spans.filter { $0.pid == java.pid }.isEmpty, "\(spans.map { $0.text ?? "-" })")
+        let lines = agent.stderrText.split(separator: "\n").filter { $0.contains("cannot see the TLS plaintext") }
+        #expect(lines.count == 1, "agent log: \(agent.stderrText)")
+        #expect(lines.first?.contains("process \(java.pid) (/usr/lib/jvm/") == true && lines.first?.contains("/bin/java)") == true, "\(lines)")
+        #expect(lines.first?.contains("Java's TLS (JSSE)") == true, "\(lines)")
+        // the marker's connection is the only one seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 3) == 3)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total") == 1)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// `tusk check` says the TLS probes attach and lists the OpenSSL copies running processes use:
+    /// a bundled libssl (psycopg2-binary's) and a program with OpenSSL built in (node).
+    @Test func checkListsTheOpenSSLCopiesInUse() throws {
+        let python = try InteractiveProcess(
+            TestEnvironment.python,
+            ["-c", "import sys, psycopg2\nprint([l.split()[-1] for l in open('/proc/self/maps') if '/libssl' in l][0], flush=True)\nsys.stdin.read()"])
+        let bundled = try python.nextLine()
+        var node: InteractiveProcess?
+        if FileManager.default.fileExists(atPath: "/usr/bin/node") {
+            node = try InteractiveProcess("/usr/bin/node", ["-e", "console.log('up'); process.stdin.resume()"])
+            #expect(try node?.nextLine() == "up")
+        }
+        let check = try ChildProcess.run(AgentProcess.binary, ["check"])
+        python.closeInput()
+        node?.closeInput()
+        _ = python.wait()
+        _ = node?.wait()
+        #expect(check.status == 0, "\(check.output)")
+        let lines = check.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("ok       TLS probes attach to /lib/x86_64-linux-gnu/libssl.so.3"), "\(check.output)")
+        #expect(lines.contains { $0.hasPrefix("ok       TLS: system libssl /lib/x86_64-linux-gnu/libssl.so.3 used by ") }, "\(check.output)")
+        #expect(lines.contains { $0.hasPrefix("ok       TLS: libssl copy \(bundled) used by ") }, "\(check.output)")
+        if let node {
+            let program = lines.first { $0.hasPrefix("ok       TLS: program with OpenSSL built in /usr/bin/node used by ") }
+            #expect(program != nil, "\(check.output)")
+        }
+    }
+}
