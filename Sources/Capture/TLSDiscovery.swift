@@ -96,15 +96,37 @@ public final class TLSDiscovery: Sendable {
         return result
     }
 
-    /// A record from the kernel (`ProbeSession.onDiscovery`); called on the reader thread.
+    /// A file a process maps or runs, opened by the agent.
+    private struct OpenFile {
+        var path: String
+        var fd: Int32
+        var identity: TLSLibraries.Identity
+    }
+
+    /// A record from the kernel (`ProbeSession.onDiscovery`); called on the reader thread. The
+    /// files it names are opened here, as soon as the kernel reports them: the process that maps
+    /// them may be gone by the time the discovery thread gets to them. The rest (reading symbols,
+    /// attaching) happens on the discovery thread.
     public func notice(_ record: CapturedRequest) {
+        let files: [OpenFile]
+        switch record.kind {
+        case .library: files = openLibraries(of: record.pid)
+        case .program: files = openProgram(of: record.pid)
+        case .process: files = []
+        case .tlsUnseen:
+            reportUnseen(pid: record.pid, command: record.threadName)
+            return
+        default: return
+        }
         guard waiting.add(1, ordering: .relaxed).newValue <= Self.maxWaiting else {
             waiting.subtract(1, ordering: .relaxed)
             counters.reportsDropped.add(1, ordering: .relaxed)
+            for file in files { close(file.fd) }
             return
         }
         queue.async {
-            self.handle(record)
+            self.handle(record, files)
+            for file in files { close(file.fd) }
             self.waiting.subtract(1, ordering: .relaxed)
         }
     }
@@ -114,54 +136,73 @@ public final class TLSDiscovery: Sendable {
         queue.sync {}
     }
 
-    private func handle(_ record: CapturedRequest) {
+    /// The libssl files process `pid` maps that have no probes yet, opened.
+    private func openLibraries(of pid: Int32) -> [OpenFile] {
+        TLSLibraries.libraries(procRoot: procRoot, pid: pid).compactMap { path in
+            openFile(path, fresh: { $0.known[$1] == nil })
+        }
+    }
+
+    /// The program file of process `pid`, opened, unless it was looked at before.
+    private func openProgram(of pid: Int32) -> [OpenFile] {
+        guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid),
+            let file = openFile(path, fresh: { $0.known[$1] == nil && !$0.programs.contains($1) })
+        else { return [] }
+        return [file]
+    }
+
+    private func openFile(_ path: String, fresh: (State, TLSLibraries.Identity) -> Bool) -> OpenFile? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let identity = TLSLibraries.Identity(fd: fd), state.withLock({ fresh($0, identity) }) else {
+            close(fd)
+            return nil
+        }
+        return OpenFile(path: path, fd: fd, identity: identity)
+    }
+
+    private func handle(_ record: CapturedRequest, _ files: [OpenFile]) {
         let pid = record.pid
         switch record.kind {
-        case .library, .process:
-            // opened at once: the process that mapped them may not live long
-            for path in TLSLibraries.libraries(procRoot: procRoot, pid: pid) {
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { continue }
-                defer { close(fd) }
-                consider(path, fd: fd, kind: .library, pid: pid, offsets: nil)
+        case .library:
+            for file in files { consider(file, kind: .library, pid: pid, offsets: nil) }
+        case .process:
+            // the process's first connection: a library it mapped before its report could be read
+            for file in openLibraries(of: pid) {
+                defer { close(file.fd) }
+                consider(file, kind: .library, pid: pid, offsets: nil)
             }
         case .program:
-            guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return }
-            defer { close(fd) }
-            guard let identity = TLSLibraries.Identity(fd: fd) else { return }
-            let fresh = state.withLock { state in
-                if state.programs.count >= Self.memory { state.programs.removeAll() }
-                return state.known[identity] == nil && state.programs.insert(identity).inserted
+            for file in files {
+                let first = state.withLock { state in
+                    if state.programs.count >= Self.memory { state.programs.removeAll() }
+                    return state.programs.insert(file.identity).inserted
+                }
+                guard first else { continue }
+                let functions = TLSLibraries.openSSLFunctions(program: file.fd)
+                if !functions.isEmpty {
+                    consider(file, kind: .program, pid: pid, offsets: functions)
+                }
+                // Go crypto/tls: a Go program's probes go on here, once per file (GoTLSBinary.inspect).
             }
-            guard fresh else { return }
-            let functions = TLSLibraries.openSSLFunctions(program: fd)
-            if !functions.isEmpty {
-                consider(path, fd: fd, kind: .program, pid: pid, offsets: functions)
-            }
-            // Go crypto/tls: a Go program's probes go on here, once per file (GoTLSBinary.inspect).
-        case .tlsUnseen:
-            reportUnseen(pid: pid, command: record.threadName)
         default:
             break
         }
     }
 
-    /// Puts the probes on the open OpenSSL file `fd` (found at `path`) unless it has them (or
-    /// cannot have them).
-    private func consider(_ path: String, fd: Int32, kind: TLSLibraries.File.Kind, pid: Int32, offsets: [String: UInt64]?) {
-        guard let identity = TLSLibraries.Identity(fd: fd), state.withLock({ $0.known[identity] == nil }) else { return }
+    /// Puts the probes on an open OpenSSL file unless it has them (or cannot have them).
+    private func consider(_ open: OpenFile, kind: TLSLibraries.File.Kind, pid: Int32, offsets: [String: UInt64]?) {
+        let identity = open.identity
         let file = TLSLibraries.File(
-            path: path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
-        let outcome = attach(file, fd: fd, offsets: offsets)
+            path: open.path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
+        let outcome = attach(file, fd: open.fd, offsets: offsets)
         if outcome.attached {
             state.withLock { state in
                 if state.probedLate.count < Self.memory { state.probedLate.insert(identity) }
             }
             report(.probed(file, pid: pid))
         } else if let failure = outcome.failure {
-            report(.notProbed(path: path, pid: pid, reason: failure))
+            report(.notProbed(path: open.path, pid: pid, reason: failure))
         }
     }
 

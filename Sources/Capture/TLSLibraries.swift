@@ -158,9 +158,10 @@ public enum TLSLibraries {
         guard parts.count == 4, parts[0] == "proc", Int32(parts[1]) != nil, parts[2] == "root" else { return path }
         let inside = "/" + parts[3]
         var own = stat(), theirs = stat()
-        let sameRoot = stat("/", &own) == 0 && stat("/proc/\(parts[1])/root/", &theirs) == 0
-            && own.st_dev == theirs.st_dev && own.st_ino == theirs.st_ino
-        return sameRoot ? inside : "\(inside) (in the file system of pid \(parts[1]))"
+        // a process that is gone has no root to compare: its path is shown as it saw it
+        let otherRoot = stat("/", &own) == 0 && stat("/proc/\(parts[1])/root/", &theirs) == 0
+            && (own.st_dev != theirs.st_dev || own.st_ino != theirs.st_ino)
+        return otherRoot ? "\(inside) (in the file system of pid \(parts[1]))" : inside
     }
 
     private static func find(procRoot: String, pids: [Int32], scanning: Bool) -> [File] {

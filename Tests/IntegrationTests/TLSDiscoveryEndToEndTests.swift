@@ -38,17 +38,21 @@ struct TLSDiscoveryEndToEndTests {
         }
     }
 
-    /// psycopg2-binary's own libssl, imported after the agent started: it is found and probed; the
-    /// spans of the second connection are exactly its statements, and those of the first (which
-    /// may start before the probes are on) are right where there are any.
+    /// psycopg2-binary's own libssl, imported after the agent started: it is found and probed. The
+    /// first connection starts right after the import, maybe before the probes are on: its spans
+    /// are right where there are any. The second starts once the agent says the probes are on, and
+    /// is seen whole.
     @Test func psycopg2BinarysBundledLibSSLIsProbedWhenImported() throws {
         let cgroup = try TestCgroup("tls-psycopg2")
         defer { cgroup.remove() }
         let marker = try EndMarker(postgres, cgroup: cgroup.path)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
         let script = """
-            import os, sys, psycopg2
+            import sys, psycopg2
+            print([line.split()[-1] for line in open("/proc/self/maps") if "psycopg2_binary.libs/libssl" in line][0], flush=True)
             for round in (1, 2):
+                if round == 2:
+                    sys.stdin.readline()
                 conn = psycopg2.connect(sys.argv[1])
                 conn.autocommit = True
                 cur = conn.cursor()
@@ -59,24 +63,27 @@ struct TLSDiscoveryEndToEndTests {
                 try:
                     cur.execute("SELECT * FROM nosuch_bundled_table")
                 except psycopg2.errors.UndefinedTable:
-                    print("42P01")
+                    print("42P01", flush=True)
                 conn.close()
-            ssl = [line.split()[-1] for line in open("/proc/self/maps") if "/libssl" in line]
-            print(ssl[0])
             """
-        let run = try cgroup.run(TestEnvironment.python, ["-c", script, dsn])
-        let lines = run.output.split(separator: "\n").map(String.init)
-        try #require(lines.count == 7, "\(run.output) \(run.errorOutput)")
-        #expect(Array(lines[0..<6]) == ["True", "120", "42P01", "True", "120", "42P01"])
-        let bundled = lines[6]
+        let python = try InteractiveProcess(
+            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", script, dsn])
+        let bundled = try python.nextLine()
         #expect(bundled.contains("psycopg2_binary.libs/libssl-"), "python maps \(bundled)")
+        #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "120", "42P01"], "\(python.errorOutput)")
+        // found now, or (when another process held it as the agent started) at start
+        let deadline = Date().addingTimeInterval(10)
+        while !agent.stderrText.contains(bundled) && Date() < deadline { usleep(20_000) }
+        python.send("go")
+        python.closeInput()
+        #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "120", "42P01"], "\(python.errorOutput)")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
 
         try marker.send()
         let statements = [Self.sslCheck, "SELECT n FROM generate_series(1, 120) AS n", "SELECT * FROM nosuch_bundled_table"]
-        let spans = try agent.spans(through: marker).filter { $0.pid == run.pid }
+        let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
         let log = agent.stderrText
-        // found now, or (when another process held it as the agent started) at start
-        #expect(log.contains("OpenSSL probes on \(bundled)") || log.contains(bundled), "agent log: \(log)")
+        #expect(log.contains(bundled), "agent log: \(log)")
         try #require(spans.count >= 3, "\(spans.map { $0.text ?? "-" }); agent log: \(log)")
         let second = Array(spans.suffix(3))
         #expect(second.map(\.text) == statements)
@@ -87,16 +94,20 @@ struct TLSDiscoveryEndToEndTests {
         // the first connection's spans: a tail of its statements, none made up
         let first = spans.dropLast(3)
         #expect(first.count <= 3 && first.map(\.text) == Array(statements.suffix(first.count)), "\(spans.map { $0.text ?? "-" })")
-        // psycopg2's two connections and the marker's: encrypted, and none unseen
+        print("psycopg2-binary's first connection after the import: \(first.count) of 3 statements seen")
+        // psycopg2's two connections and the marker's: encrypted; the first one is counted unseen
+        // if its statements went out before the probes were on
         #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 3) == 3)
-        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") == 0)
+        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") <= (first.count < 3 ? 1 : 0))
         #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
         #expect(agent.stop() == 0)
     }
 
     /// A copy of the system's libssl in a directory of its own, loaded by psql through
     /// LD_LIBRARY_PATH after the agent started: found as it is mapped (a file nobody mapped before,
-    /// so found now) and probed; a second psql on the same copy is seen whole.
+    /// so found now) and probed; a second psql on the same copy, once the agent says the probes are
+    /// on, is seen whole. The first psql ends with a short pg_sleep, so that it still runs when
+    /// its report is read (`theFirstConnectionAfterALoadIsMeasured` is about processes that do not).
     @Test func aLibSSLCopyOnLDLibraryPathIsProbedWhenMapped() throws {
         let directory = try scratch("ld-library-path")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -112,7 +123,11 @@ struct TLSDiscoveryEndToEndTests {
         let arguments = ["-X", "-A", "-t", "-d", dsn] + statements.flatMap { ["-c", $0] }
         let environment = ["LD_LIBRARY_PATH": directory]
         let first = try ChildProcess.run(
-            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments, environment: environment)
+            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments + ["-c", "SELECT pg_sleep(0.3)"],
+            environment: environment)
+        let probed = "OpenSSL probes on \(directory)/libssl.so.3"
+        let deadline = Date().addingTimeInterval(10)
+        while !agent.stderrText.contains(probed) && Date() < deadline { usleep(20_000) }
         let second = try ChildProcess.run(
             "/bin/sh",
             ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments
@@ -123,16 +138,17 @@ struct TLSDiscoveryEndToEndTests {
         try marker.send()
         let all = try agent.spans(through: marker)
         let log = agent.stderrText
-        #expect(log.contains("OpenSSL probes on \(directory)/libssl.so.3"), "agent log: \(log)")
+        #expect(log.contains(probed), "agent log: \(log)")
         let seen = all.filter { $0.pid == second.pid }
         try #require(seen.count == statements.count + 1, "\(all.map { "\($0.pid) \($0.text ?? "-")" }); agent log: \(log)")
         #expect(Array(seen.prefix(3).map(\.text)) == statements)
         #expect(seen[0].int("db.response.returned_rows") == 1 && seen[1].status == "unset")
         #expect(seen[2].status == "error" && seen[2].string("db.response.status_code") == "42P01")
-        let early = all.filter { $0.pid == first.pid }
+        let early = all.filter { $0.pid == first.pid }.prefix(3)
         #expect(early.map(\.text) == Array(statements.suffix(early.count)), "\(early.map { $0.text ?? "-" })")
         #expect(try agent.metric("tusk_tls_files_probed_total") >= 2)
-        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") == 0)
+        // only the first psql's connection may have gone out before the probes were on
+        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") <= (early.count < 3 ? 1 : 0))
         #expect(agent.stop() == 0)
     }
 
@@ -170,9 +186,10 @@ struct TLSDiscoveryEndToEndTests {
             #expect(texts == Array(statements.suffix(texts.count)), "\(pid): \(texts)")
             if texts.count == statements.count { whole += 1 } else if texts.isEmpty { missed += 1 } else { pickedUp += 1 }
         }
-        print("TLS discovery race over \(rounds) fresh libssl copies: first connection seen whole \(whole), picked up midstream \(pickedUp), missed \(missed)")
         let log = agent.stderrText
-        #expect(directories.allSatisfy { log.contains("OpenSSL probes on \($0)/libssl.so.3") }, "agent log: \(log)")
+        let probed = directories.filter { log.contains("OpenSSL probes on \($0)/libssl.so.3") }.count
+        print("TLS discovery race over \(rounds) psql runs, each on a fresh libssl copy: copy probed \(probed), first connection seen whole \(whole), picked up midstream \(pickedUp), missed \(missed)")
+        #expect(whole + pickedUp <= probed, "a connection seen through a copy never probed: \(log)")
         #expect(agent.stop() == 0)
     }
 
@@ -266,7 +283,7 @@ struct TLSDiscoveryEndToEndTests {
     @Test func checkListsTheOpenSSLCopiesInUse() throws {
         let python = try InteractiveProcess(
             TestEnvironment.python,
-            ["-c", "import sys, psycopg2\nprint([l.split()[-1] for l in open('/proc/self/maps') if '/libssl' in l][0], flush=True)\nsys.stdin.read()"])
+            ["-c", "import sys, psycopg2\nprint([l.split()[-1] for l in open('/proc/self/maps') if 'psycopg2_binary.libs/libssl' in l][0], flush=True)\nsys.stdin.read()"])
         let bundled = try python.nextLine()
         var node: InteractiveProcess?
         if FileManager.default.fileExists(atPath: "/usr/bin/node") {
