@@ -24,7 +24,7 @@ public enum ELFExports {
             header[0..<4] == [0x7f, 0x45, 0x4c, 0x46], header[4] == 2, header[5] == 1
         else { return [:] }
         let segments = loadSegments(fd: fd, header: header)
-        let sectionsAt = Int(header.le(UInt64.self, at: 0x28))
+        let sectionsAt = Int(clamping: header.le(UInt64.self, at: 0x28))
         let entrySize = Int(header.le(UInt16.self, at: 0x3a))
         let count = Int(header.le(UInt16.self, at: 0x3c))
         guard entrySize >= 64, count > 0, count < 65_536,
@@ -35,9 +35,9 @@ public enum ELFExports {
             let at = index * entrySize
             guard index >= 0, index < count else { return nil }
             return (
-                sections.le(UInt32.self, at: at + 4), Int(sections.le(UInt64.self, at: at + 24)),
-                Int(sections.le(UInt64.self, at: at + 32)), Int(sections.le(UInt32.self, at: at + 40)),
-                Int(sections.le(UInt64.self, at: at + 56))
+                sections.le(UInt32.self, at: at + 4), Int(clamping: sections.le(UInt64.self, at: at + 24)),
+                Int(clamping: sections.le(UInt64.self, at: at + 32)), Int(sections.le(UInt32.self, at: at + 40)),
+                Int(clamping: sections.le(UInt64.self, at: at + 56))
             )
         }
         let dynamicSymbols: UInt32 = 11  // SHT_DYNSYM
@@ -64,14 +64,14 @@ public enum ELFExports {
             let address = symbolBytes.le(UInt64.self, at: at + 8)
             // the code's place in the file: through the loadable segment that holds its address
             guard let segment = segments.first(where: { address >= $0.address && address - $0.address < $0.size }) else { continue }
-            found[String(decoding: name, as: UTF8.self)] = address - segment.address + segment.offset
+            found[String(decoding: name, as: UTF8.self)] = (address - segment.address) &+ segment.offset
         }
         return found
     }
 
     /// The loadable segments (PT_LOAD): where each one's bytes lie in memory and in the file.
     private static func loadSegments(fd: Int32, header: [UInt8]) -> [(address: UInt64, size: UInt64, offset: UInt64)] {
-        let at = Int(header.le(UInt64.self, at: 0x20))
+        let at = Int(clamping: header.le(UInt64.self, at: 0x20))
         let entrySize = Int(header.le(UInt16.self, at: 0x36))
         let count = Int(header.le(UInt16.self, at: 0x38))
         guard entrySize >= 56, count > 0, count < 4096, let table = read(fd, at: at, count: entrySize * count) else { return [] }
@@ -84,7 +84,7 @@ public enum ELFExports {
     }
 
     private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
-        guard offset >= 0, count >= 0 else { return nil }
+        guard offset >= 0, count >= 0, offset <= Int.max - count else { return nil }
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
