@@ -63,8 +63,8 @@ public final class TLSDiscovery: Sendable {
         var programs = Set<TLSLibraries.Identity>()
         /// Processes already reported unseen (pid and program).
         var reported = Set<String>()
-        /// Files probed after start (found as a process mapped them).
-        var probedLate = Set<TLSLibraries.Identity>()
+        /// Files probed at start: any other probed file was probed as a process started using it.
+        var probedAtStart = Set<TLSLibraries.Identity>()
     }
 
     private enum Outcome {
@@ -91,6 +91,7 @@ public final class TLSDiscovery: Sendable {
                 result.failures.append(failure)
             } else if outcome.attached {
                 result.attached.append(file.path)
+                state.withLock { _ = $0.probedAtStart.insert(file.identity) }
             }
         }
         return result
@@ -197,9 +198,6 @@ public final class TLSDiscovery: Sendable {
             path: open.path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
         let outcome = attach(file, fd: open.fd, offsets: offsets)
         if outcome.attached {
-            state.withLock { state in
-                if state.probedLate.count < Self.memory { state.probedLate.insert(identity) }
-            }
             report(.probed(file, pid: pid))
         } else if let failure = outcome.failure {
             report(.notProbed(path: open.path, pid: pid, reason: failure))
@@ -262,7 +260,7 @@ public final class TLSDiscovery: Sendable {
         var probedLate: String?
         for path in TLSLibraries.libraryPaths(inMaps: maps) {
             guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
-            let (outcome, late) = state.withLock { ($0.known[identity], $0.probedLate.contains(identity)) }
+            let (outcome, late) = state.withLock { ($0.known[identity], !$0.probedAtStart.contains(identity)) }
             switch outcome {
             case .overLimit:
                 return "its OpenSSL \(path) is not probed: the TLS probes are on \(maxFiles) files already"
