@@ -356,7 +356,7 @@ struct TLSDiscoveryEndToEndTests {
         #expect(lines.contains("ok       TLS probes attach to /lib/x86_64-linux-gnu/libssl.so.3"), "\(check.output)")
         #expect(lines.contains { $0.hasPrefix("ok       TLS: system libssl /lib/x86_64-linux-gnu/libssl.so.3 used by ") }, "\(check.output)")
         #expect(lines.contains { $0.hasPrefix("ok       TLS: libssl copy \(bundled) used by ") }, "\(check.output)")
-        if let node {
+        if node != nil {
             let program = lines.first { $0.hasPrefix("ok       TLS: program with OpenSSL built in /usr/bin/node used by ") }
             #expect(program != nil, "\(check.output)")
         }
