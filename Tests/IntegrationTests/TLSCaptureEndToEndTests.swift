@@ -192,8 +192,7 @@ struct TLSCaptureEndToEndTests {
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
         python.send("go")
         #expect(try python.nextLine() == "imported")
-        let deadline = Date().addingTimeInterval(10)
-        while !agent.stderrText.contains("psycopg2_binary.libs/libssl-") && Date() < deadline { usleep(20_000) }
+        #expect(agent.waitForLogLine(containing: ["OpenSSL probes on", "psycopg2_binary.libs/libssl-"]), "\(agent.stderrText)")
         python.send("connect")
         python.closeInput()
         #expect(try python.nextLine() == "True")

@@ -72,8 +72,7 @@ struct TLSDiscoveryEndToEndTests {
         #expect(bundled.contains("psycopg2_binary.libs/libssl-"), "python maps \(bundled)")
         #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "120", "42P01"], "\(python.errorOutput)")
         // found now, or (when another process held it as the agent started) at start
-        let deadline = Date().addingTimeInterval(10)
-        while !agent.stderrText.contains(bundled) && Date() < deadline { usleep(20_000) }
+        #expect(agent.waitForLogLine(containing: ["OpenSSL probes on", bundled]), "\(agent.stderrText)")
         python.send("go")
         python.closeInput()
         #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "120", "42P01"], "\(python.errorOutput)")
@@ -126,8 +125,7 @@ struct TLSDiscoveryEndToEndTests {
             "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments + ["-c", "SELECT pg_sleep(0.3)"],
             environment: environment)
         let probed = "OpenSSL probes on \(directory)/libssl.so.3"
-        let deadline = Date().addingTimeInterval(10)
-        while !agent.stderrText.contains(probed) && Date() < deadline { usleep(20_000) }
+        #expect(agent.waitForLogLine(containing: [probed]), "\(agent.stderrText)")
         let second = try ChildProcess.run(
             "/bin/sh",
             ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql"] + arguments
@@ -224,8 +222,7 @@ struct TLSDiscoveryEndToEndTests {
         let started = try python.nextLine()
         kill(agent.pid, SIGCONT)
         #expect(started == "before the probes", "\(python.errorOutput)")
-        let deadline = Date().addingTimeInterval(10)
-        while !agent.stderrText.contains("psycopg2_binary.libs/libssl-") && Date() < deadline { usleep(20_000) }
+        #expect(agent.waitForLogLine(containing: ["OpenSSL probes on", "psycopg2_binary.libs/libssl-"]), "\(agent.stderrText)")
         python.send("go")
         python.closeInput()
         #expect(try [python.nextLine(), python.nextLine()] == ["7", "42P01"], "\(python.errorOutput)")
@@ -262,9 +259,8 @@ struct TLSDiscoveryEndToEndTests {
         let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
         let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 300)"])
         #expect(run.output == "done\n")
-        let deadline = Date().addingTimeInterval(10)
         let line = "OpenSSL probes on \(directory)/node"
-        while !agent.stderrText.contains(line) && Date() < deadline { usleep(50_000) }
+        agent.waitForLogLine(containing: [line])
         let log = agent.stderrText
         #expect(log.contains(line) && log.contains("OpenSSL built into the program"), "agent log: \(log)")
         // a program without OpenSSL is looked at and left alone
