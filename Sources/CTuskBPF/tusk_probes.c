@@ -141,6 +141,9 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];
 		s->rodata->cgroup_levels[i] = o->cgroup_levels[i];
 	}
+	/* without TLS capture nothing asks which libraries processes map */
+	if (!o->tls_capture)
+		bpf_program__set_autoattach(s->progs.exit_mmap, false);
 	int err = bpf_map__set_value_size(s->maps.slots, value_size);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.slots, slots);
