@@ -5,8 +5,8 @@ extension RunCommand {
     /// The TLS probes go on the OpenSSL files found now before anything is traced, then on every
     /// one a traced process starts using. Without them the agent runs on: encrypted connections
     /// are counted only.
-    func attachTLS(_ session: ProbeSession, procRoot: String, pids: [Int32], logger: Logger) -> TLSDiscovery {
-        let discovery = TLSDiscovery(session: session, procRoot: procRoot) { event in
+    func attachTLS(_ session: ProbeSession, procRoot: String, pids: [Int32], maxFiles: Int, logger: Logger) -> TLSDiscovery {
+        let discovery = TLSDiscovery(session: session, procRoot: procRoot, maxFiles: maxFiles) { event in
             switch event {
             case .probed(let file, let pid):
                 logger.info(

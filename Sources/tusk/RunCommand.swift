@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
-        let tlsDiscovery = capture.tls ? attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger) : nil
+        let tlsDiscovery = capture.tls ? attachTLS(
+            session, procRoot: export.procRoot, pids: pids, maxFiles: captureFlags.maxTLSFiles, logger: logger) : nil
 
         var settings: ExportSettings
         let metricOptions: OperationMetricsOptions

@@ -152,6 +152,39 @@ struct TLSDiscoveryEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// The probes go on a bounded number of files: with room for one (the system's libssl), a copy
+    /// loaded later is left out, counted and logged; its connection makes no span, is counted
+    /// unseen, and the log line for its process names the limit.
+    @Test func filesBeyondTheLimitAreCountedAndNamed() throws {
+        let directory = try scratch("limit")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: "/lib/x86_64-linux-gnu/libssl.so.3", toPath: directory + "/libssl.so.3")
+        let cgroup = try TestCgroup("tls-limit")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path, "--max-tls-files", "1"])
+        let statements = ["SELECT 'over the limit'", "SELECT 2", "SELECT 3", "SELECT pg_sleep(0.3)"]
+        let psql = try ChildProcess.run(
+            "/bin/sh",
+            ["-c", cgroup.join + "exec \"$0\" \"$@\"", postgres.binaries + "/psql", "-X", "-A", "-t", "-d", dsn]
+                + statements.flatMap { ["-c", $0] },
+            environment: ["LD_LIBRARY_PATH": directory])
+        #expect(psql.status == 0 && psql.output.hasPrefix("over the limit\n"), "\(psql.errorOutput)")
+        try marker.send()
+        let spans = try agent.spans(through: marker)
+        #expect(spans.filter { $0.pid == psql.pid }.isEmpty, "\(spans.map { $0.text ?? "-" })")
+        let log = agent.stderrText
+        #expect(
+            agent.waitForLogLine(containing: ["OpenSSL not probed", "\(directory)/libssl.so.3", "on 1 files already"]), "\(log)")
+        #expect(
+            agent.waitForLogLine(containing: ["cannot see the TLS plaintext of process \(psql.pid) ", "\(directory)/libssl.so.3 is not probed"]),
+            "\(agent.stderrText)")
+        #expect(try agent.metric("tusk_tls_files_not_probed_total{reason=\"file_limit\"}") >= 1)
+        #expect(try agent.metric("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}") == 1)
+        #expect(!agent.stderrText.contains("OpenSSL probes on \(directory)"))
+        #expect(agent.stop() == 0)
+    }
+
     /// How often the first connection of a process that loads a copy of OpenSSL nobody mapped
     /// before is seen from its start, picked up at a later request, or missed: each round copies
     /// libssl afresh and runs one psql on it. Every span that is seen is right; the tally is
