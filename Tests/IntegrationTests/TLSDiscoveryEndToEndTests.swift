@@ -185,6 +185,39 @@ struct TLSDiscoveryEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// A libssl copy at a path only the process's own mount namespace has (a tmpfs mounted over an
+    /// empty directory inside `unshare -m`, as a container's file system is): the agent reaches it
+    /// through /proc/PID/root and probes it; psql's connection after that is seen whole.
+    @Test func aCopyOnlyTheProcesssMountNamespaceHasIsProbed() throws {
+        let directory = try scratch("namespace")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cgroup = try TestCgroup("tls-namespace")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let psql = "\(postgres.binaries)/psql -X -A -t -d '\(dsn)'"
+        let script = """
+            mount -t tmpfs tusk-test "$0" && cp /lib/x86_64-linux-gnu/libssl.so.3 "$0/" || exit 1
+            export LD_LIBRARY_PATH="$0"
+            \(psql) -c "SELECT pg_sleep(0.3)" >/dev/null && echo loaded
+            read go
+            exec \(psql) -c "\(Self.sslCheck)" -c "SELECT 'in its own namespace'"
+            """
+        let shell = try InteractiveProcess(
+            "/bin/sh", ["-c", cgroup.join + "exec unshare --mount --propagation private /bin/sh -c \"$0\" \"$1\"", script, directory])
+        #expect(try shell.nextLine() == "loaded", "\(shell.errorOutput)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/libssl.so.3"), "the copy is visible outside its namespace")
+        #expect(agent.waitForLogLine(containing: ["OpenSSL probes on \(directory)/libssl.so.3"]), "\(agent.stderrText)")
+        shell.send("go")
+        shell.closeInput()
+        #expect(try [shell.nextLine(), shell.nextLine()] == ["t", "in its own namespace"], "\(shell.errorOutput)")
+        #expect(shell.wait() == 0)
+        try marker.send()
+        let spans = try agent.spans(through: marker).filter { $0.pid == shell.pid }
+        #expect(spans.map(\.text) == [Self.sslCheck, "SELECT 'in its own namespace'"], "\(agent.stderrText)")
+        #expect(agent.stop() == 0)
+    }
+
     /// How often the first connection of a process that loads a copy of OpenSSL nobody mapped
     /// before is seen from its start, picked up at a later request, or missed: each round copies
     /// libssl afresh and runs one psql on it. Every span that is seen is right; the tally is
