@@ -18,18 +18,12 @@
  * handshake (not probed), so up to two are ordinary; a third is the application's own data. */
 #define TLS_UNPROBED_SENDS 3
 
-/* A file, as the kernel tells files apart (its inode on its file system). */
-struct file_identity {
-	__u64 inode;
-	__u32 device;
-	__u32 pad;
-};
-
-/* Files already reported to user space: a file is reported once, whoever maps it. */
+/* Files already reported to user space (struct tusk_file_key): a file is reported once, whoever
+ * maps it, unless user space forgets it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
-	__type(key, struct file_identity);
+	__type(key, struct tusk_file_key);
 	__type(value, __u8);
 } reported_files SEC(".maps");
 
@@ -59,7 +53,7 @@ static __always_inline void report_file(struct file *file, __u16 kind)
 {
 	if (!file)
 		return;
-	struct file_identity id = {
+	struct tusk_file_key id = {
 		.inode = BPF_CORE_READ(file, f_inode, i_ino),
 		.device = BPF_CORE_READ(file, f_inode, i_sb, s_dev),
 	};

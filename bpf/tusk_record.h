@@ -132,6 +132,16 @@ struct tusk_record {
 	/* char text[]: Query text; Parse body (statement\0query\0…); startup parameters */
 };
 
+/* A file as the kernel tells files apart: a TUSK_KIND_LIBRARY or TUSK_KIND_PROGRAM record carries
+ * it in `rows` (inode) and `data_rows` (device); user space deletes it from the kernel's
+ * reported_files when it could not reach the file, so that the next process mapping it reports
+ * it again. */
+struct tusk_file_key {
+	__u64 inode;
+	__u32 device;
+	__u32 pad;
+};
+
 /* The kernel keeps requests in flight in an array of slots: this head, then a tusk_record and
  * its text. User space reads `busy` to count requests in flight. */
 struct tusk_slot_head {

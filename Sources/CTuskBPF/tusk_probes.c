@@ -311,6 +311,12 @@ int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64
 	return attached;
 }
 
+int tusk_probes_forget_file(struct tusk_probes *p, uint64_t inode, uint32_t device)
+{
+	struct tusk_file_key key = { .inode = inode, .device = device };
+	return bpf_map__delete_elem(p->skel->maps.reported_files, &key, sizeof(key), 0);
+}
+
 static void detach_tls(struct tusk_probes *p)
 {
 	while (p->tls_link_count > 0)

@@ -85,6 +85,13 @@ public final class ProbeSession: @unchecked Sendable {
         }
     }
 
+    /// Has the kernel report the file a `.library` or `.program` record named (its inode and
+    /// device in `rows` and `dataRows`) again when a process maps it next: the agent could not
+    /// reach it this time (the process was gone).
+    public func forgetReportedFile(of record: CapturedRequest) {
+        _ = tusk_probes_forget_file(probes, record.rows, UInt32(truncatingIfNeeded: record.dataRows))
+    }
+
     /// Most files the TLS probes go on.
     public static let maxTLSFiles = Int(TUSK_TLS_MAX_FILES)
 

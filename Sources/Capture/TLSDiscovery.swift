@@ -111,8 +111,13 @@ public final class TLSDiscovery: Sendable {
     public func notice(_ record: CapturedRequest) {
         let files: [OpenFile]
         switch record.kind {
-        case .library: files = openLibraries(of: record.pid)
-        case .program: files = openProgram(of: record.pid)
+        case .library, .program:
+            guard let opened = record.kind == .library ? openLibraries(of: record.pid) : openProgram(of: record.pid) else {
+                // gone before its files could be read: the next process mapping the file reports it
+                session.forgetReportedFile(of: record)
+                return
+            }
+            files = opened
         case .process: files = []
         case .tlsUnseen:
             reportUnseen(pid: record.pid, command: record.threadName)
@@ -137,29 +142,50 @@ public final class TLSDiscovery: Sendable {
         queue.sync {}
     }
 
-    /// The libssl files process `pid` maps that have no probes yet, opened.
-    private func openLibraries(of pid: Int32) -> [OpenFile] {
-        TLSLibraries.libraries(procRoot: procRoot, pid: pid).compactMap { path in
-            openFile(path, fresh: { $0.known[$1] == nil })
+    /// The libssl files process `pid` maps that have no probes yet, opened; nil when the process
+    /// or its files could not be read.
+    private func openLibraries(of pid: Int32) -> [OpenFile]? {
+        guard let paths = TLSLibraries.libraries(procRoot: procRoot, pid: pid) else { return nil }
+        var files: [OpenFile] = []
+        for path in paths {
+            switch openFile(path, fresh: { $0.known[$1] == nil }) {
+            case .opened(let file): files.append(file)
+            case .known: continue
+            case .unreachable:
+                for file in files { close(file.fd) }
+                return nil
+            }
+        }
+        return files
+    }
+
+    /// The program file of process `pid`, opened, unless it was looked at before; nil when it could
+    /// not be read.
+    private func openProgram(of pid: Int32) -> [OpenFile]? {
+        guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return nil }
+        switch openFile(path, fresh: { $0.known[$1] == nil && !$0.programs.contains($1) }) {
+        case .opened(let file): return [file]
+        case .known: return []
+        case .unreachable: return nil
         }
     }
 
-    /// The program file of process `pid`, opened, unless it was looked at before.
-    private func openProgram(of pid: Int32) -> [OpenFile] {
-        guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid),
-            let file = openFile(path, fresh: { $0.known[$1] == nil && !$0.programs.contains($1) })
-        else { return [] }
-        return [file]
+    private enum Opening {
+        case opened(OpenFile), known, unreachable
     }
 
-    private func openFile(_ path: String, fresh: (State, TLSLibraries.Identity) -> Bool) -> OpenFile? {
+    private func openFile(_ path: String, fresh: (State, TLSLibraries.Identity) -> Bool) -> Opening {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        guard let identity = TLSLibraries.Identity(fd: fd), state.withLock({ fresh($0, identity) }) else {
+        guard fd >= 0 else { return .unreachable }
+        guard let identity = TLSLibraries.Identity(fd: fd) else {
             close(fd)
-            return nil
+            return .unreachable
         }
-        return OpenFile(path: path, fd: fd, identity: identity)
+        guard state.withLock({ fresh($0, identity) }) else {
+            close(fd)
+            return .known
+        }
+        return .opened(OpenFile(path: path, fd: fd, identity: identity))
     }
 
     private func handle(_ record: CapturedRequest, _ files: [OpenFile]) {
@@ -169,7 +195,7 @@ public final class TLSDiscovery: Sendable {
             for file in files { consider(file, kind: .library, pid: pid, offsets: nil) }
         case .process:
             // the process's first connection: a library it mapped before its report could be read
-            for file in openLibraries(of: pid) {
+            for file in openLibraries(of: pid) ?? [] {
                 defer { close(file.fd) }
                 consider(file, kind: .library, pid: pid, offsets: nil)
             }

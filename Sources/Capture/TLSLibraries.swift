@@ -124,8 +124,10 @@ public enum TLSLibraries {
     }
 
     /// The libssl files process `pid` maps, as the agent reaches them (through the process's root).
-    public static func libraries(procRoot: String, pid: Int32) -> [String] {
-        guard let maps = readBytes("\(procRoot)/\(pid)/maps") else { return [] }
+    /// Nil when the process's maps cannot be read (it is gone).
+    public static func libraries(procRoot: String, pid: Int32) -> [String]? {
+        // a process that has exited (a zombie) has no mappings left
+        guard let maps = readBytes("\(procRoot)/\(pid)/maps"), !maps.isEmpty else { return nil }
         return libraryPaths(inMaps: maps).map { "\(procRoot)/\(pid)/root\($0)" }
     }
 
@@ -180,7 +182,7 @@ public enum TLSLibraries {
         for path in systemPaths { add(path, .system, pid: nil) }
         guard scanning else { return files }
         for pid in pids.isEmpty ? processes(procRoot: procRoot) : pids {
-            for path in libraries(procRoot: procRoot, pid: pid) { add(path, .library, pid: pid) }
+            for path in libraries(procRoot: procRoot, pid: pid) ?? [] { add(path, .library, pid: pid) }
             guard let program = program(procRoot: procRoot, pid: pid), let identity = Identity(path: program) else { continue }
             if index[identity] != nil {
                 add(program, .program, pid: pid)

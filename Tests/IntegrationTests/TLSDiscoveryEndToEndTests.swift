@@ -218,6 +218,38 @@ struct TLSDiscoveryEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// The kernel reports a file once; when the process that mapped it is gone before the agent
+    /// could read it (the agent paused), the agent has the kernel forget the file, and the next
+    /// process that maps it (here one that only loads it, with no PostgreSQL connection that would
+    /// have its maps read again) gets it probed.
+    @Test func aCopyWhoseFirstProcessWasGoneIsProbedAtItsNextLoad() throws {
+        let directory = try scratch("forgotten")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: "/lib/x86_64-linux-gnu/libssl.so.3", toPath: directory + "/libssl.so.3")
+        let cgroup = try TestCgroup("tls-forgotten")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
+        kill(agent.pid, SIGSTOP)
+        let gone = try cgroup.run(
+            environment: ["LD_LIBRARY_PATH": directory], postgres.binaries + "/psql", ["-X", "-A", "-t", "-d", dsn, "-c", "SELECT 1"])
+        kill(agent.pid, SIGCONT)
+        // the reader handles the copy's report (and gives up on it) before the marker's span
+        try marker.send()
+        _ = try agent.spans(through: marker)
+        #expect(!agent.stderrText.contains("OpenSSL probes on \(directory)"), "probed through \(gone.pid): \(agent.stderrText)")
+        let loader = try InteractiveProcess(
+            "/bin/sh",
+            ["-c", cgroup.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c",
+             "import ctypes, sys\nctypes.CDLL(sys.argv[1])\nprint('loaded', flush=True)\nsys.stdin.readline()", directory + "/libssl.so.3"])
+        #expect(try loader.nextLine() == "loaded")
+        #expect(
+            agent.waitForLogLine(containing: ["pid=\(loader.pid) ", "OpenSSL probes on \(directory)/libssl.so.3"]), "\(agent.stderrText)")
+        loader.closeInput()
+        _ = loader.wait()
+        #expect(agent.stop() == 0)
+    }
+
     /// How often the first connection of a process that loads a copy of OpenSSL nobody mapped
     /// before is seen from its start, picked up at a later request, or missed: each round copies
     /// libssl afresh and runs one psql on it. Every span that is seen is right; the tally is

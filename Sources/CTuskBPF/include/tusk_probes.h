@@ -56,6 +56,9 @@ int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len
  * at least), or -errno with `error` filled. */
 int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
 			   char *error, size_t error_len);
+/* Let the kernel report the file (inode, device as a TUSK_KIND_LIBRARY/PROGRAM record gave them)
+ * again when a process maps it next. 0 or -errno. */
+int tusk_probes_forget_file(struct tusk_probes *probes, uint64_t inode, uint32_t device);
 /* Wait up to timeout_ms for records, then hand the available ones to fn, at most max_records
  * (the rest wait for the next poll). Records handed over, or -errno. */
 int tusk_probes_poll(struct tusk_probes *probes, int timeout_ms, uint32_t max_records, tusk_record_fn fn, void *ctx);
