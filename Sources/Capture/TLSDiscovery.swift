@@ -8,7 +8,7 @@ import Synchronization
 /// any path, a container's own) and a program file started (OpenSSL may be built into it), once
 /// per file; each process's first PostgreSQL connection has its maps read again. The probes go on
 /// once per distinct file (device, inode), at most `maxFiles`, on a thread of its own: the reader
-/// only queues the records.
+/// only opens the files a record names (the process may not live long) and queues them.
 ///
 /// The probes go on asynchronously: a process that starts a TLS connection right after loading
 /// a library may have its first messages go by before they are on. Such a connection is picked up
@@ -52,7 +52,8 @@ public final class TLSDiscovery: Sendable {
 
     /// Kernel reports that may wait for the discovery thread; more are dropped and counted.
     static let maxWaiting = 1024
-    /// Program files remembered as checked, and processes remembered as reported unseen.
+    /// Files remembered as over the limit or failing, program files remembered as checked, and
+    /// processes remembered as reported unseen, each.
     static let memory = 16384
 
     private struct State {
@@ -113,8 +114,9 @@ public final class TLSDiscovery: Sendable {
         switch record.kind {
         case .library, .program:
             guard let opened = record.kind == .library ? openLibraries(of: record.pid) : openProgram(of: record.pid) else {
-                // gone before its files could be read: the next process mapping the file reports it
-                session.forgetReportedFile(of: record)
+                // gone before its files could be read: the next process mapping the library reports
+                // it (a program is not asked about again: short-lived ones would be, at every exec)
+                if record.kind == .library { session.forgetReportedFile(of: record) }
                 return
             }
             files = opened
@@ -236,7 +238,7 @@ public final class TLSDiscovery: Sendable {
         let admitted: Outcome? = state.withLock { state in
             guard state.known[identity] == nil else { return nil }
             guard state.probed < maxFiles else {
-                state.known[identity] = .overLimit
+                if state.known.count < Self.memory { state.known[identity] = .overLimit }
                 return .overLimit
             }
             state.probed += 1
@@ -255,7 +257,7 @@ public final class TLSDiscovery: Sendable {
         if let failure = session.attachTLS(fd: fd, name: file.path, offsets: offsets) {
             state.withLock { state in
                 state.probed -= 1
-                state.known[identity] = .failed
+                state.known[identity] = state.known.count < Self.memory ? .failed : nil
             }
             counters.filesFailed.add(1, ordering: .relaxed)
             return (false, failure)
