@@ -29,12 +29,21 @@ struct TLSDiscoveryEndToEndTests {
         return path
     }
 
-    /// The libssl a process maps, from its /proc/PID/maps.
-    static func mappedLibSSL(_ maps: String) -> [String] {
-        maps.split(separator: "\n").compactMap { line in
-            guard let slash = line.firstIndex(of: "/") else { return nil }
-            let path = String(line[slash...])
-            return path.split(separator: "/").last?.hasPrefix("libssl") == true ? path : nil
+    /// Copies a program through a close-on-exec descriptor: a child another test spawns while the
+    /// copy is open must not inherit it for writing, or executing the copy fails ("Text file busy").
+    func copyProgram(_ source: String, to destination: String) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0, "open \(destination): \(errno)")
+        defer { close(fd) }
+        var written = 0
+        try bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 && errno == EINTR { continue }
+                try #require(n > 0, "write \(destination): \(errno)")
+                written += n
+            }
         }
     }
 
@@ -353,7 +362,7 @@ struct TLSDiscoveryEndToEndTests {
         guard FileManager.default.fileExists(atPath: node) else { return }
         let directory = try scratch("node")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.copyItem(atPath: node, toPath: directory + "/node")
+        try copyProgram(node, to: directory + "/node")
         let cgroup = try TestCgroup("tls-node")
         defer { cgroup.remove() }
         let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
