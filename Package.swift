@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "TestSupport", "Export", "Spans", "KernelRecords",
+                "Agent", "Capture", "TestSupport", "Export", "Spans", "KernelRecords",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

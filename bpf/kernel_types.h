@@ -37,8 +37,14 @@ struct files_struct {
 	struct fdtable *fdt;
 } CORE;
 
+struct super_block {
+	__u32 s_dev;
+} CORE;
+
 struct inode {
 	unsigned short i_mode;
+	unsigned long i_ino;
+	struct super_block *i_sb;
 } CORE;
 
 struct file {
@@ -81,10 +87,11 @@ struct socket {
 	struct sock *sk;
 } CORE;
 
-/* The user registers saved at syscall entry (x86-64): a syscall's first three arguments are in
- * di, si and dx, and are still there when the syscall returns. Go code keeps its goroutine in
+/* The user registers saved at syscall entry (x86-64): a syscall's arguments are in di, si, dx,
+ * r10, r8 and r9, and are still there when the syscall returns. Go code keeps its goroutine in
  * r14; Go's register ABI passes arguments in ax, bx, cx, … */
 struct pt_regs {
+	unsigned long r8;
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;

@@ -64,6 +64,8 @@ struct conn {
 	__u8 family;
 	__u8 flags;      /* enum conn_flag */
 	__u8 tls_tied;   /* an SSL object is known to move its ciphertext on this fd (ssl_fds) */
+	__u8 tls_unprobed; /* CONN_TLS: application-data sends made outside any probed TLS call */
+	__u8 pad;
 	__u16 local_port;
 	__u16 peer_port;
 	__u8 local_addr[16];

@@ -14,7 +14,7 @@
  * PostgreSQL connections, or to classify an unknown fd's first send); its sys_exit_* walks the
  * bytes the call really moved. Reads are seen at sys_exit_* only. Each exit program knows its
  * kind of I/O (plain, iovec array or msghdr) at compile time and verifies only that path. */
-#include "connection.h"
+#include "discovery.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -112,10 +112,22 @@ static __always_inline int complete(struct conn_key *key, __u64 buf, __u64 size,
 		return 0;
 	}
 	if (conn && (conn->flags & CONN_TLS)) {
-		/* a socket call's bytes on an encrypted connection are ciphertext */
-		if (!plaintext)
+		/* a socket call's bytes on an encrypted connection are ciphertext, moved outside any
+		 * probed TLS call (inside one, the call's return walks the plaintext) */
+		if (!plaintext) {
+			if (sending && !(conn->flags & CONN_TLS_SEEN)) {
+				__u32 one = 1;
+				__u64 at = first_buffer(buf, size, shape, &one);
+				__u8 type = 0;
+				if (at && !bpf_probe_read_user(&type, 1, (const void *)at))
+					tusk_tls_unprobed_send(conn, type);
+			}
 			return 0;
+		}
 		if (!(conn->flags & CONN_TLS_SEEN)) {
+			__u32 frontend = conn->role == TUSK_ROLE_CLIENT ? sending : !sending;
+			if (!tusk_tls_first_plaintext(conn, buf, ret, frontend))
+				return 0;
 			conn->flags |= CONN_TLS_SEEN;
 			count(TUSK_C_CONNS_TLS_SEEN);
 		}
@@ -481,12 +493,36 @@ int process_exit(void *ctx)
 	return 0;
 }
 
-/* A process that execs becomes another program: announce it afresh at its next connection. */
+/* A process that execs becomes another program: announce it afresh at its next connection, and
+ * have user space look at a program file it has not seen (OpenSSL may be built into it). */
 SEC("tracepoint/sched/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_map_delete_elem(&announced, &tgid);
+	if (!tls_capture || !traced(tgid))
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	report_file(BPF_CORE_READ(task, mm, exe_file), TUSK_KIND_PROGRAM);
+	return 0;
+}
+
+/* A libssl mapped for execution (a library loaded at start or with dlopen, from anywhere): have
+ * user space put the TLS probes on it if they are not on it yet. */
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int exit_mmap(struct syscall_exit_ctx *ctx)
+{
+	if (!tls_capture || (ctx->ret < 0 && ctx->ret > -4096))
+		return 0;
+	if (!traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	/* mmap(addr, length, prot, flags, fd, offset): prot in dx, fd in r8 */
+	if (!(regs->dx & PROT_EXEC) || (int)regs->r8 < 0)
+		return 0;
+	struct file *file = file_at((__u32)regs->r8);
+	if (file && named_libssl(file))
+		report_file(file, TUSK_KIND_LIBRARY);
 	return 0;
 }
 

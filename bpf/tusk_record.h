@@ -34,6 +34,9 @@ enum tusk_kind {
 	TUSK_KIND_STARTUP = 6,   /* StartupMessage: text holds its parameters (user\0…\0database\0…) */
 	TUSK_KIND_CONN_END = 7,  /* connection ended (Terminate, close, EOF); no request */
 	TUSK_KIND_PROCESS = 8,   /* a process's first connection: who it is, while it lives (see below) */
+	TUSK_KIND_LIBRARY = 9,   /* a traced process mapped a file named libssl* for execution (once per file) */
+	TUSK_KIND_PROGRAM = 10,  /* a traced process started a program file (once per file) */
+	TUSK_KIND_TLS_UNSEEN = 11, /* an encrypted connection whose plaintext no TLS probe hands over */
 };
 
 /* How the request ended. */
@@ -84,6 +87,7 @@ enum tusk_counter {
 	TUSK_C_STASH_UNAVAILABLE,  /* sends not followed: the thread's task storage could not be had */
 	TUSK_C_TLS_WALK_UNAVAILABLE, /* plaintext not walked: the thread's task storage could not be had */
 	TUSK_C_TLS_UNTIED,         /* plaintext not walked: no socket is known for its SSL object */
+	TUSK_C_CONNS_TLS_UNSEEN,   /* encrypted connections whose ciphertext flows outside any probed TLS call */
 	TUSK_C_MAX,
 };
 
@@ -127,6 +131,16 @@ struct tusk_record {
 	char names[TUSK_NAMES_CAP];
 	char parameter[TUSK_PARAMETER_CAP]; /* the answer's ParameterStatus (see TUSK_F_APPLICATION_NAME) */
 	/* char text[]: Query text; Parse body (statement\0query\0…); startup parameters */
+};
+
+/* A file as the kernel tells files apart: a TUSK_KIND_LIBRARY or TUSK_KIND_PROGRAM record carries
+ * it in `rows` (inode) and `data_rows` (device); user space deletes it from the kernel's
+ * reported_files when it could not reach the file, so that the next process mapping it reports
+ * it again. */
+struct tusk_file_key {
+	__u64 inode;
+	__u32 device;
+	__u32 pad;
 };
 
 /* The kernel keeps requests in flight in an array of slots: this head, then a tusk_record and

@@ -1,3 +1,4 @@
+import Capture
 import KernelRecords
 import Export
 import OperationMetrics
@@ -23,7 +24,7 @@ public final class AgentMetrics: Sendable {
     public init(
         kernel: any KernelStatistics, stats: CaptureStats, pipeline: PipelineCounters, queue: SpanQueue,
         operations: OperationMetrics? = nil, metricExport: MetricExportCounters = MetricExportCounters(),
-        hops: HopJoinCounters = HopJoinCounters()
+        hops: HopJoinCounters = HopJoinCounters(), tls: TLSDiscovery.Counters = TLSDiscovery.Counters()
     ) {
         self.operations = operations
         self.kernel = kernel
@@ -60,6 +61,20 @@ public final class AgentMetrics: Sendable {
             counter(
                 "connections_encrypted_seen", "Encrypted connections whose plaintext the TLS library probes handed over", [],
                 fromKernel { $0.connectionsEncryptedSeen }),
+            counter(
+                "connections_encrypted_unseen",
+                "Encrypted connections whose plaintext no TLS probe hands over (their TLS library is not one Tusk probes)",
+                [("reason", "tls_library_not_hooked")], fromKernel { $0.connectionsEncryptedUnseen }),
+            counter("tls_files_probed", "OpenSSL files (libraries, programs with it built in) the TLS probes went on") {
+                tls.filesProbed.load(ordering: .relaxed)
+            },
+            counter("tls_files_not_probed", "OpenSSL files found but not probed, by reason", [("reason", "file_limit")]) {
+                tls.filesOverLimit.load(ordering: .relaxed)
+            },
+            counter("tls_files_not_probed", "OpenSSL files found but not probed, by reason", [("reason", "attach_failed")]) {
+                tls.filesFailed.load(ordering: .relaxed)
+            },
+            counter("dropped", dropped, [("reason", "tls_discovery_busy")]) { tls.reportsDropped.load(ordering: .relaxed) },
             counter("connections_closed", "PostgreSQL connections ended", [], fromKernel { $0.connectionsClosed }),
             counter("unmatched_responses", "Backend answers with no request waiting", [], fromKernel { $0.unmatched }),
             counter("dropped", dropped, [("reason", "kernel_ring_full")], fromKernel { $0.recordsLost }),

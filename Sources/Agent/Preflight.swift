@@ -105,6 +105,8 @@ public enum Preflight {
             var findings = [Finding(verdict: .ok, message: "BPF programs load, verify and attach")]
             if options.tls {
                 findings.append(tlsProbes(session.attachTLS(to: TLSLibraries.system())))
+                findings += tlsFiles(TLSLibraries.find(pids: options.pids))
+                findings += goPrograms(GoExecutables.find(pids: options.pids))
             }
             session.detach()
             return findings
@@ -119,6 +121,45 @@ public enum Preflight {
         }
         let why = attachment.failures.first ?? "no system libssl found"
         return Finding(verdict: .warning, message: "encrypted connections will be counted, not seen: \(why)")
+    }
+
+    /// The OpenSSL copies running processes use, one line each: what the probes will go on.
+    static func tlsFiles(_ files: [TLSLibraries.File]) -> [Finding] {
+        let used = files.filter { !$0.processes.isEmpty }
+        if used.isEmpty {
+            return [Finding(verdict: .ok, message: "TLS: no running process uses OpenSSL yet (files loaded later are probed as they appear)")]
+        }
+        return used.map { file in
+            let kind: String
+            switch file.kind {
+            case .system: kind = "system libssl"
+            case .library: kind = "libssl copy"
+            case .program: kind = "program with OpenSSL built in"
+            case .goProgram: kind = "Go program"
+            }
+            let pids = file.processes.prefix(5).map(String.init).joined(separator: ", ")
+            let more = file.processes.count > 5 ? ", …" : ""
+            return Finding(
+                verdict: .ok,
+                message: "TLS: \(kind) \(TLSLibraries.displayPath(file.path)) used by \(file.processes.count) process(es) (pid \(pids)\(more))")
+        }
+    }
+
+    /// The Go executables running processes use that link crypto/tls, one line each: probeable,
+    /// or why not (a warning: their encrypted connections will be counted, not seen).
+    static func goPrograms(_ found: [GoExecutables.Found]) -> [Finding] {
+        found.compactMap { program in
+            let pids = program.pids.prefix(5).map(String.init).joined(separator: ", ")
+            let more = program.pids.count > 5 ? ", …" : ""
+            let path = TLSLibraries.displayPath(program.path)
+            if case .probeable(let binary) = program.inspection {
+                return Finding(
+                    verdict: .ok,
+                    message: "TLS: Go program \(path) (\(binary.goVersion)) used by \(program.pids.count) process(es) (pid \(pids)\(more))")
+            }
+            guard let reason = program.inspection.unprobeableReason else { return nil }
+            return Finding(verdict: .warning, message: "TLS: Go program \(path) (pid \(pids)\(more)): \(reason)")
+        }
     }
 
     private static func effectiveCapabilities() -> UInt64? {

@@ -12,12 +12,11 @@
 #include "tusk.skel.h"
 
 /* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
-#define TLS_MAX_FILES 32
 #define TLS_LINKS_PER_FILE 10
 
 struct tusk_probes {
 	struct tusk_bpf *skel;
-	struct bpf_link *tls_links[TLS_MAX_FILES * TLS_LINKS_PER_FILE];
+	struct bpf_link *tls_links[TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE];
 	uint32_t tls_link_count;
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
@@ -145,6 +144,9 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];
 		s->rodata->cgroup_levels[i] = o->cgroup_levels[i];
 	}
+	/* without TLS capture nothing asks which libraries processes map */
+	if (!o->tls_capture)
+		bpf_program__set_autoattach(s->progs.exit_mmap, false);
 	int err = bpf_map__set_value_size(s->maps.slots, value_size);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.slots, slots);
@@ -263,48 +265,48 @@ int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
 	return err;
 }
 
-/* One uprobe (or uretprobe) on `function` in the file at `path`, for every process mapping it. */
-static int attach_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, const char *function,
+/* One uprobe (or uretprobe) at `offset` in the file at `path`, for every process mapping it. */
+static int attach_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, uint64_t offset,
 			 int retprobe)
 {
-	if (p->tls_link_count >= TLS_MAX_FILES * TLS_LINKS_PER_FILE)
+	if (p->tls_link_count >= TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE)
 		return -E2BIG;
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = function, .retprobe = retprobe);
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
 	if (!link)
 		return -errno;
 	p->tls_links[p->tls_link_count++] = link;
 	return 0;
 }
 
-int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, char *error, size_t error_len)
+int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			   char *error, size_t error_len)
 {
 	struct tusk_bpf *s = p->skel;
-	struct {
-		const char *function;
-		struct bpf_program *enter;
-		int required;
-	} calls[] = {
-		{ "SSL_write", s->progs.ssl_write_enter, 1 },
-		{ "SSL_read", s->progs.ssl_read_enter, 1 },
-		{ "SSL_write_ex", s->progs.ssl_write_ex_enter, 0 },
-		{ "SSL_read_ex", s->progs.ssl_read_ex_enter, 0 },
-		/* ties an SSL object over memory BIOs (asyncio) to its socket */
-		{ "SSL_do_handshake", s->progs.ssl_handshake_enter, 0 },
+	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
+		"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
+	};
+	/* SSL_do_handshake ties an SSL object over memory BIOs (asyncio) to its socket */
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
+		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
+		s->progs.ssl_handshake_enter,
 	};
 	uint32_t first = p->tls_link_count;
 	int attached = 0;
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
+		int required = i < 2; /* SSL_write and SSL_read */
+		int err = offsets[i] ? 0 : -ENOENT;
 		/* the return first: an entry without its return would leave a stash behind */
-		int err = attach_uprobe(p, s->progs.ssl_return, path, calls[i].function, 1);
+		if (!err)
+			err = attach_uprobe(p, s->progs.ssl_return, path, offsets[i], 1);
 		if (!err) {
-			err = attach_uprobe(p, calls[i].enter, path, calls[i].function, 0);
+			err = attach_uprobe(p, enters[i], path, offsets[i], 0);
 			if (err)
 				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
 		}
-		if (err && calls[i].required) {
+		if (err && required) {
 			char what[512];
-			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", calls[i].function, path);
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", functions[i], path);
 			fail(error, error_len, what, err);
 			while (p->tls_link_count > first)
 				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
@@ -369,6 +371,12 @@ int tusk_probes_attach_go_tls(struct tusk_probes *p, const char *path, const str
 		return err;
 	}
 	return (int)(p->go_link_count - first);
+}
+
+int tusk_probes_forget_file(struct tusk_probes *p, uint64_t inode, uint32_t device)
+{
+	struct tusk_file_key key = { .inode = inode, .device = device };
+	return bpf_map__delete_elem(p->skel->maps.reported_files, &key, sizeof(key), 0);
 }
 
 static void detach_tls(struct tusk_probes *p)

@@ -12,6 +12,10 @@ public final class ProbeSession: @unchecked Sendable {
     /// Go executables (device, inode) the Go TLS probes are on: each file is probed once. The lock
     /// also keeps attaching to one thread at a time.
     let goTLSFiles = Mutex<Set<[UInt64]>>([])
+    /// Where records about TLS libraries and unseen encrypted connections go (set before polling).
+    private var discovery: (@Sendable (CapturedRequest) -> Void)?
+    /// The TLS probes go on from another thread than detach: true once detached.
+    private let tlsDetached = Mutex(false)
 
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {
@@ -45,20 +49,68 @@ public final class ProbeSession: @unchecked Sendable {
     public func attachTLS(to files: [TLSLibraries.File]) -> TLSAttachment {
         var result = TLSAttachment()
         for file in files {
-            var error = [CChar](repeating: 0, count: 512)
-            let attached = tusk_probes_attach_tls(probes, file.path, &error, error.count)
-            if attached > 0 {
-                result.attached.append(file.path)
+            let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                result.failures.append("\(file.path): \(String(cString: strerror(Glibc.errno)))")
+                continue
+            }
+            defer { close(fd) }
+            if let failure = attachTLS(fd: fd, name: file.path) {
+                result.failures.append(failure)
             } else {
-                result.failures.append(Self.message(error))
+                result.attached.append(file.path)
             }
         }
         return result
     }
 
+    /// The OpenSSL functions the TLS probes go on, in the order tusk_probes_attach_tls takes them.
+    public static let tlsFunctions = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake"]
+
+    /// Puts the TLS probes on the open file `fd` (`name` in messages), at `offsets` (from
+    /// `ELFExports.functions`, found in the file when not given). Reached through the agent's own
+    /// descriptor, the file needs no path that lives on: the process that mapped it may be gone.
+    /// Nil when they are on, else why not. Safe from any thread; nothing is attached once the
+    /// session is detached.
+    public func attachTLS(fd: Int32, name: String, offsets known: [String: UInt64]? = nil) -> String? {
+        let offsets = known ?? ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
+        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else {
+            return "\(name): exports no SSL_write and SSL_read"
+        }
+        let path = "/proc/self/fd/\(fd)"
+        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
+        return tlsDetached.withLock { detached -> String? in
+            guard !detached else { return "\(name): the probes are detached" }
+            var error = [CChar](repeating: 0, count: 512)
+            let attached = at.withUnsafeBufferPointer { tusk_probes_attach_tls(probes, path, $0.baseAddress, &error, error.count) }
+            guard attached <= 0 else { return nil }
+            return Self.message(error).replacing(path, with: name)
+        }
+    }
+
+    /// Has the kernel report the file a `.library` or `.program` record named (its inode and
+    /// device in `rows` and `dataRows`) again when a process maps it next: the agent could not
+    /// reach it this time (the process was gone).
+    public func forgetReportedFile(of record: CapturedRequest) {
+        _ = tusk_probes_forget_file(probes, record.rows, UInt32(truncatingIfNeeded: record.dataRows))
+    }
+
+    /// Most files the TLS probes go on.
+    public static let maxTLSFiles = Int(TUSK_TLS_MAX_FILES)
+
+    /// Hands the records about TLS libraries (`.library`, `.program`), unseen encrypted
+    /// connections (`.tlsUnseen`) and processes (`.process`, which also go to `poll`'s handler)
+    /// to `handler`, on the polling thread. Set before polling starts.
+    public func onDiscovery(_ handler: @escaping @Sendable (CapturedRequest) -> Void) {
+        discovery = handler
+    }
+
     /// Detaches every tracepoint; records already in the ring buffer can still be polled.
     public func detach() {
-        tusk_probes_detach(probes)
+        tlsDetached.withLock { detached in
+            detached = true
+            tusk_probes_detach(probes)
+        }
     }
 
     /// Records one poll hands over at most, by default: what a poll builds stays bounded however
@@ -74,7 +126,7 @@ public final class ProbeSession: @unchecked Sendable {
         timeoutMilliseconds: Int32, maxRecords: Int = ProbeSession.recordsPerPoll, _ handle: (CapturedRequest) -> Void
     ) -> Int {
         withoutActuallyEscaping(handle) { handle in
-            var sink = RecordSink(handle: handle, sockets: sockets)
+            var sink = RecordSink(handle: handle, discovery: discovery, sockets: sockets)
             defer { sockets = sink.sockets }
             return withUnsafeMutablePointer(to: &sink) { sinkPointer in
                 Int(tusk_probes_poll(probes, timeoutMilliseconds, UInt32(clamping: maxRecords), { context, data, size in
@@ -82,7 +134,15 @@ public final class ProbeSession: @unchecked Sendable {
                     let sink = context.assumingMemoryBound(to: RecordSink.self)
                     let bytes = UnsafeRawBufferPointer(start: data, count: size)
                     if let record = RecordDecoder.decode(bytes, sockets: &sink.pointee.sockets) {
-                        sink.pointee.handle(record)
+                        switch record.kind {
+                        case .library, .program, .tlsUnseen:
+                            sink.pointee.discovery?(record)
+                        case .process:
+                            sink.pointee.discovery?(record)
+                            sink.pointee.handle(record)
+                        default:
+                            sink.pointee.handle(record)
+                        }
                     }
                     return 0
                 }, sinkPointer))
@@ -114,5 +174,6 @@ public final class ProbeSession: @unchecked Sendable {
 
 private struct RecordSink {
     let handle: (CapturedRequest) -> Void
+    let discovery: (@Sendable (CapturedRequest) -> Void)?
     var sockets: SocketMemo
 }

@@ -1,21 +1,69 @@
 import Glibc
 
-/// The OpenSSL library files the TLS probes go on: the system's libssl and every libssl file a
-/// process maps when Tusk starts (a copy bundled with an application, a container's own), once per
+/// The OpenSSL files the TLS probes go on: the system's libssl, every libssl file a process maps
+/// (a copy bundled with an application, a container's own) and every program file with OpenSSL
+/// built in (its dynamic symbol table exports SSL_read and SSL_write, as node's does), once per
 /// file. A uprobe belongs to the file, so a process that maps the file later is covered too.
 public enum TLSLibraries {
-    /// A library file, as the agent can open it, and its identity (device, inode).
+    /// A file, as the agent can open it, and its identity (device, inode).
     public struct File: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            /// A shared libssl at one of the system's paths.
+            case system
+            /// A libssl elsewhere: bundled with an application, in a container, on LD_LIBRARY_PATH.
+            case library
+            /// A program file with OpenSSL built in.
+            case program
+            /// A Go executable: crypto/tls's Conn.Write and Conn.Read.
+            case goProgram
+        }
+
         public var path: String
         public var device: UInt64
         public var inode: UInt64
+        public var kind: Kind
+        /// Processes seen mapping the file when it was found (empty for the system's, unless one did).
+        public var processes: [Int32]
 
-        public init(path: String, device: UInt64, inode: UInt64) {
+        public init(path: String, device: UInt64, inode: UInt64, kind: Kind = .library, processes: [Int32] = []) {
             self.path = path
             self.device = device
             self.inode = inode
+            self.kind = kind
+            self.processes = processes
+        }
+
+        /// The (device, inode) the file is told apart by.
+        public var identity: Identity { Identity(device: device, inode: inode) }
+    }
+
+    /// A file's identity.
+    public struct Identity: Sendable, Hashable {
+        public var device: UInt64
+        public var inode: UInt64
+
+        public init(device: UInt64, inode: UInt64) {
+            self.device = device
+            self.inode = inode
+        }
+
+        /// The identity of the regular file at `path`; nil if there is none.
+        public init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        }
+
+        /// The identity of the open regular file `fd`.
+        public init?(fd: Int32) {
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+            self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         }
     }
+
+    /// The functions a program must export for the OpenSSL probes to go on it.
+    public static let requiredFunctions: Set<String> = ["SSL_read", "SSL_write"]
 
     /// Where Debian, Ubuntu, Fedora and Alpine keep the shared OpenSSL library.
     public static let systemPaths = [
@@ -35,17 +83,31 @@ public enum TLSLibraries {
     /// `address perms offset dev inode path`; a file deleted since it was mapped says so and is
     /// left out (its path may name another file now).
     public static func libraryPaths(inMaps text: String) -> [String] {
-        var seen = Set<Substring>()
+        libraryPaths(inMaps: Array(text.utf8))
+    }
+
+    /// The same, from the bytes of the file: read while the process runs, so kept short.
+    static func libraryPaths(inMaps bytes: [UInt8]) -> [String] {
         var paths: [String] = []
-        for line in text.split(separator: "\n") {
+        let slash = UInt8(ascii: "/"), newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+        let name = Array("libssl".utf8), library = Array(".so".utf8), deleted = Array(" (deleted)".utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: newline) ?? bytes.count
+            defer { start = end + 1 }
             // the path is what follows the fifth field; it may contain spaces
-            var rest = line[...]
+            var at = start
             for _ in 0..<5 {
-                rest = rest.drop(while: { $0 == " " }).drop(while: { $0 != " " })
+                while at < end && bytes[at] == space { at += 1 }
+                while at < end && bytes[at] != space { at += 1 }
             }
-            let path = rest.drop(while: { $0 == " " })
-            guard path.hasPrefix("/"), !path.hasSuffix(" (deleted)"), isLibSSL(path) else { continue }
-            if seen.insert(path).inserted { paths.append(String(path)) }
+            while at < end && bytes[at] == space { at += 1 }
+            guard at < end, bytes[at] == slash else { continue }
+            let path = bytes[at..<end]
+            let base = path[((path.lastIndex(of: slash) ?? at) + 1)...]
+            guard base.starts(with: name), base.firstRange(of: library) != nil, !path.suffix(deleted.count).elementsEqual(deleted) else { continue }
+            let text = String(decoding: path, as: UTF8.self)
+            if !paths.contains(text) { paths.append(text) }
         }
         return paths
     }
@@ -55,33 +117,85 @@ public enum TLSLibraries {
         find(procRoot: "", pids: [], scanning: false)
     }
 
-    /// The files to attach to: the system's libssl, then those the processes under `procRoot`
-    /// (only `pids` when given) map, reached through each process's root so a container's file is
-    /// the container's. One entry per (device, inode).
+    /// The files to attach to: the system's libssl, then the libssl files the processes under
+    /// `procRoot` (only `pids` when given) map and their program files with OpenSSL built in,
+    /// reached through each process's root so a container's file is the container's. One entry
+    /// per (device, inode).
     public static func find(procRoot: String = "/proc", pids: [Int32] = []) -> [File] {
         find(procRoot: procRoot, pids: pids, scanning: true)
     }
 
+    /// The libssl files process `pid` maps, as the agent reaches them (through the process's root).
+    /// Nil when the process's maps cannot be read (it is gone).
+    public static func libraries(procRoot: String, pid: Int32) -> [String]? {
+        // a process that has exited (a zombie) has no mappings left
+        guard let maps = readBytes("\(procRoot)/\(pid)/maps"), !maps.isEmpty else { return nil }
+        return libraryPaths(inMaps: maps).map { "\(procRoot)/\(pid)/root\($0)" }
+    }
+
+    /// The program file of process `pid`, as the agent reaches it (through the process's root).
+    public static func program(procRoot: String, pid: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("\(procRoot)/\(pid)/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard path.hasPrefix("/"), !path.hasSuffix(" (deleted)") else { return nil }
+        return "\(procRoot)/\(pid)/root\(path)"
+    }
+
+    /// Does the program file at `path` have OpenSSL built in (exporting SSL_read and SSL_write)?
+    public static func hasOpenSSL(program path: String) -> Bool {
+        ELFExports.defined(requiredFunctions, in: path) == requiredFunctions
+    }
+
+    /// The OpenSSL functions the open program file `fd` exports, by file offset; empty unless it
+    /// has OpenSSL built in.
+    public static func openSSLFunctions(program fd: Int32) -> [String: UInt64] {
+        let functions = ELFExports.functions(Set(ProbeSession.tlsFunctions), fd: fd)
+        return requiredFunctions.allSatisfy { functions[$0] != nil } ? functions : [:]
+    }
+
+    /// A path reached through a process's root (`/proc/PID/root/usr/lib/…`) as that process sees it,
+    /// with the process's root named when it is not the agent's.
+    public static func displayPath(_ path: String) -> String {
+        let parts = path.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: true)
+        guard parts.count == 4, parts[0] == "proc", Int32(parts[1]) != nil, parts[2] == "root" else { return path }
+        let inside = "/" + parts[3]
+        var own = stat(), theirs = stat()
+        // a process that is gone has no root to compare: its path is shown as it saw it
+        let otherRoot = stat("/", &own) == 0 && stat("/proc/\(parts[1])/root/", &theirs) == 0
+            && (own.st_dev != theirs.st_dev || own.st_ino != theirs.st_ino)
+        return otherRoot ? "\(inside) (in the file system of pid \(parts[1]))" : inside
+    }
+
     private static func find(procRoot: String, pids: [Int32], scanning: Bool) -> [File] {
         var files: [File] = []
-        var known = Set<[UInt64]>()
-        func add(_ path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
-            let identity = [UInt64(info.st_dev), UInt64(info.st_ino)]
-            guard known.insert(identity).inserted else { return }
-            files.append(File(path: path, device: identity[0], inode: identity[1]))
+        var index: [Identity: Int] = [:]
+        var programsChecked = Set<Identity>()
+        func add(_ path: String, _ kind: File.Kind, pid: Int32?) {
+            guard let identity = Identity(path: path) else { return }
+            if let at = index[identity] {
+                if let pid { files[at].processes.append(pid) }
+                return
+            }
+            index[identity] = files.count
+            files.append(File(path: path, device: identity.device, inode: identity.inode, kind: kind, processes: pid.map { [$0] } ?? []))
         }
-        for path in systemPaths { add(path) }
+        for path in systemPaths { add(path, .system, pid: nil) }
         guard scanning else { return files }
         for pid in pids.isEmpty ? processes(procRoot: procRoot) : pids {
-            guard let maps = readText("\(procRoot)/\(pid)/maps") else { continue }
-            for path in libraryPaths(inMaps: maps) { add("\(procRoot)/\(pid)/root\(path)") }
+            for path in libraries(procRoot: procRoot, pid: pid) ?? [] { add(path, .library, pid: pid) }
+            guard let program = program(procRoot: procRoot, pid: pid), let identity = Identity(path: program) else { continue }
+            if index[identity] != nil {
+                add(program, .program, pid: pid)
+            } else if programsChecked.insert(identity).inserted, hasOpenSSL(program: program) {
+                add(program, .program, pid: pid)
+            }
         }
         return files
     }
 
-    private static func processes(procRoot: String) -> [Int32] {
+    static func processes(procRoot: String) -> [Int32] {
         guard let dir = opendir(procRoot) else { return [] }
         defer { closedir(dir) }
         var pids: [Int32] = []
@@ -92,7 +206,11 @@ public enum TLSLibraries {
         return pids
     }
 
-    private static func readText(_ path: String) -> String? {
+    static func readText(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -103,6 +221,6 @@ public enum TLSLibraries {
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

@@ -5,6 +5,14 @@ public struct CapturedRequest: Sendable, Equatable {
         case query = 1, execute, prepare, close, functionCall, startup, connectionEnd
         /// A process's first connection: who it is (`ProcessSnapshot`), read while it ran.
         case process
+        /// A traced process mapped a file named libssl* for execution; `rows` and `dataRows` hold
+        /// the file's inode and device as the kernel numbers them. Once per file.
+        case library
+        /// A traced process started a program file (same fields). Once per file.
+        case program
+        /// An encrypted connection whose application data goes out outside any probed TLS call:
+        /// its plaintext is not seen. Once per connection.
+        case tlsUnseen
     }
 
     public enum Outcome: UInt8, Sendable {

@@ -14,6 +14,9 @@ public struct KernelCounters: Sendable, Equatable {
     /// Encrypted (SSL) connections whose plaintext the TLS library probes handed over; the rest of
     /// `connectionsEncrypted` went through a library Tusk does not probe and is not seen.
     public var connectionsEncryptedSeen: UInt64 = 0
+    /// Encrypted connections whose application data went out outside any probed TLS call: their
+    /// TLS library is not one Tusk probes, and their plaintext is not seen.
+    public var connectionsEncryptedUnseen: UInt64 = 0
     public var connectionsClosed: UInt64 = 0
     /// Streams that stopped parsing as PostgreSQL and were dropped.
     public var desynchronized: UInt64 = 0
@@ -44,5 +47,6 @@ public struct KernelCounters: Sendable, Equatable {
         tlsWalkUnavailable = v[Int(TUSK_C_TLS_WALK_UNAVAILABLE.rawValue)]
         tlsUntied = v[Int(TUSK_C_TLS_UNTIED.rawValue)]
         connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
+        connectionsEncryptedUnseen = v[Int(TUSK_C_CONNS_TLS_UNSEEN.rawValue)]
     }
 }

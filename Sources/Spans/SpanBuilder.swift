@@ -109,6 +109,9 @@ public final class SpanBuilder {
         case .process:
             if let snapshot = ProcessSnapshot(record) { processes.announce(snapshot) }
             return nil
+        case .library, .program, .tlsUnseen:
+            // for the TLS discovery, not for spans
+            return nil
         case .close:
             forget(record)
             return nil

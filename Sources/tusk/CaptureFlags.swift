@@ -16,9 +16,17 @@ struct CaptureFlags: ParsableArguments {
         "See encrypted connections: uprobes on OpenSSL's SSL_read/SSL_write hand over their plaintext (--no-tls: they are only counted)."))
     var tls = true
 
+    @Option(help: ArgumentHelp(
+        "Most OpenSSL files (libraries, programs with it built in) the TLS probes go on, 1-\(ProbeSession.maxTLSFiles); each costs 8 uprobes.",
+        valueName: "n"))
+    var maxTLSFiles: Int = ProbeSession.maxTLSFiles
+
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
             throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
+        }
+        guard (1...ProbeSession.maxTLSFiles).contains(maxTLSFiles) else {
+            throw ValidationError("--max-tls-files must be within 1...\(ProbeSession.maxTLSFiles)")
         }
     }
 

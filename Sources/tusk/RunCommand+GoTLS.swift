@@ -8,21 +8,10 @@ extension RunCommand {
         var binaries: [GoTLSBinary] = []
         for found in GoExecutables.find(procRoot: procRoot, pids: pids) {
             let metadata: Logger.Metadata = ["path": "\(found.path)", "pids": "\(found.pids)"]
-            switch found.inspection {
-            case .probeable(let binary):
+            if case .probeable(let binary) = found.inspection {
                 binaries.append(binary)
-            case .notGo, .withoutTLS:
-                continue
-            case .stripped(let version):
-                logger.warning(
-                    "Go TLS is not seen in a stripped executable (no symbol table to find crypto/tls in)",
-                    metadata: metadata.merging(["go": "\(version ?? "unknown")"]) { $1 })
-            case .unsupportedVersion(let version):
-                logger.warning(
-                    "Go TLS is seen in Go 1.17 and later only (register ABI)",
-                    metadata: metadata.merging(["go": "\(version ?? "unknown")"]) { $1 })
-            case .undecodable(let function):
-                logger.warning("Go TLS is not seen: the code of \(function) could not be decoded", metadata: metadata)
+            } else if let reason = found.inspection.unprobeableReason {
+                logger.warning("\(reason)", metadata: metadata)
             }
         }
         let attachment = session.attachGoTLS(to: binaries)

@@ -71,8 +71,9 @@ struct RunCommand: AsyncParsableCommand {
             Logging.fail("tusk: \(error)")
         }
 
+        let tlsDiscovery = capture.tls ? attachTLS(
+            session, procRoot: export.procRoot, pids: pids, maxFiles: captureFlags.maxTLSFiles, logger: logger) : nil
         if capture.tls {
-            attachTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
             attachGoTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
         }
 
@@ -166,7 +167,7 @@ struct RunCommand: AsyncParsableCommand {
         if let address = ListenAddress(listen) {
             let metrics = AgentMetrics(
                 kernel: session, stats: stats, pipeline: counters, queue: queue, operations: operations, metricExport: metricExport,
-                hops: hopCounters)
+                hops: hopCounters, tls: tlsDiscovery?.counters ?? TLSDiscovery.Counters())
             do {
                 services.append(try await HTTPEndpointService.bind(address: address, health: health, metrics: metrics, logger: logger))
             } catch {

@@ -1,3 +1,4 @@
+import Capture
 import Export
 import KernelRecords
 import Testing
@@ -35,6 +36,32 @@ struct AgentMetricsTests {
         #expect(Self.value("tusk_dropped_total{reason=\"queue_full\"}", in: page) == 4)
         #expect(Self.value("tusk_kernel_connections", in: page) == 3)
         #expect(Self.value("tusk_kernel_requests_in_flight", in: page) == 1)
+    }
+
+    /// What TLS is not seen, and which OpenSSL files got the probes, under their names.
+    @Test func tlsTotalsAppearUnderTheirNames() {
+        let kernel = FixedKernelStatistics()
+        let counters = PipelineCounters()
+        let tls = TLSDiscovery.Counters()
+        let metrics = AgentMetrics(
+            kernel: kernel, stats: CaptureStats(), pipeline: counters, queue: SpanQueue(capacity: 1, counters: counters), tls: tls)
+        var kernelCounters = KernelCounters()
+        kernelCounters.connectionsEncrypted = 5
+        kernelCounters.connectionsEncryptedSeen = 3
+        kernelCounters.connectionsEncryptedUnseen = 2
+        kernel.set(kernelCounters, connections: 0, requests: 0)
+        tls.filesProbed.add(4, ordering: .relaxed)
+        tls.filesOverLimit.add(1, ordering: .relaxed)
+        tls.filesFailed.add(2, ordering: .relaxed)
+        tls.reportsDropped.add(6, ordering: .relaxed)
+        let page = Self.page(metrics)
+        #expect(Self.value("tusk_connections_encrypted_total", in: page) == 5)
+        #expect(Self.value("tusk_connections_encrypted_seen_total", in: page) == 3)
+        #expect(Self.value("tusk_connections_encrypted_unseen_total{reason=\"tls_library_not_hooked\"}", in: page) == 2)
+        #expect(Self.value("tusk_tls_files_probed_total", in: page) == 4)
+        #expect(Self.value("tusk_tls_files_not_probed_total{reason=\"file_limit\"}", in: page) == 1)
+        #expect(Self.value("tusk_tls_files_not_probed_total{reason=\"attach_failed\"}", in: page) == 2)
+        #expect(Self.value("tusk_dropped_total{reason=\"tls_discovery_busy\"}", in: page) == 6)
     }
 
     /// A source that reads lower than before (a restarted count) never makes a counter go down.

@@ -58,3 +58,13 @@ struct TLSLibrariesTests {
         }
     }
 }
+
+/// How a path reached through a process's root reads in messages.
+struct TLSLibrariesDisplayTests {
+    @Test func aPathThroughTheAgentsOwnRootReadsAsIs() {
+        #expect(TLSLibraries.displayPath("/proc/\(getpid())/root/usr/lib/libssl.so.3") == "/usr/lib/libssl.so.3")
+        #expect(TLSLibraries.displayPath("/usr/lib/libssl.so.3") == "/usr/lib/libssl.so.3")
+        // a process that is gone: shown as it saw it
+        #expect(TLSLibraries.displayPath("/proc/999999999/root/tmp/x/libssl.so.3") == "/tmp/x/libssl.so.3")
+    }
+}

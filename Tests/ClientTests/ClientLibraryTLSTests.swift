@@ -149,8 +149,11 @@ struct ClientLibraryTLSTests {
             "PGHOST": "127.0.0.1", "PGPORT": String(postgres.port), "PGUSER": "tusk", "PGDATABASE": "tusk",
             "TUSK_TABLE": table, "PGSSLMODE": "require", "TUSK_SSLMODE": "require",
         ]) { $1 }
-        // held until the agent runs: its pid scopes the agent, and it starts after the probes attached
-        let workload = try InteractiveProcess.heldUntilGo(command.executable, command.arguments, environment: environment)
+        // held until the agent runs: its pid scopes the agent. A workload that can hold itself runs
+        // with its TLS library loaded when the agent starts; any other is held before its exec
+        let workload = ClientWorkload.holdsBeforeConnecting.contains(client)
+            ? try InteractiveProcess(command.executable, command.arguments, environment: environment.merging(["TUSK_HOLD": "1"]) { $1 })
+            : try InteractiveProcess.heldUntilGo(command.executable, command.arguments, environment: environment)
         let agent = try AgentProcess(
             arguments: rawTextArguments + receiver.agentArguments + ["--pid", String(workload.pid)] + marker.agentArguments)
         let started = DispatchTime.now().uptimeNanoseconds

@@ -11,14 +11,19 @@ extension ClientWorkload {
     /// BoringSSL (PostgresNIO).
     static let tlsNotHooked: Set<ClientWorkload> = [.jdbc, .postgresNIO]
 
-    /// Clients whose TLS is seen once support lands elsewhere; until then each is held to the
-    /// not-hooked behaviour. Remove a client as its support merges, and its full-span TLS test runs.
-    /// - psycopg2, psycopg 3: the wheels' own libssl copies (psycopg2_binary.libs,
-    ///   psycopg_binary.libs), first mapped after the agent started: OpenSSL discovery at exec/dlopen.
-    /// - node-postgres: the OpenSSL linked into the node executable, started after the agent: the same.
-    /// - pgx: Go's crypto/tls: the Go uprobes.
-    static let tlsAwaitingSupport: Set<ClientWorkload> = [.psycopg2, .psycopg3, .nodePostgres, .pgx]
+    /// Workloads that can wait (TUSK_HOLD=1) for a line on stdin, already running with their TLS
+    /// library loaded, before they connect: the agent then finds the library a Python wheel bundles,
+    /// node's built-in OpenSSL and a Go executable's crypto/tls at start. (A process that loads a
+    /// copy nobody loaded before while the agent runs is probed a few milliseconds later:
+    /// TLSDiscoveryEndToEndTests covers that, and its race.)
+    static let holdsBeforeConnecting: Set<ClientWorkload> = [.psycopg2, .psycopg3, .asyncpg, .pg8000, .nodePostgres, .pgx]
 
     /// Whether Tusk sees this client's plaintext over TLS.
-    var tlsSeen: Bool { !Self.tlsNotHooked.contains(self) && !Self.tlsAwaitingSupport.contains(self) }
+    var tlsSeen: Bool { !Self.tlsNotHooked.contains(self) && !Self.tlsNotSeenYet.contains(self) }
+
+    /// Probed but not seen yet: node's built-in OpenSSL gets the probes and its SSL calls fire,
+    /// but node's TLS runs over memory BIOs flushed by libuv, and no SSL object of node-postgres
+    /// is tied to its socket, so no plaintext is walked. Held to "counted, not seen, no spans"
+    /// until that tie is built.
+    static let tlsNotSeenYet: Set<ClientWorkload> = [.nodePostgres]
 }

@@ -93,11 +93,11 @@ struct BatchExportServiceTests {
                 return signalled.duration(to: .now)
             }
         }
-        // the cancellation is the proof; the time only guards against waiting the full minute (the
-        // bound is loose: other suites in this process may keep the cooperative threads busy)
-        #expect(took < .seconds(30), "shutdown took \(took) with a 300 ms timeout")
+        // the cancellation is the proof: without the timeout the export would sleep its minute out
+        // and end uncancelled. The time it took is not asserted: other suites in this process
+        // (blocking on child processes) can hold the cooperative threads for tens of seconds.
         #expect(exporter.calls.load(ordering: .relaxed) == 1)
-        #expect(exporter.cancelled.load(ordering: .relaxed) == 1)
+        #expect(exporter.cancelled.load(ordering: .relaxed) == 1, "shutdown took \(took) with a 300 ms timeout")
         // the batch in flight is the exporter's to count; the 20 never sent are the service's
         #expect(counters.droppedUndeliverable.load(ordering: .relaxed) == 20)
         #expect(queue.count == 0)

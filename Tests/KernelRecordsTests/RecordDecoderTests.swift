@@ -31,6 +31,10 @@ struct RecordDecoderTests {
             argumentsLength: 8),
         CapturedRequest(kind: .connectionEnd, outcome: .aborted, connectionID: 5, pid: 1, fd: 9, sequence: 4, role: .client),
         CapturedRequest(kind: .close, outcome: .desync, socket: .unknown, names: Array("\0S_1\0".utf8)),
+        // the TLS discovery's: a libssl mapped, a program started (inode and device), an unseen connection
+        CapturedRequest(kind: .library, pid: 61, tid: 61, rows: 5_481_040, dataRows: 0xfe0_0000, threadName: "python3", cgroupID: 7),
+        CapturedRequest(kind: .program, pid: 62, tid: 62, rows: 4_907_021, dataRows: 0xfe0_0000, threadName: "node"),
+        CapturedRequest(kind: .tlsUnseen, connectionID: 9, pid: 63, tid: 64, fd: 5, role: .client, threadName: "java"),
     ]
 
     @Test(arguments: records.indices)

@@ -46,11 +46,19 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Attach the TLS probes (OpenSSL's SSL_write, SSL_read, their _ex forms and SSL_do_handshake,
- * entry and return) to the library file at `path`, for every process that maps it, now or later.
- * The number of functions attached (SSL_write and SSL_read at least), or -errno with `error`
- * filled. */
-int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, char *error, size_t error_len);
+/* Most TLS library files the probes go on (each costs 10 uprobes). */
+#define TUSK_TLS_MAX_FILES 64
+/* The functions the TLS probes go on, in the order tusk_probes_attach_tls takes their offsets. */
+#define TUSK_TLS_FUNCTIONS 5 /* SSL_write, SSL_read, SSL_write_ex, SSL_read_ex, SSL_do_handshake */
+/* Attach the TLS probes (entry and return) to OpenSSL's SSL_write, SSL_read, SSL_write_ex,
+ * SSL_read_ex and SSL_do_handshake in the file at `path`, at the file offsets given (0: the file lacks it), for every
+ * process that maps it, now or later. The number of functions attached (SSL_write and SSL_read
+ * at least), or -errno with `error` filled. */
+int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			   char *error, size_t error_len);
+/* Let the kernel report the file (inode, device as a TUSK_KIND_LIBRARY/PROGRAM record gave them)
+ * again when a process maps it next. 0 or -errno. */
+int tusk_probes_forget_file(struct tusk_probes *probes, uint64_t inode, uint32_t device);
 /* A function of a Go executable, by file offsets: its first instruction and each RET. */
 struct tusk_go_function {
 	uint64_t entry;

@@ -32,6 +32,11 @@ async function main () {
   // OpenSSL, the sandbox's certificate unchecked
   const sslmode = process.env.TUSK_SSLMODE
   const client = new Client(sslmode ? { ssl: { rejectUnauthorized: false } } : {})
+  // TUSK_HOLD=1: wait for a line on stdin before connecting, the process already running
+  if (process.env.TUSK_HOLD === '1') {
+    await new Promise(resolve => process.stdin.once('data', resolve))
+    process.stdin.pause()
+  }
   await client.connect()
   const run = (step, config) => {
     const text = typeof config === 'string' ? config : config.text

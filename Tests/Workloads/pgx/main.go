@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,10 @@ func main() {
 		os.Getenv("PGHOST"), os.Getenv("PGPORT"), os.Getenv("PGUSER"), os.Getenv("PGDATABASE"))
 	if sslmode != "" {
 		dsn += " sslmode=" + sslmode
+	}
+	// TUSK_HOLD=1: wait for a line on stdin before connecting, the process already running
+	if os.Getenv("TUSK_HOLD") == "1" {
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {

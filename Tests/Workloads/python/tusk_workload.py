@@ -15,6 +15,11 @@ TABLE = os.environ["TUSK_TABLE"]
 SSLMODE = os.environ.get("TUSK_SSLMODE")
 ENCRYPTED = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
+# TUSK_HOLD=1: wait for a line on stdin before connecting, with the driver (and the TLS library it
+# loads) already imported; every workload imports its driver before this module
+if os.environ.get("TUSK_HOLD") == "1":
+    sys.stdin.readline()
+
 
 def unverified_tls():
     """A client TLS context that encrypts without checking the sandbox's self-signed certificate."""

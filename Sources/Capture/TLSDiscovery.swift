@@ -1,0 +1,328 @@
+import Dispatch
+import Glibc
+import KernelRecords
+import Synchronization
+
+/// Puts the TLS probes on every OpenSSL a traced process uses, whenever it starts using it: the
+/// kernel reports a libssl mapped for execution (a library loaded at start or with dlopen, from
+/// any path, a container's own) and a program file started (OpenSSL may be built into it), once
+/// per file; each process's first PostgreSQL connection has its maps read again. The probes go on
+/// once per distinct file (device, inode), at most `maxFiles`, on a thread of its own: the reader
+/// only opens the files a record names (the process may not live long) and queues them.
+///
+/// The probes go on asynchronously: a process that starts a TLS connection right after loading
+/// a library may have its first messages go by before they are on. Such a connection is picked up
+/// at its next whole request (as a connection opened before Tusk).
+///
+/// It also says what is not seen: the first encrypted connection of a process whose plaintext no
+/// probe hands over is reported once per process, with the reason.
+public final class TLSDiscovery: Sendable {
+    /// Something to tell the operator.
+    public enum Event: Sendable, Equatable {
+        /// The probes went on a file found after start, for process `pid`.
+        case probed(TLSLibraries.File, pid: Int32)
+        /// A file that is OpenSSL but could not be probed (`reason`).
+        case notProbed(path: String, pid: Int32, reason: String)
+        /// Process `pid` running `program` has an encrypted connection Tusk cannot see into.
+        case unseen(pid: Int32, program: String, reason: String)
+    }
+
+    /// Totals for /metrics.
+    public final class Counters: Sendable {
+        /// Files the probes went on (at start and after).
+        public let filesProbed = Atomic<Int>(0)
+        /// OpenSSL files left unprobed because `maxFiles` were probed already.
+        public let filesOverLimit = Atomic<Int>(0)
+        /// OpenSSL files the probes could not attach to.
+        public let filesFailed = Atomic<Int>(0)
+        /// Kernel reports dropped because too many waited (the files may still be found later).
+        public let reportsDropped = Atomic<Int>(0)
+
+        public init() {}
+    }
+
+    public let counters = Counters()
+    private let session: ProbeSession
+    private let procRoot: String
+    private let maxFiles: Int
+    private let report: @Sendable (Event) -> Void
+    private let queue = DispatchQueue(label: "tusk.tls-discovery")
+    private let waiting = Atomic<Int>(0)
+    private let state = Mutex(State())
+
+    /// Kernel reports that may wait for the discovery thread; more are dropped and counted.
+    static let maxWaiting = 1024
+    /// Files remembered as over the limit or failing, program files remembered as checked, and
+    /// processes remembered as reported unseen, each.
+    static let memory = 16384
+
+    private struct State {
+        /// Files probed, or found over the limit or failing: not tried again.
+        var known: [TLSLibraries.Identity: Outcome] = [:]
+        var probed = 0
+        /// Program files already checked for OpenSSL.
+        var programs = Set<TLSLibraries.Identity>()
+        /// Processes already reported unseen (pid and program).
+        var reported = Set<String>()
+        /// Files probed at start: any other probed file was probed as a process started using it.
+        var probedAtStart = Set<TLSLibraries.Identity>()
+    }
+
+    private enum Outcome {
+        case probed, overLimit, failed
+    }
+
+    public init(session: ProbeSession, procRoot: String = "/proc", maxFiles: Int = ProbeSession.maxTLSFiles,
+                report: @escaping @Sendable (Event) -> Void) {
+        self.session = session
+        self.procRoot = procRoot
+        self.maxFiles = min(maxFiles, ProbeSession.maxTLSFiles)
+        self.report = report
+    }
+
+    /// Puts the probes on the files found at start (`TLSLibraries.find`), before anything is traced.
+    public func attach(_ files: [TLSLibraries.File]) -> TLSAttachment {
+        var result = TLSAttachment()
+        for file in files {
+            let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            let outcome = attach(file, fd: fd)
+            if let failure = outcome.failure {
+                result.failures.append(failure)
+            } else if outcome.attached {
+                result.attached.append(file.path)
+                state.withLock { _ = $0.probedAtStart.insert(file.identity) }
+            }
+        }
+        return result
+    }
+
+    /// A file a process maps or runs, opened by the agent.
+    private struct OpenFile {
+        var path: String
+        var fd: Int32
+        var identity: TLSLibraries.Identity
+    }
+
+    /// A record from the kernel (`ProbeSession.onDiscovery`); called on the reader thread. The
+    /// files it names are opened here, as soon as the kernel reports them: the process that maps
+    /// them may be gone by the time the discovery thread gets to them. The rest (reading symbols,
+    /// attaching) happens on the discovery thread.
+    public func notice(_ record: CapturedRequest) {
+        let files: [OpenFile]
+        switch record.kind {
+        case .library, .program:
+            guard let opened = record.kind == .library ? openLibraries(of: record.pid) : openProgram(of: record.pid) else {
+                // gone before its files could be read: the next process mapping the library reports
+                // it (a program is not asked about again: short-lived ones would be, at every exec)
+                if record.kind == .library { session.forgetReportedFile(of: record) }
+                return
+            }
+            files = opened
+        case .process: files = []
+        case .tlsUnseen:
+            reportUnseen(pid: record.pid, command: record.threadName)
+            return
+        default: return
+        }
+        guard waiting.add(1, ordering: .relaxed).newValue <= Self.maxWaiting else {
+            waiting.subtract(1, ordering: .relaxed)
+            counters.reportsDropped.add(1, ordering: .relaxed)
+            for file in files { close(file.fd) }
+            return
+        }
+        queue.async {
+            self.handle(record, files)
+            for file in files { close(file.fd) }
+            self.waiting.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Waits until every record noticed so far is handled (tests, shutdown).
+    public func settle() {
+        queue.sync {}
+    }
+
+    /// The libssl files process `pid` maps that have no probes yet, opened; nil when the process
+    /// or its files could not be read.
+    private func openLibraries(of pid: Int32) -> [OpenFile]? {
+        guard let paths = TLSLibraries.libraries(procRoot: procRoot, pid: pid) else { return nil }
+        var files: [OpenFile] = []
+        for path in paths {
+            switch openFile(path, fresh: { $0.known[$1] == nil }) {
+            case .opened(let file): files.append(file)
+            case .known: continue
+            case .unreachable:
+                for file in files { close(file.fd) }
+                return nil
+            }
+        }
+        return files
+    }
+
+    /// The program file of process `pid`, opened, unless it was looked at before; nil when it could
+    /// not be read.
+    private func openProgram(of pid: Int32) -> [OpenFile]? {
+        guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return nil }
+        switch openFile(path, fresh: { $0.known[$1] == nil && !$0.programs.contains($1) }) {
+        case .opened(let file): return [file]
+        case .known: return []
+        case .unreachable: return nil
+        }
+    }
+
+    private enum Opening {
+        case opened(OpenFile), known, unreachable
+    }
+
+    private func openFile(_ path: String, fresh: (State, TLSLibraries.Identity) -> Bool) -> Opening {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreachable }
+        guard let identity = TLSLibraries.Identity(fd: fd) else {
+            close(fd)
+            return .unreachable
+        }
+        guard state.withLock({ fresh($0, identity) }) else {
+            close(fd)
+            return .known
+        }
+        return .opened(OpenFile(path: path, fd: fd, identity: identity))
+    }
+
+    private func handle(_ record: CapturedRequest, _ files: [OpenFile]) {
+        let pid = record.pid
+        switch record.kind {
+        case .library:
+            for file in files { consider(file, kind: .library, pid: pid, offsets: nil) }
+        case .process:
+            // the process's first connection: a library it mapped before its report could be read
+            for file in openLibraries(of: pid) ?? [] {
+                defer { close(file.fd) }
+                consider(file, kind: .library, pid: pid, offsets: nil)
+            }
+        case .program:
+            for file in files {
+                let first = state.withLock { state in
+                    if state.programs.count >= Self.memory { state.programs.removeAll() }
+                    return state.programs.insert(file.identity).inserted
+                }
+                guard first else { continue }
+                let functions = TLSLibraries.openSSLFunctions(program: file.fd)
+                if !functions.isEmpty {
+                    consider(file, kind: .program, pid: pid, offsets: functions)
+                } else {
+                    considerGo(file, pid: pid)
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    /// Puts the probes on an open OpenSSL file unless it has them (or cannot have them).
+    private func consider(_ open: OpenFile, kind: TLSLibraries.File.Kind, pid: Int32, offsets: [String: UInt64]?) {
+        let identity = open.identity
+        let file = TLSLibraries.File(
+            path: open.path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
+        let outcome = attach(file, fd: open.fd, offsets: offsets)
+        if outcome.attached {
+            report(.probed(file, pid: pid))
+        } else if let failure = outcome.failure {
+            report(.notProbed(path: open.path, pid: pid, reason: failure))
+        }
+    }
+
+    /// Puts the Go TLS probes on an open program file if it is a Go executable that links
+    /// crypto/tls (ProbeSession.attachGoTLS probes each file once).
+    private func considerGo(_ open: OpenFile, pid: Int32) {
+        let inspection = GoTLSBinary.inspect(path: "/proc/self/fd/\(open.fd)")
+        let file = TLSLibraries.File(
+            path: open.path, device: open.identity.device, inode: open.identity.inode, kind: .goProgram, processes: [pid])
+        if case .probeable(let binary) = inspection {
+            let attachment = session.attachGoTLS(to: [binary])
+            if !attachment.attached.isEmpty {
+                report(.probed(file, pid: pid))
+            } else if let failure = attachment.failures.first {
+                report(.notProbed(path: open.path, pid: pid, reason: failure.replacing("/proc/self/fd/\(open.fd)", with: open.path)))
+            }
+        } else if let reason = inspection.unprobeableReason {
+            report(.notProbed(path: open.path, pid: pid, reason: reason))
+        }
+    }
+
+    /// Attaches to one file, once: (attached now, why not).
+    private func attach(_ file: TLSLibraries.File, fd: Int32, offsets: [String: UInt64]? = nil) -> (attached: Bool, failure: String?) {
+        let identity = file.identity
+        let admitted: Outcome? = state.withLock { state in
+            guard state.known[identity] == nil else { return nil }
+            guard state.probed < maxFiles else {
+                if state.known.count < Self.memory { state.known[identity] = .overLimit }
+                return .overLimit
+            }
+            state.probed += 1
+            state.known[identity] = .probed
+            return .probed
+        }
+        switch admitted {
+        case nil:
+            return (false, nil)
+        case .overLimit:
+            counters.filesOverLimit.add(1, ordering: .relaxed)
+            return (false, "\(file.path): not probed, the TLS probes are on \(maxFiles) files already")
+        default:
+            break
+        }
+        if let failure = session.attachTLS(fd: fd, name: file.path, offsets: offsets) {
+            state.withLock { state in
+                state.probed -= 1
+                state.known[identity] = state.known.count < Self.memory ? .failed : nil
+            }
+            counters.filesFailed.add(1, ordering: .relaxed)
+            return (false, failure)
+        }
+        counters.filesProbed.add(1, ordering: .relaxed)
+        return (true, nil)
+    }
+
+    private func reportUnseen(pid: Int32, command: String) {
+        let program = TLSLibraries.program(procRoot: procRoot, pid: pid).map { String($0.dropFirst("\(procRoot)/\(pid)/root".count)) }
+            ?? command
+        let first = state.withLock { state in
+            if state.reported.count >= Self.memory { state.reported.removeAll() }
+            return state.reported.insert("\(pid) \(program)").inserted
+        }
+        guard first else { return }
+        report(.unseen(pid: pid, program: program, reason: unseenReason(pid: pid, program: program)))
+    }
+
+    /// Why a process's TLS plaintext is not seen, from what it maps.
+    private func unseenReason(pid: Int32, program: String) -> String {
+        guard let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps") else {
+            return "its TLS library is not one Tusk probes (the process ended before its libraries could be read)"
+        }
+        if maps.contains("/libjvm.so") || program.hasSuffix("/java") {
+            return "Java's TLS (JSSE) is not OpenSSL or Go crypto/tls"
+        }
+        var probedLate: String?
+        for path in TLSLibraries.libraryPaths(inMaps: maps) {
+            guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
+            let (outcome, late) = state.withLock { ($0.known[identity], !$0.probedAtStart.contains(identity)) }
+            switch outcome {
+            case .overLimit:
+                return "its OpenSSL \(path) is not probed: the TLS probes are on \(maxFiles) files already"
+            case .failed:
+                return "its OpenSSL \(path) could not be probed"
+            case nil:
+                return "its OpenSSL \(path) was not probed yet when the connection started"
+            case .probed:
+                if late { probedLate = path }
+            }
+        }
+        if let probedLate {
+            // the probes went on while the connection ran: seen from a later request on, if at all
+            return "its OpenSSL \(probedLate) was probed only after the connection started"
+        }
+        return "its TLS library is not OpenSSL or Go crypto/tls"
+    }
+}
