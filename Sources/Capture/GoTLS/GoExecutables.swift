@@ -18,7 +18,7 @@ public enum GoExecutables {
         var found: [Found] = []
         var byFile: [[UInt64]: Int] = [:]
         var notGo = Set<[UInt64]>()
-        for pid in pids.isEmpty ? processes(procRoot: procRoot) : pids {
+        for pid in pids.isEmpty ? TLSLibraries.processes(procRoot: procRoot) : pids {
             guard let (path, identity) = executable(procRoot: procRoot, pid: pid) else { continue }
             if let index = byFile[identity] {
                 found[index].pids.append(pid)
@@ -55,16 +55,5 @@ public enum GoExecutables {
             }
         }
         return (link, identity)
-    }
-
-    private static func processes(procRoot: String) -> [Int32] {
-        guard let dir = opendir(procRoot) else { return [] }
-        defer { closedir(dir) }
-        var pids: [Int32] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if let pid = Int32(name) { pids.append(pid) }
-        }
-        return pids
     }
 }
