@@ -13,7 +13,13 @@
  * copies goroutine stacks when they grow. The socket calls the goroutine makes inside a call are
  * seen by the syscall tracepoints, which find the goroutine in the user registers saved at
  * syscall entry (r14): they tie the Conn to its fd. A Read served from the Conn's buffer makes no
- * socket call: the fd the Conn last used stands in. */
+ * socket call: the fd the Conn last used stands in.
+ *
+ * A Write walks its plaintext at its entry once the Conn's connection is known: its bytes are the
+ * request before any of them leaves, whichever goroutine then reads the answer. (pgx writes a
+ * batch from a goroutine of its own while another reads the results; walked at the Write's RET,
+ * the answers could come first.) A Conn's first Write (the handshake runs inside it) walks at its
+ * RET. */
 #ifndef TUSK_GO_TLS_H
 #define TUSK_GO_TLS_H
 
@@ -33,7 +39,8 @@ struct go_tls_call {
 	__u32 fd;
 	__u8 has_fd;   /* a socket call inside this call gave fd */
 	__u8 sending;  /* Write */
-	__u8 pad[2];
+	__u8 walked;   /* a Write walked at its entry */
+	__u8 pad;
 };
 
 struct go_conn_key {
@@ -49,12 +56,20 @@ struct {
 	__type(value, struct go_tls_call);
 } go_tls_calls SEC(".maps");
 
-/* The fd a Conn last moved ciphertext on, for a Read served from the Conn's buffer. */
+/* The connection a Conn last moved ciphertext on: its fd, and its conn_id, which tells a Conn
+ * whose address a freed one had from that one. */
+struct go_conn_fd {
+	__u64 conn_id;
+	__u32 fd;
+	__u32 pad;
+};
+
+/* For a Read served from the Conn's buffer, and a Write walked at its entry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct go_conn_key);
-	__type(value, __u32);
+	__type(value, struct go_conn_fd);
 } go_conn_fds SEC(".maps");
 
 /* Processes whose Go TLS probes fired: only their socket calls look for a goroutine's call, so
@@ -91,6 +106,7 @@ static __always_inline int inside_go_tls(__u32 tgid, __u32 fd)
 	return 1;
 }
 
+/* 1 when the call is noted */
 static __always_inline int on_go_tls_enter(struct pt_regs *ctx, int sending)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -113,7 +129,44 @@ static __always_inline int on_go_tls_enter(struct pt_regs *ctx, int sending)
 		.sending = sending,
 	};
 	bpf_map_update_elem(&go_tls_calls, &k, &call, BPF_ANY);
-	return 0;
+	return 1;
+}
+
+#define GO_TLS_REENTRY_NS (50ULL * 1000 * 1000)
+
+/* A Write's entry: b (bx, its length in cx) is walked now when the Conn's connection is known and
+ * still the one it was, and the call is marked walked; else its RET walks it. A re-entry after
+ * the goroutine's stack grew finds its call walked, for the same Conn and bytes, with no socket
+ * call yet and moments ago: it leaves the call as it is. */
+static __always_inline int on_go_tls_write_enter(struct pt_regs *ctx)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct go_call_key k = { .goroutine = ctx->r14, .tgid = tgid };
+	struct go_tls_call *pending = bpf_map_lookup_elem(&go_tls_calls, &k);
+	if (pending && pending->walked && !pending->has_fd && pending->conn == ctx->ax && pending->buf == ctx->bx &&
+	    bpf_ktime_get_ns() - pending->start_ns < GO_TLS_REENTRY_NS)
+		return 0;
+	if (!on_go_tls_enter(ctx, 1))
+		return 0;
+	struct go_tls_call *call = bpf_map_lookup_elem(&go_tls_calls, &k);
+	if (!call)
+		return 0;
+	struct go_conn_key ck = { .conn = ctx->ax, .tgid = tgid };
+	struct go_conn_fd *last = bpf_map_lookup_elem(&go_conn_fds, &ck);
+	if (!last)
+		return 0;
+	struct conn_key key = { .tgid = tgid, .fd = last->fd };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || conn->conn_id != last->conn_id || !(conn->flags & CONN_TLS))
+		return 0;
+	long n = (long)ctx->cx;
+	if (n <= 0)
+		return 0;
+	if (n > GO_TLS_MAX_CALL_BYTES)
+		n = GO_TLS_MAX_CALL_BYTES;
+	call->walked = 1;
+	return complete(&key, ctx->bx, n, IO_PLAIN, 1, 0, n, call->start_ns, tid, 1);
 }
 
 /* At a RET of either function: n (the bytes moved) is in ax. */
@@ -127,22 +180,25 @@ static __always_inline int on_go_tls_return(struct pt_regs *ctx)
 	struct go_tls_call call = *found;
 	bpf_map_delete_elem(&go_tls_calls, &k);
 	struct go_conn_key ck = { .conn = call.conn, .tgid = k.tgid };
-	__u32 fd;
+	struct conn_key key = { .tgid = k.tgid };
 	if (call.has_fd) {
-		fd = call.fd;
-		bpf_map_update_elem(&go_conn_fds, &ck, &fd, BPF_ANY);
+		key.fd = call.fd;
+		struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+		struct go_conn_fd tie = { .conn_id = conn ? conn->conn_id : 0, .fd = call.fd };
+		bpf_map_update_elem(&go_conn_fds, &ck, &tie, BPF_ANY);
 	} else {
-		__u32 *last = bpf_map_lookup_elem(&go_conn_fds, &ck);
+		struct go_conn_fd *last = bpf_map_lookup_elem(&go_conn_fds, &ck);
 		if (!last)
 			return 0;
-		fd = *last;
+		key.fd = last->fd;
 	}
+	if (call.walked)
+		return 0;
 	long n = (long)ctx->ax;
 	if (n <= 0)
 		return 0;
 	if (n > GO_TLS_MAX_CALL_BYTES)
 		n = GO_TLS_MAX_CALL_BYTES;
-	struct conn_key key = { .tgid = k.tgid, .fd = fd };
 	/* a write's request starts when the application hands it over */
 	__u64 now_ns = call.sending ? call.start_ns : bpf_ktime_get_ns();
 	return complete(&key, call.buf, n, IO_PLAIN, call.sending, 0, n, now_ns, (__u32)pid_tgid, 1);
@@ -151,13 +207,14 @@ static __always_inline int on_go_tls_return(struct pt_regs *ctx)
 SEC("uprobe")
 int go_tls_write_enter(struct pt_regs *ctx)
 {
-	return on_go_tls_enter(ctx, 1);
+	return on_go_tls_write_enter(ctx);
 }
 
 SEC("uprobe")
 int go_tls_read_enter(struct pt_regs *ctx)
 {
-	return on_go_tls_enter(ctx, 0);
+	on_go_tls_enter(ctx, 0);
+	return 0;
 }
 
 /* one program serves the RETs of both: the call's state says which it was */

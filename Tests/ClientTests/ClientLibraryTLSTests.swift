@@ -179,13 +179,7 @@ struct ClientLibraryTLSTests {
             // ...and the agent saw exactly what it sees in the clear
             let expected = ExpectedSpan.sequence(
                 for: statements, driverQueries: client.driverQueries, processNanoseconds: elapsed)
-            if ClientWorkload.tlsPairingIntermittent.contains(client) {
-                withKnownIssue("Go TLS: under load a batch's spans are sometimes paired wrongly", isIntermittent: true) {
-                    try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
-                }
-            } else {
-                try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
-            }
+            try SpanChecks(pid: pid, serverPort: postgres.port).verify(spans, against: expected)
             // the workload's connection and the marker's: both encrypted, both seen
             #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2, "\(counters)")
         } else {

@@ -26,10 +26,4 @@ extension ClientWorkload {
     /// is tied to its socket, so no plaintext is walked. Held to "counted, not seen, no spans"
     /// until that tie is built.
     static let tlsNotSeenYet: Set<ClientWorkload> = [.nodePostgres]
-
-    /// Seen, with a known intermittent bug: pgx over TLS has runs (alone and in the whole suite)
-    /// whose batch spans are paired wrongly (a span too many, rows and SQLSTATEs shifted, durations
-    /// longer than the client's). Its span checks run as a known issue until the cause in the Go
-    /// TLS path is found.
-    static let tlsPairingIntermittent: Set<ClientWorkload> = [.pgx]
 }
