@@ -109,6 +109,8 @@ struct tls_stash {
 	__u8 sending;  /* SSL_write */
 	__u8 active;
 	__u8 handshake; /* SSL_do_handshake: nothing to walk, only the tie */
+	__u8 foreign;   /* a socket call inside this call was on an fd other than an encrypted connection's */
+	__u8 pad[7];
 };
 
 /* The fd an SSL object last moved ciphertext on, for a read OpenSSL serves from its buffer. */

@@ -202,9 +202,12 @@ static __always_inline void tie_untied(struct tls_stash *t, __u32 fd)
 	conn->tls_tied = 1;
 }
 
-/* Is the thread inside a TLS library call (SSL_read/SSL_write)? Then this socket call moves that
- * call's ciphertext: note its fd for the call's return, and walk nothing here. A send outside any
- * TLS call may tie an SSL object its handshake left untied. */
+/* Is the thread inside a TLS library call (SSL_read/SSL_write) and this socket call on an
+ * encrypted PostgreSQL connection? Then it moves that call's ciphertext: note its fd for the
+ * call's return, and walk nothing here. A socket call on any other fd inside the call (node's
+ * event loop wakes itself through an eventfd; an HTTPS object's own socket) is noted as foreign
+ * and goes its usual way. A send outside any TLS call may tie an SSL object its handshake left
+ * untied. */
 static __always_inline int inside_tls(__u32 fd, int sending)
 {
 	if (!tls_capture)
@@ -215,6 +218,12 @@ static __always_inline int inside_tls(__u32 fd, int sending)
 	if (!t->active) {
 		if (sending && t->untied_ssl)
 			tie_untied(t, fd);
+		return 0;
+	}
+	struct conn_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
+	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
+	if (!conn || !(conn->flags & CONN_TLS)) {
+		t->foreign = 1;
 		return 0;
 	}
 	t->fd = fd;
@@ -331,10 +340,12 @@ RECV(recvmsg, IO_MSG)
  * exactly as a socket call's bytes would be: SSL_write sends, SSL_read receives. A read OpenSSL
  * serves from its own buffer makes no socket call: the fd the SSL object last used stands in.
  *
- * An SSL object over memory BIOs (Python's asyncio: ssl.SSLObject) never makes a socket call: the
- * application moves its ciphertext itself. SSL_do_handshake ties it: a handshake step that made no
- * socket call leaves the object untied, and the thread's next send on an encrypted connection with
- * no SSL object yet is that step's output (tie_untied). Its reads and writes then use that fd. */
+ * An SSL object over memory BIOs (Python's asyncio: ssl.SSLObject; node's TLSWrap) never makes a
+ * socket call: the application moves its ciphertext itself. Its handshake ties it: a call that made
+ * no socket call on an object not tied yet (SSL_do_handshake, or an SSL_read or SSL_write driving
+ * the handshake, as node's does) leaves the object untied, and the thread's next send on an
+ * encrypted connection with no SSL object yet is that call's output (tie_untied). Its reads and
+ * writes then use that fd. */
 
 /* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument;
  * SSL_do_handshake takes the SSL object only. */
@@ -356,19 +367,21 @@ static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex
 	t->buf = ctx->si;
 	t->moved = ex ? ctx->cx : 0;
 	t->has_fd = 0;
+	t->foreign = 0;
 	t->sending = sending;
 	t->handshake = handshake;
 	t->active = 1;
 	return 0;
 }
 
-/* A handshake step's return: a socket call inside it ties the object to that fd; none leaves the
- * object untied until the thread's next encrypted send (tie_untied). A step of an object already
+/* A handshake step's return: a socket call inside it ties the object to that fd; none (nor one on
+ * another socket) leaves the object untied until the thread's next encrypted send (tie_untied). A step of an object already
  * tied does the same: an SSL object's address may be a freed one's, whose tie is stale. */
 static __always_inline int on_handshake_return(struct tls_stash *t, __u32 tgid)
 {
 	if (!t->has_fd) {
-		t->untied_ssl = t->ssl;
+		if (!t->foreign)
+			t->untied_ssl = t->ssl;
 		return 0;
 	}
 	struct ssl_key sk = { .ssl = t->ssl, .tgid = tgid };
@@ -402,6 +415,12 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 	} else {
 		__u32 *last = bpf_map_lookup_elem(&ssl_fds, &sk);
 		if (!last) {
+			/* an object moving its ciphertext on another socket is not a PostgreSQL one */
+			if (t->foreign)
+				return 0;
+			/* an object over memory BIOs that a read or write drives through its handshake
+			 * (node's TLSWrap starts one with SSL_read) is tied like a handshake step's */
+			t->untied_ssl = t->ssl;
 			if ((int)ctx->ax > 0)
 				count(TUSK_C_TLS_UNTIED);
 			return 0;

@@ -19,11 +19,5 @@ extension ClientWorkload {
     static let holdsBeforeConnecting: Set<ClientWorkload> = [.psycopg2, .psycopg3, .asyncpg, .pg8000, .nodePostgres, .pgx]
 
     /// Whether Tusk sees this client's plaintext over TLS.
-    var tlsSeen: Bool { !Self.tlsNotHooked.contains(self) && !Self.tlsNotSeenYet.contains(self) }
-
-    /// Probed but not seen yet: node's built-in OpenSSL gets the probes and its SSL calls fire,
-    /// but node's TLS runs over memory BIOs flushed by libuv, and no SSL object of node-postgres
-    /// is tied to its socket, so no plaintext is walked. Held to "counted, not seen, no spans"
-    /// until that tie is built.
-    static let tlsNotSeenYet: Set<ClientWorkload> = [.nodePostgres]
+    var tlsSeen: Bool { !Self.tlsNotHooked.contains(self) }
 }
