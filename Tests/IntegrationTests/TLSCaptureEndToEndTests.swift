@@ -152,6 +152,66 @@ struct TLSCaptureEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// TLS to another service in the same process, on a socket of its own (here an echo server on
+    /// a thread of the process, both ends through Python's ssl module and the system's OpenSSL,
+    /// between and during PostgreSQL statements): its SSL calls make socket calls on an fd that
+    /// is no PostgreSQL connection, so they neither tie nor untie an SSL object. The PostgreSQL
+    /// spans stay right and nothing is counted as untied plaintext.
+    @Test func tlsToAnotherServiceInTheSameProcessIsLeftAlone() throws {
+        let marker = try EndMarker(postgres)
+        let script = """
+            import socket, ssl, sys, threading, pg8000.native
+            server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            server.load_cert_chain(sys.argv[3], sys.argv[4])
+            listener = socket.create_server(("127.0.0.1", 0))
+            def echo():
+                while True:
+                    raw, _ = listener.accept()
+                    with server.wrap_socket(raw, server_side=True) as tls:
+                        while data := tls.recv(4096):
+                            tls.sendall(data)
+            threading.Thread(target=echo, daemon=True).start()
+            client = ssl.create_default_context()
+            client.check_hostname = False
+            client.verify_mode = ssl.CERT_NONE
+            def other_service(n):
+                with client.wrap_socket(socket.create_connection(listener.getsockname())) as tls:
+                    for i in range(n):
+                        tls.sendall(b"not PostgreSQL %d" % i)
+                        tls.recv(4096)
+            other_service(2)
+            conn = pg8000.native.Connection("tusk", host="127.0.0.1", port=int(sys.argv[2]), database="tusk", ssl_context=client)
+            print(conn.run("\(sslCheck)")[0][0])
+            other_service(5)
+            print(len(conn.run("SELECT n FROM generate_series(1, :n) AS n", n=40)))
+            other_service(5)
+            try:
+                conn.run("SELECT * FROM nosuch_other_service_table")
+            except pg8000.native.DatabaseError as error:
+                print(error.args[0]["C"])
+            conn.close()
+            """
+        let python = try InteractiveProcess.heldUntilGo(
+            TestEnvironment.python,
+            ["-c", script, dsn, String(postgres.port), postgres.directory + "/server.crt", postgres.directory + "/server.key"])
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
+        python.send("go")
+        python.closeInput()
+        #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "40", "42P01"], "\(python.errorOutput)")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+
+        let spans = try self.spans(of: python.pid, agent, through: marker)
+        let texts = spans.compactMap(\.text)
+        #expect(texts == [sslCheck, "SELECT n FROM generate_series(1, $1) AS n", "SELECT * FROM nosuch_other_service_table"],
+                "agent log: \(agent.stderrText)")
+        #expect(spans.count == 3 && spans[1].int("db.response.returned_rows") == 40, "\(texts)")
+        #expect(spans.last?.string("db.response.status_code") == "42P01", "\(texts)")
+        #expect(try agent.metric("tusk_dropped_total{reason=\"tls_untied\"}") == 0)
+        #expect(try agent.metric("tusk_dropped_total{reason=\"desync\"}") == 0)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
+        #expect(agent.stop() == 0)
+    }
+
     /// PostgreSQL 17's direct TLS: libpq 18 (psycopg-binary's) with `sslnegotiation=direct` sends a
     /// ClientHello offering ALPN "postgresql" as the connection's first bytes, no SSLRequest. The
     /// server here (PostgreSQL 15) has no direct TLS, so a small TLS terminator that requires that
