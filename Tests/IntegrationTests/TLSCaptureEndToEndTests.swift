@@ -217,7 +217,9 @@ struct TLSCaptureEndToEndTests {
     /// server here (PostgreSQL 15) has no direct TLS, so a small TLS terminator that requires that
     /// ALPN stands in front of it and passes the plaintext on; the client's side is what is
     /// checked. psycopg is imported before "go", so its bundled libssl is mapped when the agent
-    /// starts.
+    /// starts. Two connections in turn: the second one's ClientHello is sent inside an SSL call
+    /// (SSL_connect runs SSL_do_handshake) by a process that already has a connection, on an fd
+    /// that is no connection yet.
     @Test func directTLSWithoutSSLRequestIsRecognisedAndSeen() throws {
         let marker = try EndMarker(postgres)
         let terminator = try InteractiveProcess(TestEnvironment.python, ["-c", Self.directTLSTerminator,
@@ -226,37 +228,85 @@ struct TLSCaptureEndToEndTests {
         let script = """
             import sys, psycopg
             sys.stdin.readline()
-            conn = psycopg.connect(sys.argv[1], autocommit=True)
-            print(conn.pgconn.ssl_in_use, conn.execute("SELECT 'direct' AS negotiation").fetchone()[0])
-            try:
-                conn.execute("SELECT * FROM nosuch_direct_table")
-            except psycopg.errors.UndefinedTable:
-                print("42P01")
+            first = psycopg.connect(sys.argv[1], autocommit=True)
+            for conn in (first, psycopg.connect(sys.argv[1], autocommit=True)):
+                print(conn.pgconn.ssl_in_use, conn.execute("SELECT 'direct' AS negotiation").fetchone()[0])
+                try:
+                    conn.execute("SELECT * FROM nosuch_direct_table")
+                except psycopg.errors.UndefinedTable:
+                    print("42P01")
             """
         let dsn = "host=127.0.0.1 port=\(port) user=tusk dbname=tusk sslmode=require sslnegotiation=direct"
         let python = try InteractiveProcess(TestEnvironment.python, ["-c", script, dsn], environment: ["PSYCOPG_IMPL": "binary"])
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--pid", String(python.pid)] + marker.agentArguments)
         python.send("go")
         python.closeInput()
-        #expect(try [python.nextLine(), python.nextLine()] == ["True direct", "42P01"], "\(python.errorOutput)")
+        let said = try (0..<4).map { _ in try python.nextLine() }
+        #expect(said == ["True direct", "42P01", "True direct", "42P01"], "\(python.errorOutput)")
         try #require(python.wait() == 0, "\(python.errorOutput)")
         terminator.closeInput()
 
         let spans = try self.spans(of: python.pid, agent, through: marker)
-        try #require(spans.count == 2, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
-        #expect(spans.map(\.text) == ["SELECT 'direct' AS negotiation", "SELECT * FROM nosuch_direct_table"])
-        #expect(spans[0].status == "unset" && spans[0].int("db.response.returned_rows") == 1)
-        #expect(spans[1].status == "error" && spans[1].string("db.response.status_code") == "42P01")
+        try #require(spans.count == 4, "\(spans.map { $0.text ?? "-" }); agent log: \(agent.stderrText)")
+        #expect(spans.map(\.text) == Array(repeating: ["SELECT 'direct' AS negotiation", "SELECT * FROM nosuch_direct_table"], count: 2).flatMap { $0 })
+        for pair in [spans[0...1], spans[2...3]] {
+            #expect(pair.first?.status == "unset" && pair.first?.int("db.response.returned_rows") == 1)
+            #expect(pair.last?.status == "error" && pair.last?.string("db.response.status_code") == "42P01")
+        }
         #expect(spans.allSatisfy { $0.int("server.port") == Int(port) && $0.string("tusk.db.user") == "tusk" })
-        // the client's direct TLS connection and the marker's SSLRequest one: both encrypted, both seen
+        // the client's two direct TLS connections and the marker's SSLRequest one: all encrypted, all seen
+        #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 3) == 3)
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 3) == 3)
+        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
+    /// The server's side of direct TLS, on a stand-in backend: the TLS terminator reads the
+    /// ClientHello (ALPN "postgresql") as a PostgreSQL 17 backend would, inside its TLS handshake,
+    /// and speaks PostgreSQL inside TLS through the system's OpenSSL. With the server's side traced
+    /// (`--side both`, for the marker's client span) and the agent scoped to it, each accepted
+    /// connection is recognised as encrypted from that first read and gives SERVER spans. Two
+    /// connections in turn, in one process.
+    @Test func directTLSOnTheServersSideGivesServerSpans() throws {
+        let terminator = try InteractiveProcess(TestEnvironment.python, ["-c", Self.directTLSTerminator,
+            postgres.directory + "/server.crt", postgres.directory + "/server.key", String(postgres.port)])
+        let port = try terminator.nextLine()
+        let agent = try AgentProcess(
+            arguments: ["--query-text", "raw", "--side", "server", "--pid", String(terminator.pid)])
+        let script = """
+            import sys, psycopg
+            for n in (1, 2):
+                conn = psycopg.connect(sys.argv[1], autocommit=True)
+                print(conn.execute("SELECT %s::int AS direct_connection", (n,)).fetchone()[0])
+                try:
+                    conn.execute("SELECT * FROM nosuch_direct_server_table")
+                except psycopg.errors.UndefinedTable:
+                    print("42P01")
+                conn.close()
+            """
+        let dsn = "host=127.0.0.1 port=\(port) user=tusk dbname=tusk sslmode=require sslnegotiation=direct"
+        let client = try ChildProcess.run(TestEnvironment.python, ["-c", script, dsn], environment: ["PSYCOPG_IMPL": "binary"])
+        #expect(client.output.split(separator: "\n") == ["1", "42P01", "2", "42P01"], "\(client.errorOutput)")
+        terminator.closeInput()
+
+        let spans = agent.spans(pid: terminator.pid) { $0.count >= 4 }
+        let statements = spans.filter { $0.kind == "server" }
+        try #require(statements.count == 4, "\(spans.map { "\($0.kind) \($0.text ?? "-")" }); agent log: \(agent.stderrText)")
+        for pair in [statements[0...1], statements[2...3]] {
+            #expect(pair.first?.text == "SELECT $1::int AS direct_connection" && pair.first?.int("db.response.returned_rows") == 1)
+            #expect(pair.last?.status == "error" && pair.last?.string("db.response.status_code") == "42P01")
+        }
+        #expect(spans.count == 4, "\(spans.map { $0.text ?? "-" })")
         #expect(try agent.metric("tusk_connections_encrypted_total", settlesAt: 2) == 2)
         #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
-        #expect(try agent.metric("tusk_kernel_connections", settlesAt: 0) == 0)
         #expect(agent.stop() == 0)
     }
 
     /// Accepts TLS that negotiates ALPN "postgresql" (argv: certificate, key, PostgreSQL's port),
     /// prints its port, and relays each connection's plaintext to PostgreSQL until stdin closes.
+    /// Like a PostgreSQL 17 backend, its first read of a connection takes the whole ClientHello
+    /// (PostgreSQL reads into its 8 kB buffer, then hands the bytes to OpenSSL); here a peek, as
+    /// OpenSSL alone would read the record's 5-byte header first.
     static let directTLSTerminator = """
         import socket, ssl, sys, threading
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -276,6 +326,9 @@ struct TLSCaptureEndToEndTests {
                 except OSError:
                     pass
         def serve(raw):
+            while len(hello := raw.recv(65536, socket.MSG_PEEK)) < 5 + int.from_bytes(hello[3:5], "big"):
+                if not hello:
+                    return
             client = context.wrap_socket(raw, server_side=True)
             if client.selected_alpn_protocol() != "postgresql":
                 client.close()
