@@ -40,7 +40,7 @@ struct go_tls_call {
 	__u8 has_fd;   /* a socket call inside this call gave fd */
 	__u8 sending;  /* Write */
 	__u8 walked;   /* a Write walked at its entry */
-	__u8 pad;
+	__u8 foreign;  /* a socket call inside this call was on an fd other than an encrypted connection's */
 };
 
 struct go_conn_key {
@@ -99,8 +99,10 @@ static __always_inline int inside_go_tls(__u32 tgid, __u32 fd)
 		return 0;
 	struct conn_key key = { .tgid = tgid, .fd = fd };
 	struct conn *conn = bpf_map_lookup_elem(&conns, &key);
-	if (!conn || !(conn->flags & CONN_TLS))
+	if (!conn || !(conn->flags & CONN_TLS)) {
+		call->foreign = 1;
 		return 0;
+	}
 	call->fd = fd;
 	call->has_fd = 1;
 	return 1;
@@ -188,8 +190,13 @@ static __always_inline int on_go_tls_return(struct pt_regs *ctx)
 		bpf_map_update_elem(&go_conn_fds, &ck, &tie, BPF_ANY);
 	} else {
 		struct go_conn_fd *last = bpf_map_lookup_elem(&go_conn_fds, &ck);
-		if (!last)
+		if (!last) {
+			/* plaintext of a Conn whose connection is unknown (and not another socket's):
+			 * counted like OpenSSL's */
+			if (!call.walked && !call.foreign && (long)ctx->ax > 0)
+				count(TUSK_C_TLS_UNTIED);
 			return 0;
+		}
 		key.fd = last->fd;
 	}
 	if (call.walked)
