@@ -1,9 +1,12 @@
 /* Loader glue between Swift and libbpf: options → rodata and map sizes, load, attach, poll. */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -14,10 +17,23 @@
 /* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
 #define TLS_LINKS_PER_FILE 10
 
+/* A process's own OpenSSL probes (tls_per_process): their links, and a pidfd that turns readable
+ * when the process exits. */
+struct tusk_tls_process {
+	int32_t pid;
+	int pidfd;
+	uint32_t files;
+	uint32_t link_count;
+	struct bpf_link *links[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
+};
+
 struct tusk_probes {
 	struct tusk_bpf *skel;
 	struct bpf_link *tls_links[TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE];
 	uint32_t tls_link_count;
+	struct tusk_tls_process **tls_processes; /* scoped: the processes with probes of their own */
+	uint32_t tls_process_count;
+	uint32_t tls_process_capacity;
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
 	uint32_t go_link_capacity;
@@ -139,6 +155,8 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 	s->rodata->trace_clients = o->trace_clients;
 	s->rodata->trace_servers = o->trace_servers;
 	s->rodata->tls_capture = o->tls_capture;
+	/* verifying: with the fork report's body (the scoped form; the rest differ by a map update) */
+	s->rodata->tls_per_process = o->tls_capture && (o->tls_per_process || verify_only);
 	s->rodata->cgroup_count = o->cgroup_count < TUSK_MAX_CGROUPS ? o->cgroup_count : TUSK_MAX_CGROUPS;
 	for (uint32_t i = 0; i < s->rodata->cgroup_count; i++) {
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];
@@ -147,6 +165,9 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 	/* without TLS capture nothing asks which libraries processes map */
 	if (!o->tls_capture)
 		bpf_program__set_autoattach(s->progs.exit_mmap, false);
+	/* only probes put on processes one by one need to hear of forks */
+	if (!s->rodata->tls_per_process)
+		bpf_program__set_autoattach(s->progs.task_newtask, false);
 	int err = bpf_map__set_value_size(s->maps.slots, value_size);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.slots, slots);
@@ -265,22 +286,31 @@ int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
 	return err;
 }
 
-/* One uprobe (or uretprobe) at `offset` in the file at `path`, for every process mapping it. */
-static int attach_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, uint64_t offset,
-			 int retprobe)
+/* Where attached links go: an array, its fill and its capacity. */
+struct link_list {
+	struct bpf_link **links;
+	uint32_t *count;
+	uint32_t capacity;
+};
+
+/* One uprobe (or uretprobe) at `offset` in the file at `path`, for process `pid` (-1: every process
+ * mapping the file). */
+static int attach_uprobe(struct bpf_program *prog, int pid, const char *path, uint64_t offset, int retprobe,
+			 struct link_list *to)
 {
-	if (p->tls_link_count >= TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE)
+	if (*to->count >= to->capacity)
 		return -E2BIG;
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	if (!link)
 		return -errno;
-	p->tls_links[p->tls_link_count++] = link;
+	to->links[(*to->count)++] = link;
 	return 0;
 }
 
-int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
-			   char *error, size_t error_len)
+/* The OpenSSL probes on the file at `path` for `pid` (-1: every process), into `to`. */
+static int attach_tls_links(struct tusk_probes *p, int pid, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			    struct link_list *to, char *error, size_t error_len)
 {
 	struct tusk_bpf *s = p->skel;
 	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
@@ -291,31 +321,157 @@ int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64
 		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
 		s->progs.ssl_handshake_enter,
 	};
-	uint32_t first = p->tls_link_count;
+	uint32_t first = *to->count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
 		int required = i < 2; /* SSL_write and SSL_read */
 		int err = offsets[i] ? 0 : -ENOENT;
 		/* the return first: an entry without its return would leave a stash behind */
 		if (!err)
-			err = attach_uprobe(p, s->progs.ssl_return, path, offsets[i], 1);
+			err = attach_uprobe(s->progs.ssl_return, pid, path, offsets[i], 1, to);
 		if (!err) {
-			err = attach_uprobe(p, enters[i], path, offsets[i], 0);
+			err = attach_uprobe(enters[i], pid, path, offsets[i], 0, to);
 			if (err)
-				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+				bpf_link__destroy(to->links[--(*to->count)]);
 		}
 		if (err && required) {
 			char what[512];
 			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", functions[i], path);
 			fail(error, error_len, what, err);
-			while (p->tls_link_count > first)
-				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+			while (*to->count > first)
+				bpf_link__destroy(to->links[--(*to->count)]);
 			return err;
 		}
 		if (!err)
 			attached++;
 	}
 	return attached;
+}
+
+int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			   char *error, size_t error_len)
+{
+	struct link_list to = { p->tls_links, &p->tls_link_count, TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE };
+	return attach_tls_links(p, -1, path, offsets, &to, error, error_len);
+}
+
+static struct tusk_tls_process *tls_process_of(struct tusk_probes *p, int32_t pid)
+{
+	for (uint32_t i = 0; i < p->tls_process_count; i++)
+		if (p->tls_processes[i]->pid == pid)
+			return p->tls_processes[i];
+	return NULL;
+}
+
+void tusk_tls_process_free(struct tusk_tls_process *t)
+{
+	if (!t)
+		return;
+	while (t->link_count > 0)
+		bpf_link__destroy(t->links[--t->link_count]);
+	close(t->pidfd);
+	free(t);
+}
+
+int32_t tusk_tls_process_pid(const struct tusk_tls_process *t)
+{
+	return t->pid;
+}
+
+uint32_t tusk_probes_tls_process_count(const struct tusk_probes *p)
+{
+	return p->tls_process_count;
+}
+
+int tusk_probes_attach_tls_process(struct tusk_probes *p, int32_t pid, uint32_t max_processes, const char *path,
+				   const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len)
+{
+	char what[512];
+	struct tusk_tls_process *t = tls_process_of(p, pid);
+	struct tusk_tls_process *created = NULL;
+	if (!t) {
+		if (p->tls_process_count >= max_processes || p->tls_process_count >= TUSK_TLS_MAX_PROCESSES) {
+			snprintf(what, sizeof(what), "%s in process %d: %u processes have OpenSSL probes already", path, pid,
+				 p->tls_process_count);
+			fail(error, error_len, what, E2BIG);
+			return -E2BIG;
+		}
+		if (p->tls_process_count == p->tls_process_capacity) {
+			uint32_t capacity = p->tls_process_capacity ? 2 * p->tls_process_capacity : 64;
+			struct tusk_tls_process **grown = realloc(p->tls_processes, capacity * sizeof(*grown));
+			if (!grown) {
+				fail(error, error_len, "out of memory", ENOMEM);
+				return -ENOMEM;
+			}
+			p->tls_processes = grown;
+			p->tls_process_capacity = capacity;
+		}
+		/* the pidfd says when the process is gone; its pid may name another process by then */
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		created = pidfd >= 0 ? calloc(1, sizeof(*created)) : NULL;
+		if (!created) {
+			int err = pidfd < 0 ? errno : ENOMEM;
+			if (pidfd >= 0)
+				close(pidfd);
+			snprintf(what, sizeof(what), "%s in process %d", path, pid);
+			fail(error, error_len, what, err);
+			return -err;
+		}
+		created->pid = pid;
+		created->pidfd = pidfd;
+		t = created;
+	}
+	if (t->files >= TUSK_TLS_FILES_PER_PROCESS) {
+		snprintf(what, sizeof(what), "%s in process %d: %u OpenSSL files are probed in it already", path, pid, t->files);
+		fail(error, error_len, what, E2BIG);
+		return -E2BIG;
+	}
+	struct link_list to = { t->links, &t->link_count, TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE };
+	int attached = attach_tls_links(p, pid, path, offsets, &to, error, error_len);
+	if (attached <= 0) {
+		tusk_tls_process_free(created);
+		return attached < 0 ? attached : -ENOENT;
+	}
+	t->files++;
+	if (created) {
+		p->tls_processes[p->tls_process_count++] = created;
+		uint8_t yes = 1;
+		uint32_t key = (uint32_t)pid;
+		/* its forks are reported (best effort: a full map only loses that report) */
+		bpf_map__update_elem(p->skel->maps.tls_processes, &key, sizeof(key), &yes, 1, BPF_ANY);
+	}
+	return attached;
+}
+
+/* Removes entry `i` (order does not matter) and forgets its process in the kernel. */
+static struct tusk_tls_process *take_tls_process(struct tusk_probes *p, uint32_t i)
+{
+	struct tusk_tls_process *t = p->tls_processes[i];
+	p->tls_processes[i] = p->tls_processes[--p->tls_process_count];
+	uint32_t key = (uint32_t)t->pid;
+	bpf_map__delete_elem(p->skel->maps.tls_processes, &key, sizeof(key), 0);
+	return t;
+}
+
+uint32_t tusk_probes_take_exited_tls(struct tusk_probes *p, struct tusk_tls_process **out, uint32_t capacity)
+{
+	uint32_t n = p->tls_process_count;
+	if (!n || !capacity)
+		return 0;
+	struct pollfd *fds = calloc(n, sizeof(*fds));
+	if (!fds)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		fds[i] = (struct pollfd){ .fd = p->tls_processes[i]->pidfd, .events = POLLIN };
+	uint32_t taken = 0;
+	if (poll(fds, n, 0) > 0) {
+		/* from the end: taking entry i moves the last one into its place */
+		for (uint32_t i = n; i-- > 0 && taken < capacity;)
+			if (fds[i].revents)
+				out[taken++] = take_tls_process(p, i);
+	}
+	free(fds);
+	return taken;
 }
 
 /* One uprobe at `offset` in the file at `path`, for every process running it. */
@@ -383,6 +539,8 @@ static void detach_tls(struct tusk_probes *p)
 {
 	while (p->tls_link_count > 0)
 		bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+	while (p->tls_process_count > 0)
+		tusk_tls_process_free(take_tls_process(p, p->tls_process_count - 1));
 	while (p->go_link_count > 0)
 		bpf_link__destroy(p->go_links[--p->go_link_count]);
 }
@@ -472,6 +630,7 @@ void tusk_probes_destroy(struct tusk_probes *p)
 		return;
 	ring_buffer__free(p->ring);
 	detach_tls(p);
+	free(p->tls_processes);
 	free(p->go_links);
 	tusk_bpf__destroy(p->skel);
 	free(p);
