@@ -26,6 +26,10 @@ struct CaptureFlags: ParsableArguments {
         valueName: "n"))
     var maxTLSProcesses: Int = 256
 
+    @Flag(help: ArgumentHelp(
+        "Scoped: put the OpenSSL probes on each file, for every process that maps it, as an unscoped agent does (no start-up window for new processes, but every process mapping the file traps, in scope or not)."))
+    var tlsProbesPerFile = false
+
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
             throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
@@ -44,6 +48,7 @@ struct CaptureFlags: ParsableArguments {
         options.side = side
         options.maxQueryBytes = maxQueryBytes
         options.tls = tls
+        options.tlsProbesPerFile = tlsProbesPerFile
         return options
     }
 }
