@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -17,14 +20,32 @@
 /* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
 #define TLS_LINKS_PER_FILE 10
 
-/* A process's own OpenSSL probes (tls_per_process): their links, and a pidfd that turns readable
- * when the process exits. */
+/* A process's own OpenSSL probes (tls_per_process): a perf event per probe on a shared tracefs
+ * event (struct tls_event), and a pidfd that turns readable when the process exits. */
 struct tusk_tls_process {
 	int32_t pid;
 	int pidfd;
 	uint32_t files;
-	uint32_t link_count;
-	struct bpf_link *links[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
+	uint32_t fd_count;
+	int fds[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
+};
+
+/* One OpenSSL function's entry or return in one file, as a uprobe event in tracefs
+ * (uprobe_events), shared by every process probed alone. A perf event on the agent itself (which
+ * never calls into OpenSSL's files) carries the program; each probed process adds a perf event of
+ * its own, which only puts the process into the event's filter: the kernel installs the
+ * breakpoint in the processes of the event's perf events alone. Closing a process's perf event
+ * takes the breakpoint out of that process at once. (A perf-PMU uprobe, as libbpf attaches, is an
+ * event of its own: destroying one waits for RCU grace periods, ~100 ms each on these machines,
+ * holding the lock every uprobe attach takes.) */
+struct tls_event {
+	uint64_t inode;
+	uint64_t device;
+	uint64_t offset;
+	int retprobe;
+	uint32_t id;           /* tracefs event id */
+	struct bpf_link *link; /* the program on the agent's own perf event */
+	char name[64];
 };
 
 struct tusk_probes {
@@ -34,6 +55,9 @@ struct tusk_probes {
 	struct tusk_tls_process **tls_processes; /* scoped: the processes with probes of their own */
 	uint32_t tls_process_count;
 	uint32_t tls_process_capacity;
+	struct tls_event **tls_events; /* scoped: the uprobe events their perf events are on */
+	uint32_t tls_event_count;
+	uint32_t tls_event_capacity;
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
 	uint32_t go_link_capacity;
@@ -367,8 +391,8 @@ void tusk_tls_process_free(struct tusk_tls_process *t)
 {
 	if (!t)
 		return;
-	while (t->link_count > 0)
-		bpf_link__destroy(t->links[--t->link_count]);
+	while (t->fd_count > 0)
+		close(t->fds[--t->fd_count]);
 	close(t->pidfd);
 	free(t);
 }
@@ -381,6 +405,182 @@ int32_t tusk_tls_process_pid(const struct tusk_tls_process *t)
 uint32_t tusk_probes_tls_process_count(const struct tusk_probes *p)
 {
 	return p->tls_process_count;
+}
+
+/* Where tracefs is mounted (uprobe_events lives there). */
+static const char *tracefs(void)
+{
+	return access("/sys/kernel/tracing/uprobe_events", W_OK) == 0 ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing";
+}
+
+static int write_uprobe_events(const char *line)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/uprobe_events", tracefs());
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = write(fd, line, strlen(line)) < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* A perf event on tracefs event `id` for process `pid`. The fd, or -errno. */
+static int perf_event_on(uint32_t id, int pid)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	int fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void tls_event_free(struct tls_event *e)
+{
+	char line[160];
+	bpf_link__destroy(e->link);
+	snprintf(line, sizeof(line), "-:tusk_%d/%s\n", getpid(), e->name);
+	write_uprobe_events(line);
+	free(e);
+}
+
+/* The uprobe event for `offset` in the file at `path` (identity `st`), made on first use with
+ * `prog` on it. NULL with *err set on failure. */
+static struct tls_event *tls_event_for(struct tusk_probes *p, const char *path, const struct stat *st, uint64_t offset,
+				       int retprobe, struct bpf_program *prog, int *err)
+{
+	for (uint32_t i = 0; i < p->tls_event_count; i++) {
+		struct tls_event *e = p->tls_events[i];
+		if (e->inode == st->st_ino && e->device == st->st_dev && e->offset == offset && e->retprobe == retprobe)
+			return e;
+	}
+	if (p->tls_event_count == p->tls_event_capacity) {
+		uint32_t capacity = p->tls_event_capacity ? 2 * p->tls_event_capacity : 64;
+		struct tls_event **grown = realloc(p->tls_events, capacity * sizeof(*grown));
+		if (!grown) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		p->tls_events = grown;
+		p->tls_event_capacity = capacity;
+	}
+	struct tls_event *e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	e->inode = st->st_ino;
+	e->device = st->st_dev;
+	e->offset = offset;
+	e->retprobe = retprobe;
+	snprintf(e->name, sizeof(e->name), "ssl_%llx_%llx_%llx_%c", (unsigned long long)e->inode,
+		 (unsigned long long)e->device, (unsigned long long)offset, retprobe ? 'r' : 'p');
+	char line[512], id_path[256], id_text[32] = { 0 };
+	snprintf(line, sizeof(line), "%c:tusk_%d/%s %s:0x%llx\n", retprobe ? 'r' : 'p', getpid(), e->name, path,
+		 (unsigned long long)offset);
+	*err = write_uprobe_events(line);
+	if (*err) {
+		free(e);
+		return NULL;
+	}
+	snprintf(id_path, sizeof(id_path), "%s/events/tusk_%d/%s/id", tracefs(), getpid(), e->name);
+	int fd = open(id_path, O_RDONLY | O_CLOEXEC);
+	int holder = -ENOENT;
+	if (fd >= 0 && read(fd, id_text, sizeof(id_text) - 1) > 0) {
+		e->id = (uint32_t)strtoul(id_text, NULL, 10);
+		holder = perf_event_on(e->id, getpid());
+	}
+	if (fd >= 0)
+		close(fd);
+	if (holder >= 0) {
+		e->link = bpf_program__attach_perf_event(prog, holder);
+		if (!e->link) {
+			int failure = -errno;
+			close(holder);
+			holder = failure;
+		}
+	}
+	if (holder < 0) {
+		*err = holder;
+		tls_event_free(e);
+		return NULL;
+	}
+	p->tls_events[p->tls_event_count++] = e;
+	return e;
+}
+
+/* The OpenSSL probes on the file at `path` for process `pid` alone, into `t`. */
+static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_process *t, int32_t pid, const char *path,
+				    const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len)
+{
+	struct tusk_bpf *s = p->skel;
+	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
+		"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
+	};
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
+		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
+		s->progs.ssl_handshake_enter,
+	};
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		fail(error, error_len, path, errno);
+		return -errno;
+	}
+	uint32_t first = t->fd_count;
+	int attached = 0;
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
+		int required = i < 2; /* SSL_write and SSL_read */
+		int err = offsets[i] ? 0 : -ENOENT;
+		uint32_t before = t->fd_count;
+		/* the return first: an entry without its return would leave a stash behind */
+		for (int retprobe = 1; retprobe >= 0 && !err; retprobe--) {
+			struct tls_event *e = tls_event_for(p, path, &st, offsets[i], retprobe,
+							    retprobe ? s->progs.ssl_return : enters[i], &err);
+			int fd = e ? perf_event_on(e->id, pid) : err;
+			if (fd < 0)
+				err = fd;
+			else
+				t->fds[t->fd_count++] = fd;
+		}
+		/* a return without its entry does no harm, but is of no use either */
+		while (err && t->fd_count > before)
+			close(t->fds[--t->fd_count]);
+		if (err && required) {
+			char what[512];
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s for process %d", functions[i], path, pid);
+			fail(error, error_len, what, err);
+			while (t->fd_count > first)
+				close(t->fds[--t->fd_count]);
+			return err;
+		}
+		if (!err)
+			attached++;
+	}
+	return attached;
+}
+
+int tusk_probes_prepare_tls_process(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS])
+{
+	struct tusk_bpf *s = p->skel;
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
+		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
+		s->progs.ssl_handshake_enter,
+	};
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -errno;
+	int err = 0;
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS && !err; i++) {
+		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 1, s->progs.ssl_return, &err))
+			break;
+		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 0, enters[i], &err))
+			break;
+	}
+	return err;
 }
 
 int tusk_probes_attach_tls_process(struct tusk_probes *p, int32_t pid, uint32_t max_processes, const char *path,
@@ -426,8 +626,7 @@ int tusk_probes_attach_tls_process(struct tusk_probes *p, int32_t pid, uint32_t 
 		fail(error, error_len, what, E2BIG);
 		return -E2BIG;
 	}
-	struct link_list to = { t->links, &t->link_count, TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE };
-	int attached = attach_tls_links(p, pid, path, offsets, &to, error, error_len);
+	int attached = attach_tls_process_files(p, t, pid, path, offsets, error, error_len);
 	if (attached <= 0) {
 		tusk_tls_process_free(created);
 		return attached < 0 ? attached : -ENOENT;
@@ -541,6 +740,8 @@ static void detach_tls(struct tusk_probes *p)
 		bpf_link__destroy(p->tls_links[--p->tls_link_count]);
 	while (p->tls_process_count > 0)
 		tusk_tls_process_free(take_tls_process(p, p->tls_process_count - 1));
+	while (p->tls_event_count > 0)
+		tls_event_free(p->tls_events[--p->tls_event_count]);
 	while (p->go_link_count > 0)
 		bpf_link__destroy(p->go_links[--p->go_link_count]);
 }
@@ -631,6 +832,7 @@ void tusk_probes_destroy(struct tusk_probes *p)
 	ring_buffer__free(p->ring);
 	detach_tls(p);
 	free(p->tls_processes);
+	free(p->tls_events);
 	free(p->go_links);
 	tusk_bpf__destroy(p->skel);
 	free(p);

@@ -118,6 +118,18 @@ public final class ProbeSession: @unchecked Sendable {
         }
     }
 
+    /// Makes the per-process probes on the open OpenSSL file `fd` quick to attach (the first
+    /// attach to a file takes longest): for the system's libssl at start.
+    public func prepareTLS(fd: Int32) {
+        let offsets = ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
+        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else { return }
+        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
+        tlsDetached.withLock { detached in
+            guard !detached else { return }
+            _ = at.withUnsafeBufferPointer { tusk_probes_prepare_tls_process(probes, "/proc/self/fd/\(fd)", $0.baseAddress) }
+        }
+    }
+
     /// Why `attachTLS(fd:name:offsets:pid:maxProcesses:)` put no probes on a process.
     public struct ProcessAttachFailure: Sendable, Equatable {
         public enum Reason: Sendable {

@@ -17,6 +17,13 @@ extension TLSDiscovery {
     /// Puts the probes on each process in scope at start (`pids`), before anything is traced.
     public func attach(processes pids: [Int32]) -> TLSAttachment {
         var result = TLSAttachment()
+        // processes started later mostly use the system's libssl: its first attach is done now
+        for file in TLSLibraries.system() {
+            let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            session.prepareTLS(fd: fd)
+            close(fd)
+        }
         for pid in pids {
             probe(pid) { event in
                 switch event {

@@ -67,6 +67,9 @@ int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const u
  * filled (then none stay). */
 int tusk_probes_attach_tls_process(struct tusk_probes *probes, int32_t pid, uint32_t max_processes, const char *path,
 				   const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len);
+/* Makes ready what tusk_probes_attach_tls_process needs for the file at `path` before any process
+ * asks for it (the first attach to a file takes longest). 0 or -errno. */
+int tusk_probes_prepare_tls_process(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS]);
 /* One process's OpenSSL probes, taken out of the probes once the process exited. */
 struct tusk_tls_process;
 /* Takes out the probes of the processes that exited (at most `capacity`, into out[]); their
