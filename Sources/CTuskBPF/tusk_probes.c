@@ -425,7 +425,9 @@ static int write_uprobe_events(const char *line)
 	return err;
 }
 
-/* A perf event on tracefs event `id` for process `pid`. The fd, or -errno. */
+/* A perf event on tracefs event `id` for process `pid`. The fd, or -errno. A process's own events
+ * stay disabled: the event's filter holds them all the same (the program runs on the agent's
+ * enabled one), and a disabled event costs the process nothing when it is switched in or out. */
 static int perf_event_on(uint32_t id, int pid)
 {
 	struct perf_event_attr attr = {
@@ -434,6 +436,7 @@ static int perf_event_on(uint32_t id, int pid)
 		.config = id,
 		.sample_period = 1,
 		.wakeup_events = 1,
+		.disabled = pid != getpid(),
 	};
 	int fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	return fd < 0 ? -errno : fd;

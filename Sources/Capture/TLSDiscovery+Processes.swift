@@ -21,13 +21,17 @@ extension TLSDiscovery {
         for file in TLSLibraries.system() {
             let fd = open(file.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard case .first = admit(file.identity) else { continue }
             session.prepareTLS(fd: fd)
-            close(fd)
+            counters.filesProbed.add(1, ordering: .relaxed)
+            state.withLock { _ = $0.probedAtStart.insert(file.identity) }
         }
         for pid in pids {
             probe(pid) { event in
                 switch event {
-                case .probed(let file, let pid): result.attached.append("\(file.path) (pid \(pid))")
+                case .probed(let file, let pid), .probedProcess(let file, let pid):
+                    result.attached.append("\(file.path) (pid \(pid))")
                 case .notProbed(_, _, let reason): result.failures.append(reason)
                 case .unseen: break
                 }
@@ -77,7 +81,27 @@ extension TLSDiscovery {
             let functions = functions(of: identity, fd: fd, program: kind == .program)
             guard !functions.isEmpty else { continue }
             let file = TLSLibraries.File(path: path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
-            guard let failure = session.attachTLS(fd: fd, name: path, offsets: functions, pid: pid, maxProcesses: maxProcesses) else {
+            let admission = admit(identity)
+            if case .refused(let first) = admission {
+                if first {
+                    counters.filesOverLimit.add(1, ordering: .relaxed)
+                    report(.notProbed(path: path, pid: pid, reason: "\(path): not probed, the TLS probes are on \(maxFiles) files already"))
+                }
+                continue
+            }
+            let failure = session.attachTLS(fd: fd, name: path, offsets: functions, pid: pid, maxProcesses: maxProcesses)
+            if case .first = admission {
+                // a file counts once its probes went on in a process
+                if failure == nil {
+                    counters.filesProbed.add(1, ordering: .relaxed)
+                } else {
+                    state.withLock { state in
+                        state.probed -= 1
+                        state.known[identity] = nil
+                    }
+                }
+            }
+            guard let failure else {
                 let first = state.withLock { state in
                     state.overLimit.remove(pid)
                     return state.processFiles.updateValue(
@@ -85,7 +109,7 @@ extension TLSDiscovery {
                 }
                 if first { counters.processesProbed.add(1, ordering: .relaxed) }
                 counters.processesHolding.store(session.tlsProcessCount, ordering: .relaxed)
-                report(.probed(file, pid: pid))
+                if case .first = admission { report(.probed(file, pid: pid)) } else { report(.probedProcess(file, pid: pid)) }
                 continue
             }
             switch failure.reason {
@@ -105,6 +129,34 @@ extension TLSDiscovery {
                 counters.processesFailed.add(1, ordering: .relaxed)
                 report(.notProbed(path: path, pid: pid, reason: failure.message))
             }
+        }
+    }
+
+    enum Admission {
+        /// The file's probes go on for the first time.
+        case first
+        /// The file has probes in other processes.
+        case again
+        /// Over `maxFiles` (`first`: the first time the file is refused).
+        case refused(first: Bool)
+    }
+
+    /// Whether the probes may go on a file: at most `maxFiles` distinct files have them (each
+    /// has 10 uprobe events in tracefs, shared by the processes).
+    func admit(_ identity: TLSLibraries.Identity) -> Admission {
+        state.withLock { state in
+            switch state.known[identity] {
+            case .probed: return .again
+            case .overLimit: return .refused(first: false)
+            case .failed, nil: break
+            }
+            guard state.probed < maxFiles else {
+                if state.known.count < Self.memory { state.known[identity] = .overLimit }
+                return .refused(first: true)
+            }
+            state.probed += 1
+            state.known[identity] = .probed
+            return .first
         }
     }
 

@@ -22,8 +22,11 @@ import Synchronization
 public final class TLSDiscovery: Sendable {
     /// Something to tell the operator.
     public enum Event: Sendable, Equatable {
-        /// The probes went on a file found after start, for process `pid`.
+        /// The probes went on a file found after start, for process `pid` (scoped: the first
+        /// process the file's probes went on).
         case probed(TLSLibraries.File, pid: Int32)
+        /// Scoped: the probes of a file already probed in other processes went on process `pid`.
+        case probedProcess(TLSLibraries.File, pid: Int32)
         /// A file that is OpenSSL but could not be probed (`reason`).
         case notProbed(path: String, pid: Int32, reason: String)
         /// Process `pid` running `program` has an encrypted connection Tusk cannot see into.
@@ -55,7 +58,7 @@ public final class TLSDiscovery: Sendable {
     public let counters = Counters()
     let session: ProbeSession
     let procRoot: String
-    private let maxFiles: Int
+    let maxFiles: Int
     /// Scoped: most processes holding probes at once.
     let maxProcesses: Int
     /// Scoped with `--pid`: the only processes probes may go on (a fork's child is not one).
@@ -343,7 +346,12 @@ public final class TLSDiscovery: Sendable {
         for path in TLSLibraries.libraryPaths(inMaps: maps) {
             guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
             if session.tlsPerProcess {
-                let (probed, overLimit) = state.withLock { ($0.processFiles[pid]?.contains(identity) == true, $0.overLimit.contains(pid)) }
+                let (file, probed, overLimit) = state.withLock {
+                    ($0.known[identity], $0.processFiles[pid]?.contains(identity) == true, $0.overLimit.contains(pid))
+                }
+                if file == .overLimit {
+                    return "its OpenSSL \(path) is not probed: the TLS probes are on \(maxFiles) files already"
+                }
                 if overLimit {
                     return "its OpenSSL \(path) is not probed: \(maxProcesses) processes have the TLS probes already"
                 }

@@ -17,10 +17,13 @@ extension RunCommand {
         ) { event in
             switch event {
             case .probed(let file, let pid):
-                // scoped, every process in scope that may use OpenSSL gets its own: not worth a line each
-                logger.log(
-                    level: session.tlsPerProcess && file.kind != .goProgram ? .debug : .info,
+                logger.info(
                     "\(file.kind == .goProgram ? "Go TLS" : "OpenSSL") probes on \(TLSLibraries.displayPath(file.path))",
+                    metadata: ["pid": "\(pid)", "kind": "\(Self.describe(file.kind))"])
+            case .probedProcess(let file, let pid):
+                // scoped, every process in scope that may use OpenSSL gets its own: not worth a line each
+                logger.debug(
+                    "OpenSSL probes on \(TLSLibraries.displayPath(file.path))",
                     metadata: ["pid": "\(pid)", "kind": "\(Self.describe(file.kind))"])
             case .notProbed(let path, let pid, let reason):
                 logger.warning("TLS not probed: \(reason)", metadata: ["pid": "\(pid)", "file": "\(path)"])
