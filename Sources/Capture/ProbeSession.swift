@@ -176,6 +176,8 @@ public final class ProbeSession: @unchecked Sendable {
 
     /// Most files the TLS probes go on.
     public static let maxTLSFiles = Int(TUSK_TLS_MAX_FILES)
+    /// Most OpenSSL files a scoped agent probes in one process.
+    public static let tlsFilesPerProcess = Int(TUSK_TLS_FILES_PER_PROCESS)
     /// Most processes a scoped agent puts the TLS probes on at once.
     public static let maxTLSProcesses = Int(TUSK_TLS_MAX_PROCESSES)
 

@@ -6,10 +6,11 @@ import KernelRecords
 /// the kernel installs their breakpoints in no other process that maps the same file (the
 /// PostgreSQL backends, other pods sharing an image layer, every HTTPS client on the node).
 ///
-/// A process gets them for every OpenSSL it may use: the system's libssl as its own root has it
-/// (before the process maps it: a process held before it execs the client is covered from its
-/// first call), every libssl it maps and its program file if OpenSSL is built in. They stay across
-/// the process's execs. The kernel reports every exec and libssl mapping of a traced process and
+/// A process gets them for every OpenSSL it may use: every libssl it maps, its program file if
+/// OpenSSL is built in, the system's libssl as its own root has it, and every OpenSSL file probed
+/// in another process before (at most TUSK_TLS_FILES_PER_PROCESS in all). The last two go on before
+/// the process maps them: a process that execs a client on a file probed before is covered from
+/// its first call, as under an unscoped agent. They stay across the process's execs. The kernel reports every exec and libssl mapping of a traced process and
 /// every fork of a process with probes (its child has the parent's breakpoints only until its
 /// first hit); each report has the process probed again for what it lacks. A process that exits
 /// has its probes removed (its pidfd says so) at the next report or within a second.
@@ -25,6 +26,7 @@ extension TLSDiscovery {
             guard case .first = admit(file.identity) else { continue }
             session.prepareTLS(fd: fd)
             counters.filesProbed.add(1, ordering: .relaxed)
+            keep(file.identity, fd: fd, path: file.path, kind: .system)
             state.withLock { _ = $0.probedAtStart.insert(file.identity) }
         }
         for pid in pids {
@@ -71,13 +73,15 @@ extension TLSDiscovery {
         removeExited()
         guard scopePids.isEmpty || scopePids.contains(pid) else { return }
         var seen = Set<TLSLibraries.Identity>()
-        for (path, kind) in candidates(of: pid) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+        for (openPath, path, kind) in candidates(of: pid) {
+            let fd = open(openPath, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             defer { close(fd) }
-            guard let identity = TLSLibraries.Identity(fd: fd), seen.insert(identity).inserted,
-                state.withLock({ $0.processFiles[pid]?.contains(identity) != true })
-            else { continue }
+            guard let identity = TLSLibraries.Identity(fd: fd), seen.insert(identity).inserted else { continue }
+            let (has, count) = state.withLock { ($0.processFiles[pid]?.contains(identity) == true, $0.processFiles[pid]?.count ?? 0) }
+            // files the process may map later take at most half of its room
+            let speculative = kind == .system || openPath.hasPrefix("/proc/self/fd/")
+            guard !has, count < (speculative ? ProbeSession.tlsFilesPerProcess / 2 : ProbeSession.tlsFilesPerProcess) else { continue }
             let functions = functions(of: identity, fd: fd, program: kind == .program)
             guard !functions.isEmpty else { continue }
             let file = TLSLibraries.File(path: path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
@@ -94,6 +98,7 @@ extension TLSDiscovery {
                 // a file counts once its probes went on in a process
                 if failure == nil {
                     counters.filesProbed.add(1, ordering: .relaxed)
+                    keep(identity, fd: fd, path: path, kind: kind)
                 } else {
                     state.withLock { state in
                         state.probed -= 1
@@ -160,13 +165,27 @@ extension TLSDiscovery {
         }
     }
 
-    /// Every file process `pid` may run OpenSSL from, reached through its root: the system's
-    /// libssl paths, the libssl files it maps, its program file.
-    private func candidates(of pid: Int32) -> [(String, TLSLibraries.File.Kind)] {
-        var paths = TLSLibraries.systemPaths.map { ("\(procRoot)/\(pid)/root\($0)", TLSLibraries.File.Kind.system) }
-        paths += (TLSLibraries.libraries(procRoot: procRoot, pid: pid) ?? []).map { ($0, .library) }
-        if let program = TLSLibraries.program(procRoot: procRoot, pid: pid) { paths.append((program, .program)) }
+    /// Every file process `pid` may run OpenSSL from (the path to open it by, the path to name it
+    /// by), those it uses first: the libssl files it maps and its program file, reached through
+    /// its root; the system's libssl paths under its root; the files probed before.
+    private func candidates(of pid: Int32) -> [(String, String, TLSLibraries.File.Kind)] {
+        var paths = (TLSLibraries.libraries(procRoot: procRoot, pid: pid) ?? []).map { ($0, $0, TLSLibraries.File.Kind.library) }
+        if let program = TLSLibraries.program(procRoot: procRoot, pid: pid) { paths.append((program, program, .program)) }
+        paths += TLSLibraries.systemPaths.map { ("\(procRoot)/\(pid)/root\($0)", "\(procRoot)/\(pid)/root\($0)", .system) }
+        paths += state.withLock { $0.probedFiles.values.map { ("/proc/self/fd/\($0.fd)", $0.path, $0.kind) } }
         return paths
+    }
+
+    /// Holds a file the probes went on open, for the processes that come later.
+    private func keep(_ identity: TLSLibraries.Identity, fd: Int32, path: String, kind: TLSLibraries.File.Kind) {
+        let held = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard held >= 0 else { return }
+        let kept = state.withLock { state in
+            guard state.probedFiles[identity] == nil else { return false }
+            state.probedFiles[identity] = (held, path, kind)
+            return true
+        }
+        if !kept { close(held) }
     }
 
     /// The OpenSSL functions of the open file `fd` by file offset (empty: not OpenSSL), read once

@@ -90,6 +90,9 @@ public final class TLSDiscovery: Sendable {
         var functions: [TLSLibraries.Identity: [String: UInt64]] = [:]
         /// Scoped: processes refused for the process limit (counted once each).
         var overLimit = Set<Int32>()
+        /// Scoped: each probed file, held open (at most `maxFiles`), and its path: every process
+        /// that execs or forks gets its probes on all of them, before it may map one.
+        var probedFiles: [TLSLibraries.Identity: (fd: Int32, path: String, kind: TLSLibraries.File.Kind)] = [:]
     }
 
     enum Outcome {
@@ -343,6 +346,7 @@ public final class TLSDiscovery: Sendable {
             return "Java's TLS (JSSE) is not OpenSSL or Go crypto/tls"
         }
         var probedLate: String?
+        var notYet: (path: String, neverProbed: Bool)?
         for path in TLSLibraries.libraryPaths(inMaps: maps) {
             guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
             if session.tlsPerProcess {
@@ -355,7 +359,13 @@ public final class TLSDiscovery: Sendable {
                 if overLimit {
                     return "its OpenSSL \(path) is not probed: \(maxProcesses) processes have the TLS probes already"
                 }
-                if probed { probedLate = path } else { return "its OpenSSL \(path) was not probed yet when the connection started" }
+                if probed {
+                    probedLate = probedLate ?? path
+                } else if file == nil || notYet == nil {
+                    // a file probed nowhere before names the reason best
+                    notYet = file == nil ? (path, true) : (path, false)
+                }
+                if notYet?.neverProbed == true { break }
                 continue
             }
             let (outcome, late) = state.withLock { ($0.known[identity], !$0.probedAtStart.contains(identity)) }
@@ -369,6 +379,9 @@ public final class TLSDiscovery: Sendable {
             case .probed:
                 if late { probedLate = path }
             }
+        }
+        if let notYet {
+            return "its OpenSSL \(notYet.path) was not probed yet when the connection started"
         }
         if let probedLate {
             // the probes went on while the connection ran: seen from a later request on, if at all
