@@ -334,12 +334,15 @@ public final class TLSDiscovery: Sendable {
             return state.reported.insert("\(pid) \(program)").inserted
         }
         guard first else { return }
-        report(.unseen(pid: pid, program: program, reason: unseenReason(pid: pid, program: program)))
+        // what it maps is read now, while it runs; the reason is told once the reports before this
+        // one are handled (a file they name may have been refused by then)
+        let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps")
+        enqueue([]) { self.report(.unseen(pid: pid, program: program, reason: self.unseenReason(pid: pid, program: program, maps: maps))) }
     }
 
-    /// Why a process's TLS plaintext is not seen, from what it maps.
-    private func unseenReason(pid: Int32, program: String) -> String {
-        guard let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps") else {
+    /// Why a process's TLS plaintext is not seen, from what it maps (nil: it was gone).
+    private func unseenReason(pid: Int32, program: String, maps: String?) -> String {
+        guard let maps else {
             return "its TLS library is not one Tusk probes (the process ended before its libraries could be read)"
         }
         if maps.contains("/libjvm.so") || program.hasSuffix("/java") {
