@@ -350,11 +350,13 @@ public final class TLSDiscovery: Sendable {
         }
         var probedLate: String?
         var notYet: (path: String, neverProbed: Bool)?
+        var probedLateNew = false
         for path in TLSLibraries.libraryPaths(inMaps: maps) {
             guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
             if session.tlsPerProcess {
-                let (file, probed, overLimit) = state.withLock {
-                    ($0.known[identity], $0.processFiles[pid]?.contains(identity) == true, $0.overLimit.contains(pid))
+                let (file, probed, overLimit, atStart) = state.withLock {
+                    ($0.known[identity], $0.processFiles[pid]?.contains(identity) == true, $0.overLimit.contains(pid),
+                     $0.probedAtStart.contains(identity))
                 }
                 if file == .overLimit {
                     return "its OpenSSL \(path) is not probed: the TLS probes are on \(maxFiles) files already"
@@ -363,7 +365,13 @@ public final class TLSDiscovery: Sendable {
                     return "its OpenSSL \(path) is not probed: \(maxProcesses) processes have the TLS probes already"
                 }
                 if probed {
-                    probedLate = probedLate ?? path
+                    // a file new since start names it best: the probes came while it was loaded
+                    if !atStart && !probedLateNew {
+                        probedLate = path
+                        probedLateNew = true
+                    } else if probedLate == nil {
+                        probedLate = path
+                    }
                 } else if file == nil || notYet == nil {
                     // a file probed nowhere before names the reason best
                     notYet = file == nil ? (path, true) : (path, false)

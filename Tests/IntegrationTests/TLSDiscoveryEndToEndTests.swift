@@ -369,7 +369,9 @@ struct TLSDiscoveryEndToEndTests {
         let cgroup = try TestCgroup("tls-node")
         defer { cgroup.remove() }
         let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
-        let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 300)"])
+        // a scoped agent probes the process, so it must still run then: reading node's symbols
+        // takes a while on a loaded machine
+        let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 2000)"])
         #expect(run.output == "done\n")
         let line = "OpenSSL probes on \(directory)/node"
         agent.waitForLogLine(containing: [line])
