@@ -1,6 +1,7 @@
 /* Loader glue between Swift and libbpf: options → rodata and map sizes, load, attach, poll. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,6 +452,31 @@ static void tls_event_free(struct tls_event *e)
 	free(e);
 }
 
+/* Removes the uprobe events an agent that died left in tracefs (group tusk_<pid> of a pid that is
+ * gone): a process that reuses the pid would find its names taken. */
+static void remove_stale_tls_events(void)
+{
+	char path[128], line[1024], removal[256];
+	snprintf(path, sizeof(path), "%s/uprobe_events", tracefs());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	char stale[64][160];
+	int n = 0;
+	while (n < 64 && fgets(line, sizeof(line), f)) {
+		int pid = 0;
+		char event[128];
+		/* "p:tusk_123/ssl_… /path:0x…" */
+		if (sscanf(line, "%*c:tusk_%d/%127s", &pid, event) == 2 && pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
+			snprintf(stale[n++], sizeof(stale[0]), "tusk_%d/%s", pid, event);
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		snprintf(removal, sizeof(removal), "-:%s\n", stale[i]);
+		write_uprobe_events(removal);
+	}
+}
+
 /* The uprobe event for `offset` in the file at `path` (identity `st`), made on first use with
  * `prog` on it. NULL with *err set on failure. */
 static struct tls_event *tls_event_for(struct tusk_probes *p, const char *path, const struct stat *st, uint64_t offset,
@@ -485,6 +511,8 @@ static struct tls_event *tls_event_for(struct tusk_probes *p, const char *path, 
 	char line[512], id_path[256], id_text[32] = { 0 };
 	snprintf(line, sizeof(line), "%c:tusk_%d/%s %s:0x%llx\n", retprobe ? 'r' : 'p', getpid(), e->name, path,
 		 (unsigned long long)offset);
+	if (p->tls_event_count == 0)
+		remove_stale_tls_events();
 	*err = write_uprobe_events(line);
 	if (*err) {
 		free(e);
