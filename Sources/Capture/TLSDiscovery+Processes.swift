@@ -10,10 +10,12 @@ import KernelRecords
 /// OpenSSL is built in, the system's libssl as its own root has it, and every OpenSSL file probed
 /// in another process before (at most TUSK_TLS_FILES_PER_PROCESS in all). The last two go on before
 /// the process maps them: a process that execs a client on a file probed before is covered from
-/// its first call, as under an unscoped agent. They stay across the process's execs. The kernel reports every exec and libssl mapping of a traced process and
-/// every fork of a process with probes (its child has the parent's breakpoints only until its
-/// first hit); each report has the process probed again for what it lacks. A process that exits
-/// has its probes removed (its pidfd says so) at the next report or within a second.
+/// its first call, as under an unscoped agent. They stay across the process's execs.
+///
+/// The kernel reports every exec and libssl mapping of a traced process and every fork of a
+/// process with probes (its child has the parent's breakpoints only until its first hit); each
+/// report has the process probed again for what it lacks. A process that exits has its probes
+/// removed (its pidfd says so) at the next report or within a second.
 extension TLSDiscovery {
     /// Puts the probes on each process in scope at start (`pids`), before anything is traced.
     public func attach(processes pids: [Int32]) -> TLSAttachment {
