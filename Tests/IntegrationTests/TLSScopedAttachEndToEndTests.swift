@@ -144,6 +144,38 @@ struct TLSScopedAttachEndToEndTests {
         #expect(agent.stop() == 0)
     }
 
+    /// At most `--max-tls-processes` processes hold probes: one more is left out, counted and
+    /// named (its connection is not seen); once a holder exits its probes are gone and a process
+    /// that starts then gets its own.
+    @Test func processesBeyondTheLimitAreCountedAndNamed() throws {
+        let pod = try TestCgroup("tls-scoped-limit")
+        defer { pod.remove() }
+        let marker = try EndMarker(postgres, cgroup: pod.path)
+        let holder = try InteractiveProcess("/bin/sh", ["-c", pod.join + "read go"])
+        // both shells in the cgroup before the agent looks
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let procs = ((try? String(contentsOfFile: pod.path + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n")
+            if procs.contains("\(holder.pid)") && procs.contains("\(marker.pid)") { break }
+            usleep(20_000)
+        }
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", pod.path, "--max-tls-processes", "2"])
+        #expect(try agent.metric("tusk_tls_processes_with_probes") == 2, "\(agent.stderrText)")
+        let leftOut = try pod.run(postgres.binaries + "/psql", ["-X", "-q", "-d", dsn, "-c", "SELECT 'left out' AS scoped"])
+        #expect(try agent.metric("tusk_tls_processes_not_probed_total{reason=\"process_limit\"}", settlesAt: 1) == 1)
+        #expect(agent.waitForLogLine(containing: ["TLS not probed", "2 processes have OpenSSL probes already"]), "\(agent.stderrText)")
+        holder.closeInput()
+        _ = holder.wait()
+        #expect(try agent.metric("tusk_tls_processes_with_probes", settlesAt: 1) == 1)
+        try pod.run(postgres.binaries + "/psql", ["-X", "-q", "-d", dsn, "-c", "SELECT 'after the holder' AS scoped"])
+        #expect(try agent.metric("tusk_tls_processes_probed_total", settlesAt: 3) == 3, "\(agent.stderrText)")
+        try marker.send()
+        let spans = try agent.spans(through: marker)
+        #expect(!spans.contains { $0.pid == leftOut.pid }, "\(spans.map { "\($0.pid) \($0.text ?? "-")" })")
+        #expect(try agent.metric("tusk_tls_processes_with_probes", settlesAt: 0) == 0)
+        #expect(agent.stop() == 0)
+    }
+
     /// How often a client that starts after the agent and connects at once is seen from its first
     /// statement: its probes go on at its exec, racing its start-up. Measured, not asserted.
     @Test func theStartUpWindowOfANewProcessIsMeasured() throws {
