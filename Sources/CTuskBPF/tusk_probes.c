@@ -27,9 +27,20 @@ struct tusk_tls_process {
 	int32_t pid;
 	int pidfd;
 	uint32_t files;
-	uint32_t fd_count;
-	int fds[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
+	uint32_t probe_count;
+	struct tls_probe {
+		int fd;                /* its perf event on a tracefs uprobe event, or -1 */
+		struct bpf_link *link; /* without tracefs: a perf-PMU uprobe of its own */
+	} probes[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
 };
+
+static void tls_probe_close(struct tls_probe *probe)
+{
+	if (probe->link)
+		bpf_link__destroy(probe->link);
+	else
+		close(probe->fd);
+}
 
 /* One OpenSSL function's entry or return in one file, as a uprobe event in tracefs
  * (uprobe_events), shared by every process probed alone. A perf event on the agent itself (which
@@ -59,6 +70,7 @@ struct tusk_probes {
 	struct tls_event **tls_events; /* scoped: the uprobe events their perf events are on */
 	uint32_t tls_event_count;
 	uint32_t tls_event_capacity;
+	int tls_events_unusable; /* tracefs refused a uprobe event (read-only): perf-PMU uprobes instead */
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
 	uint32_t go_link_capacity;
@@ -392,8 +404,8 @@ void tusk_tls_process_free(struct tusk_tls_process *t)
 {
 	if (!t)
 		return;
-	while (t->fd_count > 0)
-		close(t->fds[--t->fd_count]);
+	while (t->probe_count > 0)
+		tls_probe_close(&t->probes[--t->probe_count]);
 	close(t->pidfd);
 	free(t);
 }
@@ -561,31 +573,45 @@ static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_proce
 		fail(error, error_len, path, errno);
 		return -errno;
 	}
-	uint32_t first = t->fd_count;
+	uint32_t first = t->probe_count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
 		int required = i < 2; /* SSL_write and SSL_read */
 		int err = offsets[i] ? 0 : -ENOENT;
-		uint32_t before = t->fd_count;
+		uint32_t before = t->probe_count;
 		/* the return first: an entry without its return would leave a stash behind */
 		for (int retprobe = 1; retprobe >= 0 && !err; retprobe--) {
-			struct tls_event *e = tls_event_for(p, path, &st, offsets[i], retprobe,
-							    retprobe ? s->progs.ssl_return : enters[i], &err);
-			int fd = e ? perf_event_on(e->id, pid) : err;
-			if (fd < 0)
-				err = fd;
-			else
-				t->fds[t->fd_count++] = fd;
+			struct bpf_program *prog = retprobe ? s->progs.ssl_return : enters[i];
+			struct tls_probe *probe = &t->probes[t->probe_count];
+			*probe = (struct tls_probe){ .fd = -1 };
+			if (!p->tls_events_unusable) {
+				struct tls_event *e = tls_event_for(p, path, &st, offsets[i], retprobe, prog, &err);
+				/* tracefs mounted read-only, or none: the slower kind of probe */
+				if (!e && (err == -EROFS || err == -EACCES || err == -EPERM || err == -ENOENT)) {
+					p->tls_events_unusable = 1;
+					err = 0;
+				} else if (e) {
+					probe->fd = perf_event_on(e->id, pid);
+					err = probe->fd < 0 ? probe->fd : 0;
+				}
+			}
+			if (p->tls_events_unusable) {
+				LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+				probe->link = bpf_program__attach_uprobe_opts(prog, pid, path, offsets[i], &opts);
+				err = probe->link ? 0 : -errno;
+			}
+			if (!err)
+				t->probe_count++;
 		}
 		/* a return without its entry does no harm, but is of no use either */
-		while (err && t->fd_count > before)
-			close(t->fds[--t->fd_count]);
+		while (err && t->probe_count > before)
+			tls_probe_close(&t->probes[--t->probe_count]);
 		if (err && required) {
 			char what[512];
 			snprintf(what, sizeof(what), "attaching uprobes to %s in %s for process %d", functions[i], path, pid);
 			fail(error, error_len, what, err);
-			while (t->fd_count > first)
-				close(t->fds[--t->fd_count]);
+			while (t->probe_count > first)
+				tls_probe_close(&t->probes[--t->probe_count]);
 			return err;
 		}
 		if (!err)
@@ -605,12 +631,14 @@ int tusk_probes_prepare_tls_process(struct tusk_probes *p, const char *path, con
 	if (stat(path, &st) != 0)
 		return -errno;
 	int err = 0;
-	for (int i = 0; i < TUSK_TLS_FUNCTIONS && !err; i++) {
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS && !err && !p->tls_events_unusable; i++) {
 		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 1, s->progs.ssl_return, &err))
 			break;
 		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 0, enters[i], &err))
 			break;
 	}
+	if (err == -EROFS || err == -EACCES || err == -EPERM || err == -ENOENT)
+		p->tls_events_unusable = 1;
 	return err;
 }
 
