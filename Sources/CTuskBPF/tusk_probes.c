@@ -71,6 +71,7 @@ struct tusk_probes {
 	uint32_t tls_event_count;
 	uint32_t tls_event_capacity;
 	int tls_events_unusable; /* tracefs refused a uprobe event (read-only): perf-PMU uprobes instead */
+	uint32_t number;         /* of the probes loaded in this process */
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
 	uint32_t go_link_capacity;
@@ -262,6 +263,8 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, struct 
 		fail(error, error_len, "out of memory", ENOMEM);
 		return NULL;
 	}
+	static uint32_t loaded;
+	p->number = __atomic_fetch_add(&loaded, 1, __ATOMIC_RELAXED);
 	p->ncpus = libbpf_num_possible_cpus();
 	p->skel = tusk_object_open(o, 0, error, error_len);
 	if (!p->skel) {
@@ -518,7 +521,8 @@ static struct tls_event *tls_event_for(struct tusk_probes *p, const char *path, 
 	e->device = st->st_dev;
 	e->offset = offset;
 	e->retprobe = retprobe;
-	snprintf(e->name, sizeof(e->name), "ssl_%llx_%llx_%llx_%c", (unsigned long long)e->inode,
+	/* named by the probes' own number too: two sets of probes in one process (tests) stay apart */
+	snprintf(e->name, sizeof(e->name), "ssl%u_%llx_%llx_%llx_%c", p->number, (unsigned long long)e->inode,
 		 (unsigned long long)e->device, (unsigned long long)offset, retprobe ? 'r' : 'p');
 	char line[512], id_path[256], id_text[32] = { 0 };
 	snprintf(line, sizeof(line), "%c:tusk_%d/%s %s:0x%llx\n", retprobe ? 'r' : 'p', getpid(), e->name, path,
