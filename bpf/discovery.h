@@ -2,6 +2,9 @@
  * kernel can tell about encrypted connections nobody hands the plaintext of:
  *   - a file named libssl* mapped for execution, or a program file started (TUSK_KIND_LIBRARY,
  *     TUSK_KIND_PROGRAM), once per file: user space puts the TLS probes on it if it is OpenSSL;
+ *     a scoped agent (tls_per_process) probes each traced process apart, so it hears of every
+ *     such mapping and exec, and of every process forked by one with probes (TUSK_KIND_LIBRARY
+ *     naming the child: it inherits its parent's mappings);
  *   - an encrypted connection whose application data goes out outside any probed TLS call
  *     (TUSK_KIND_TLS_UNSEEN), once per connection;
  *   - plaintext that starts after the connection's startup (the probes came late) is picked up as
@@ -27,6 +30,15 @@ struct {
 	__type(value, __u8);
 } reported_files SEC(".maps");
 
+/* Processes whose OpenSSL probes were put on them alone (tls_per_process), filled and emptied by
+ * user space: a process they fork needs probes of its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TUSK_TLS_MAX_PROCESSES);
+	__type(key, __u32);
+	__type(value, __u8);
+} tls_processes SEC(".maps");
+
 /* A small record naming the current process, composed in the ring and sent at once: user space
  * acts on it while the process runs. */
 static __always_inline struct tusk_record *discovery_record(__u16 kind)
@@ -48,7 +60,7 @@ static __always_inline struct tusk_record *discovery_record(__u16 kind)
 }
 
 /* Tell user space the current process maps `file` (kind: library or program), unless it was
- * told about the file already. */
+ * told about the file already; with probes per process, every time. */
 static __always_inline void report_file(struct file *file, __u16 kind)
 {
 	if (!file)
@@ -58,7 +70,7 @@ static __always_inline void report_file(struct file *file, __u16 kind)
 		.device = BPF_CORE_READ(file, f_inode, i_sb, s_dev),
 	};
 	__u8 yes = 1;
-	if (bpf_map_update_elem(&reported_files, &id, &yes, BPF_NOEXIST))
+	if (!tls_per_process && bpf_map_update_elem(&reported_files, &id, &yes, BPF_NOEXIST))
 		return;
 	struct tusk_record *r = discovery_record(kind);
 	if (!r)

@@ -108,6 +108,17 @@ struct syscall_enter_ctx {
 	unsigned long args[6];
 };
 
+#define CLONE_THREAD 0x00010000
+
+/* tracepoint/task/task_newtask */
+struct task_newtask_ctx {
+	__u64 common;
+	__s32 pid;
+	char comm[16];
+	__u64 clone_flags;
+	__s16 oom_score_adj;
+};
+
 struct syscall_exit_ctx {
 	__u64 common;
 	long id;

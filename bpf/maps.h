@@ -281,6 +281,9 @@ const volatile __u8 trace_clients = 1;
 const volatile __u8 trace_servers = 0;
 /* keep connections that switch to TLS, and walk the plaintext the TLS library probes hand over */
 const volatile __u8 tls_capture = 1;
+/* a scoped agent puts the OpenSSL probes on each traced process, not on each file: report every
+ * exec and libssl mapping of a traced process, and the forks of processes with probes */
+const volatile __u8 tls_per_process = 0;
 /* trace only processes inside these cgroup v2 subtrees: the id of each subtree's root and its
  * depth below the hierarchy root (checked with the task's ancestor at that depth) */
 const volatile __u32 cgroup_count = 0;

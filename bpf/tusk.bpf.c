@@ -352,8 +352,10 @@ RECV(recvmsg, IO_MSG)
 static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex, int handshake)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!traced(tgid))
+	if (!traced(tgid)) {
+		count(TUSK_C_TLS_OUT_OF_SCOPE);
 		return 0;
+	}
 	/* an encrypted PostgreSQL connection starts in the clear: its process already has one */
 	__u32 *owned = process_conns_of(tgid);
 	if (!owned || !*owned)
@@ -523,6 +525,24 @@ int process_exec(void *ctx)
 		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	report_file(BPF_CORE_READ(task, mm, exe_file), TUSK_KIND_PROGRAM);
+	return 0;
+}
+
+/* A process forked (not a thread) by one whose OpenSSL probes were put on it alone: the child
+ * maps the same libraries, and has its parent's breakpoints only until its first hit (the
+ * probes' filter then removes them); have user space put probes on it too. */
+SEC("tracepoint/task/task_newtask")
+int task_newtask(struct task_newtask_ctx *ctx)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32;
+	if (!tls_per_process || (ctx->clone_flags & CLONE_THREAD) || !bpf_map_lookup_elem(&tls_processes, &parent))
+		return 0;
+	struct tusk_record *r = discovery_record(TUSK_KIND_LIBRARY);
+	if (!r)
+		return 0;
+	r->pid = r->tid = ctx->pid;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	count(TUSK_C_RECORDS);
 	return 0;
 }
 

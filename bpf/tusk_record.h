@@ -14,6 +14,7 @@
 #define TUSK_DEFAULT_QUERY_BYTES 1024
 #define TUSK_NAME_SLACK 64   /* Parse bodies start with the statement name (NAMEDATALEN = 64) */
 #define TUSK_MAX_CGROUPS 8   /* cgroup subtrees a scope may name */
+#define TUSK_TLS_MAX_PROCESSES 4096 /* processes a scoped agent may put the OpenSSL probes on */
 /* A TUSK_KIND_PROCESS record's text: the executable's path, one name per TUSK_PATH_NAME bytes,
  * the file's own name first, then its directories up to the root of its file system (at most
  * TUSK_PATH_DEPTH names, each NUL-terminated; an empty one ends the path); then the process's
@@ -34,8 +35,11 @@ enum tusk_kind {
 	TUSK_KIND_STARTUP = 6,   /* StartupMessage: text holds its parameters (user\0…\0database\0…) */
 	TUSK_KIND_CONN_END = 7,  /* connection ended (Terminate, close, EOF); no request */
 	TUSK_KIND_PROCESS = 8,   /* a process's first connection: who it is, while it lives (see below) */
-	TUSK_KIND_LIBRARY = 9,   /* a traced process mapped a file named libssl* for execution (once per file) */
-	TUSK_KIND_PROGRAM = 10,  /* a traced process started a program file (once per file) */
+	TUSK_KIND_LIBRARY = 9,   /* a traced process mapped a file named libssl* for execution (once per
+				  * file; per process when tls_per_process), or, when tls_per_process, was
+				  * forked by a process with OpenSSL probes (it inherits its mappings) */
+	TUSK_KIND_PROGRAM = 10,  /* a traced process started a program file (once per file; every exec
+				  * when tls_per_process) */
 	TUSK_KIND_TLS_UNSEEN = 11, /* an encrypted connection whose plaintext no TLS probe hands over */
 };
 
@@ -88,6 +92,7 @@ enum tusk_counter {
 	TUSK_C_TLS_WALK_UNAVAILABLE, /* plaintext not walked: the thread's task storage could not be had */
 	TUSK_C_TLS_UNTIED,         /* plaintext not walked: no socket is known for its SSL object */
 	TUSK_C_CONNS_TLS_UNSEEN,   /* encrypted connections whose ciphertext flows outside any probed TLS call */
+	TUSK_C_TLS_OUT_OF_SCOPE,   /* OpenSSL calls trapped in a process Tusk does not trace (left at once) */
 	TUSK_C_MAX,
 };
 

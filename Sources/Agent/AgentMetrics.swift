@@ -74,6 +74,18 @@ public final class AgentMetrics: Sendable {
             counter("tls_files_not_probed", "OpenSSL files found but not probed, by reason", [("reason", "attach_failed")]) {
                 tls.filesFailed.load(ordering: .relaxed)
             },
+            counter("tls_processes_probed", "Processes the OpenSSL probes went on, each alone (a scoped agent)") {
+                tls.processesProbed.load(ordering: .relaxed)
+            },
+            counter("tls_processes_not_probed", "Processes in scope using OpenSSL left unprobed, by reason", [("reason", "process_limit")]) {
+                tls.processesOverLimit.load(ordering: .relaxed)
+            },
+            counter("tls_processes_not_probed", "Processes in scope using OpenSSL left unprobed, by reason", [("reason", "attach_failed")]) {
+                tls.processesFailed.load(ordering: .relaxed)
+            },
+            counter(
+                "tls_calls_out_of_scope", "OpenSSL calls whose probe fired in a process out of scope (left at once)", [],
+                fromKernel { $0.tlsCallsOutOfScope }),
             counter("dropped", dropped, [("reason", "tls_discovery_busy")]) { tls.reportsDropped.load(ordering: .relaxed) },
             counter("connections_closed", "PostgreSQL connections ended", [], fromKernel { $0.connectionsClosed }),
             counter("unmatched_responses", "Backend answers with no request waiting", [], fromKernel { $0.unmatched }),
@@ -113,6 +125,9 @@ public final class AgentMetrics: Sendable {
         gauges = [
             gauge("queue_spans", "Spans waiting for export") { queue.count },
             gauge("hop_spans_held", "Spans waiting for their hop parent") { hops.held.load(ordering: .relaxed) },
+            gauge("tls_processes_with_probes", "Processes holding OpenSSL probes of their own (a scoped agent)") {
+                tls.processesHolding.load(ordering: .relaxed)
+            },
             gauge("kernel_connections", "Connections tracked in the kernel") { kernel.mapEntries().connections },
             gauge("kernel_requests_in_flight", "Requests tracked in the kernel") { kernel.mapEntries().requests },
         ]

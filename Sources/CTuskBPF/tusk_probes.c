@@ -1,9 +1,16 @@
 /* Loader glue between Swift and libbpf: options → rodata and map sizes, load, attach, poll. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -14,10 +21,57 @@
 /* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
 #define TLS_LINKS_PER_FILE 10
 
+/* A process's own OpenSSL probes (tls_per_process): a perf event per probe on a shared tracefs
+ * event (struct tls_event), and a pidfd that turns readable when the process exits. */
+struct tusk_tls_process {
+	int32_t pid;
+	int pidfd;
+	uint32_t files;
+	uint32_t probe_count;
+	struct tls_probe {
+		int fd;                /* its perf event on a tracefs uprobe event, or -1 */
+		struct bpf_link *link; /* without tracefs: a perf-PMU uprobe of its own */
+	} probes[TUSK_TLS_FILES_PER_PROCESS * TLS_LINKS_PER_FILE];
+};
+
+static void tls_probe_close(struct tls_probe *probe)
+{
+	if (probe->link)
+		bpf_link__destroy(probe->link);
+	else
+		close(probe->fd);
+}
+
+/* One OpenSSL function's entry or return in one file, as a uprobe event in tracefs
+ * (uprobe_events), shared by every process probed alone. A perf event on the agent itself (which
+ * never calls into OpenSSL's files) carries the program; each probed process adds a perf event of
+ * its own, which only puts the process into the event's filter: the kernel installs the
+ * breakpoint in the processes of the event's perf events alone. Closing a process's perf event
+ * takes the breakpoint out of that process at once. (A perf-PMU uprobe, as libbpf attaches, is an
+ * event of its own: destroying one waits for RCU grace periods, ~100 ms each on these machines,
+ * holding the lock every uprobe attach takes.) */
+struct tls_event {
+	uint64_t inode;
+	uint64_t device;
+	uint64_t offset;
+	int retprobe;
+	uint32_t id;           /* tracefs event id */
+	struct bpf_link *link; /* the program on the agent's own perf event */
+	char name[64];
+};
+
 struct tusk_probes {
 	struct tusk_bpf *skel;
 	struct bpf_link *tls_links[TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE];
 	uint32_t tls_link_count;
+	struct tusk_tls_process **tls_processes; /* scoped: the processes with probes of their own */
+	uint32_t tls_process_count;
+	uint32_t tls_process_capacity;
+	struct tls_event **tls_events; /* scoped: the uprobe events their perf events are on */
+	uint32_t tls_event_count;
+	uint32_t tls_event_capacity;
+	int tls_events_unusable; /* tracefs refused a uprobe event (read-only): perf-PMU uprobes instead */
+	uint32_t number;         /* of the probes loaded in this process */
 	struct bpf_link **go_links; /* Go executables: entries and RETs of crypto/tls's Write and Read */
 	uint32_t go_link_count;
 	uint32_t go_link_capacity;
@@ -139,6 +193,8 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 	s->rodata->trace_clients = o->trace_clients;
 	s->rodata->trace_servers = o->trace_servers;
 	s->rodata->tls_capture = o->tls_capture;
+	/* verifying: with the fork report's body (the scoped form; the rest differ by a map update) */
+	s->rodata->tls_per_process = o->tls_capture && (o->tls_per_process || verify_only);
 	s->rodata->cgroup_count = o->cgroup_count < TUSK_MAX_CGROUPS ? o->cgroup_count : TUSK_MAX_CGROUPS;
 	for (uint32_t i = 0; i < s->rodata->cgroup_count; i++) {
 		s->rodata->cgroup_ids[i] = o->cgroup_ids[i];
@@ -147,6 +203,9 @@ struct tusk_bpf *tusk_object_open(const struct tusk_probe_options *o, int verify
 	/* without TLS capture nothing asks which libraries processes map */
 	if (!o->tls_capture)
 		bpf_program__set_autoattach(s->progs.exit_mmap, false);
+	/* only probes put on processes one by one need to hear of forks */
+	if (!s->rodata->tls_per_process)
+		bpf_program__set_autoattach(s->progs.task_newtask, false);
 	int err = bpf_map__set_value_size(s->maps.slots, value_size);
 	if (!err)
 		err = bpf_map__set_max_entries(s->maps.slots, slots);
@@ -204,6 +263,8 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *o, struct 
 		fail(error, error_len, "out of memory", ENOMEM);
 		return NULL;
 	}
+	static uint32_t loaded;
+	p->number = __atomic_fetch_add(&loaded, 1, __ATOMIC_RELAXED);
 	p->ncpus = libbpf_num_possible_cpus();
 	p->skel = tusk_object_open(o, 0, error, error_len);
 	if (!p->skel) {
@@ -265,22 +326,31 @@ int tusk_probes_attach(struct tusk_probes *p, char *error, size_t error_len)
 	return err;
 }
 
-/* One uprobe (or uretprobe) at `offset` in the file at `path`, for every process mapping it. */
-static int attach_uprobe(struct tusk_probes *p, struct bpf_program *prog, const char *path, uint64_t offset,
-			 int retprobe)
+/* Where attached links go: an array, its fill and its capacity. */
+struct link_list {
+	struct bpf_link **links;
+	uint32_t *count;
+	uint32_t capacity;
+};
+
+/* One uprobe (or uretprobe) at `offset` in the file at `path`, for process `pid` (-1: every process
+ * mapping the file). */
+static int attach_uprobe(struct bpf_program *prog, int pid, const char *path, uint64_t offset, int retprobe,
+			 struct link_list *to)
 {
-	if (p->tls_link_count >= TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE)
+	if (*to->count >= to->capacity)
 		return -E2BIG;
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &opts);
 	if (!link)
 		return -errno;
-	p->tls_links[p->tls_link_count++] = link;
+	to->links[(*to->count)++] = link;
 	return 0;
 }
 
-int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
-			   char *error, size_t error_len)
+/* The OpenSSL probes on the file at `path` for `pid` (-1: every process), into `to`. */
+static int attach_tls_links(struct tusk_probes *p, int pid, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			    struct link_list *to, char *error, size_t error_len)
 {
 	struct tusk_bpf *s = p->skel;
 	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
@@ -291,31 +361,379 @@ int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64
 		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
 		s->progs.ssl_handshake_enter,
 	};
-	uint32_t first = p->tls_link_count;
+	uint32_t first = *to->count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
 		int required = i < 2; /* SSL_write and SSL_read */
 		int err = offsets[i] ? 0 : -ENOENT;
 		/* the return first: an entry without its return would leave a stash behind */
 		if (!err)
-			err = attach_uprobe(p, s->progs.ssl_return, path, offsets[i], 1);
+			err = attach_uprobe(s->progs.ssl_return, pid, path, offsets[i], 1, to);
 		if (!err) {
-			err = attach_uprobe(p, enters[i], path, offsets[i], 0);
+			err = attach_uprobe(enters[i], pid, path, offsets[i], 0, to);
 			if (err)
-				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+				bpf_link__destroy(to->links[--(*to->count)]);
 		}
 		if (err && required) {
 			char what[512];
 			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", functions[i], path);
 			fail(error, error_len, what, err);
-			while (p->tls_link_count > first)
-				bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+			while (*to->count > first)
+				bpf_link__destroy(to->links[--(*to->count)]);
 			return err;
 		}
 		if (!err)
 			attached++;
 	}
 	return attached;
+}
+
+int tusk_probes_attach_tls(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
+			   char *error, size_t error_len)
+{
+	struct link_list to = { p->tls_links, &p->tls_link_count, TUSK_TLS_MAX_FILES * TLS_LINKS_PER_FILE };
+	return attach_tls_links(p, -1, path, offsets, &to, error, error_len);
+}
+
+static struct tusk_tls_process *tls_process_of(struct tusk_probes *p, int32_t pid)
+{
+	for (uint32_t i = 0; i < p->tls_process_count; i++)
+		if (p->tls_processes[i]->pid == pid)
+			return p->tls_processes[i];
+	return NULL;
+}
+
+void tusk_tls_process_free(struct tusk_tls_process *t)
+{
+	if (!t)
+		return;
+	while (t->probe_count > 0)
+		tls_probe_close(&t->probes[--t->probe_count]);
+	close(t->pidfd);
+	free(t);
+}
+
+int32_t tusk_tls_process_pid(const struct tusk_tls_process *t)
+{
+	return t->pid;
+}
+
+uint32_t tusk_probes_tls_process_count(const struct tusk_probes *p)
+{
+	return p->tls_process_count;
+}
+
+/* Where tracefs is mounted (uprobe_events lives there). */
+static const char *tracefs(void)
+{
+	return access("/sys/kernel/tracing/uprobe_events", W_OK) == 0 ? "/sys/kernel/tracing" : "/sys/kernel/debug/tracing";
+}
+
+static int write_uprobe_events(const char *line)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/uprobe_events", tracefs());
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = write(fd, line, strlen(line)) < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* A perf event on tracefs event `id` for process `pid`. The fd, or -errno. A process's own events
+ * stay disabled: the event's filter holds them all the same (the program runs on the agent's
+ * enabled one), and a disabled event costs the process nothing when it is switched in or out. */
+static int perf_event_on(uint32_t id, int pid)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = id,
+		.sample_period = 1,
+		.wakeup_events = 1,
+		.disabled = pid != getpid(),
+	};
+	int fd = (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void tls_event_free(struct tls_event *e)
+{
+	char line[160];
+	bpf_link__destroy(e->link);
+	snprintf(line, sizeof(line), "-:tusk_%d/%s\n", getpid(), e->name);
+	write_uprobe_events(line);
+	free(e);
+}
+
+/* Removes the uprobe events an agent that died left in tracefs (group tusk_<pid> of a pid that is
+ * gone): a process that reuses the pid would find its names taken. */
+static void remove_stale_tls_events(void)
+{
+	char path[128], line[1024], removal[256];
+	snprintf(path, sizeof(path), "%s/uprobe_events", tracefs());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	char stale[64][160];
+	int n = 0;
+	while (n < 64 && fgets(line, sizeof(line), f)) {
+		int pid = 0;
+		char event[128];
+		/* "p:tusk_123/ssl_… /path:0x…" */
+		if (sscanf(line, "%*c:tusk_%d/%127s", &pid, event) == 2 && pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
+			snprintf(stale[n++], sizeof(stale[0]), "tusk_%d/%s", pid, event);
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		snprintf(removal, sizeof(removal), "-:%s\n", stale[i]);
+		write_uprobe_events(removal);
+	}
+}
+
+/* The uprobe event for `offset` in the file at `path` (identity `st`), made on first use with
+ * `prog` on it. NULL with *err set on failure. */
+static struct tls_event *tls_event_for(struct tusk_probes *p, const char *path, const struct stat *st, uint64_t offset,
+				       int retprobe, struct bpf_program *prog, int *err)
+{
+	for (uint32_t i = 0; i < p->tls_event_count; i++) {
+		struct tls_event *e = p->tls_events[i];
+		if (e->inode == st->st_ino && e->device == st->st_dev && e->offset == offset && e->retprobe == retprobe)
+			return e;
+	}
+	if (p->tls_event_count == p->tls_event_capacity) {
+		uint32_t capacity = p->tls_event_capacity ? 2 * p->tls_event_capacity : 64;
+		struct tls_event **grown = realloc(p->tls_events, capacity * sizeof(*grown));
+		if (!grown) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		p->tls_events = grown;
+		p->tls_event_capacity = capacity;
+	}
+	struct tls_event *e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	e->inode = st->st_ino;
+	e->device = st->st_dev;
+	e->offset = offset;
+	e->retprobe = retprobe;
+	/* named by the probes' own number too: two sets of probes in one process (tests) stay apart */
+	snprintf(e->name, sizeof(e->name), "ssl%u_%llx_%llx_%llx_%c", p->number, (unsigned long long)e->inode,
+		 (unsigned long long)e->device, (unsigned long long)offset, retprobe ? 'r' : 'p');
+	char line[512], id_path[256], id_text[32] = { 0 };
+	snprintf(line, sizeof(line), "%c:tusk_%d/%s %s:0x%llx\n", retprobe ? 'r' : 'p', getpid(), e->name, path,
+		 (unsigned long long)offset);
+	if (p->tls_event_count == 0)
+		remove_stale_tls_events();
+	*err = write_uprobe_events(line);
+	if (*err) {
+		free(e);
+		return NULL;
+	}
+	snprintf(id_path, sizeof(id_path), "%s/events/tusk_%d/%s/id", tracefs(), getpid(), e->name);
+	int fd = open(id_path, O_RDONLY | O_CLOEXEC);
+	int holder = -ENOENT;
+	if (fd >= 0 && read(fd, id_text, sizeof(id_text) - 1) > 0) {
+		e->id = (uint32_t)strtoul(id_text, NULL, 10);
+		holder = perf_event_on(e->id, getpid());
+	}
+	if (fd >= 0)
+		close(fd);
+	if (holder >= 0) {
+		e->link = bpf_program__attach_perf_event(prog, holder);
+		if (!e->link) {
+			int failure = -errno;
+			close(holder);
+			holder = failure;
+		}
+	}
+	if (holder < 0) {
+		*err = holder;
+		tls_event_free(e);
+		return NULL;
+	}
+	p->tls_events[p->tls_event_count++] = e;
+	return e;
+}
+
+/* The OpenSSL probes on the file at `path` for process `pid` alone, into `t`. */
+static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_process *t, int32_t pid, const char *path,
+				    const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len)
+{
+	struct tusk_bpf *s = p->skel;
+	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
+		"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
+	};
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
+		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
+		s->progs.ssl_handshake_enter,
+	};
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		fail(error, error_len, path, errno);
+		return -errno;
+	}
+	uint32_t first = t->probe_count;
+	int attached = 0;
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
+		int required = i < 2; /* SSL_write and SSL_read */
+		int err = offsets[i] ? 0 : -ENOENT;
+		uint32_t before = t->probe_count;
+		/* the return first: an entry without its return would leave a stash behind */
+		for (int retprobe = 1; retprobe >= 0 && !err; retprobe--) {
+			struct bpf_program *prog = retprobe ? s->progs.ssl_return : enters[i];
+			struct tls_probe *probe = &t->probes[t->probe_count];
+			*probe = (struct tls_probe){ .fd = -1 };
+			if (!p->tls_events_unusable) {
+				struct tls_event *e = tls_event_for(p, path, &st, offsets[i], retprobe, prog, &err);
+				/* tracefs mounted read-only, or none: the slower kind of probe */
+				if (!e && (err == -EROFS || err == -EACCES || err == -EPERM || err == -ENOENT)) {
+					p->tls_events_unusable = 1;
+					err = 0;
+				} else if (e) {
+					probe->fd = perf_event_on(e->id, pid);
+					err = probe->fd < 0 ? probe->fd : 0;
+				}
+			}
+			if (p->tls_events_unusable) {
+				LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+				probe->link = bpf_program__attach_uprobe_opts(prog, pid, path, offsets[i], &opts);
+				err = probe->link ? 0 : -errno;
+			}
+			if (!err)
+				t->probe_count++;
+		}
+		/* a return without its entry does no harm, but is of no use either */
+		while (err && t->probe_count > before)
+			tls_probe_close(&t->probes[--t->probe_count]);
+		if (err && required) {
+			char what[512];
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s for process %d", functions[i], path, pid);
+			fail(error, error_len, what, err);
+			while (t->probe_count > first)
+				tls_probe_close(&t->probes[--t->probe_count]);
+			return err;
+		}
+		if (!err)
+			attached++;
+	}
+	return attached;
+}
+
+int tusk_probes_prepare_tls_process(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS])
+{
+	struct tusk_bpf *s = p->skel;
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
+		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
+		s->progs.ssl_handshake_enter,
+	};
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -errno;
+	int err = 0;
+	for (int i = 0; i < TUSK_TLS_FUNCTIONS && !err && !p->tls_events_unusable; i++) {
+		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 1, s->progs.ssl_return, &err))
+			break;
+		if (offsets[i] && !tls_event_for(p, path, &st, offsets[i], 0, enters[i], &err))
+			break;
+	}
+	if (err == -EROFS || err == -EACCES || err == -EPERM || err == -ENOENT)
+		p->tls_events_unusable = 1;
+	return err;
+}
+
+int tusk_probes_attach_tls_process(struct tusk_probes *p, int32_t pid, uint32_t max_processes, const char *path,
+				   const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len)
+{
+	char what[512];
+	struct tusk_tls_process *t = tls_process_of(p, pid);
+	struct tusk_tls_process *created = NULL;
+	if (!t) {
+		if (p->tls_process_count >= max_processes || p->tls_process_count >= TUSK_TLS_MAX_PROCESSES) {
+			snprintf(what, sizeof(what), "%s in process %d: %u processes have OpenSSL probes already", path, pid,
+				 p->tls_process_count);
+			fail(error, error_len, what, E2BIG);
+			return -E2BIG;
+		}
+		if (p->tls_process_count == p->tls_process_capacity) {
+			uint32_t capacity = p->tls_process_capacity ? 2 * p->tls_process_capacity : 64;
+			struct tusk_tls_process **grown = realloc(p->tls_processes, capacity * sizeof(*grown));
+			if (!grown) {
+				fail(error, error_len, "out of memory", ENOMEM);
+				return -ENOMEM;
+			}
+			p->tls_processes = grown;
+			p->tls_process_capacity = capacity;
+		}
+		/* the pidfd says when the process is gone; its pid may name another process by then */
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		created = pidfd >= 0 ? calloc(1, sizeof(*created)) : NULL;
+		if (!created) {
+			int err = pidfd < 0 ? errno : ENOMEM;
+			if (pidfd >= 0)
+				close(pidfd);
+			snprintf(what, sizeof(what), "%s in process %d", path, pid);
+			fail(error, error_len, what, err);
+			return -err;
+		}
+		created->pid = pid;
+		created->pidfd = pidfd;
+		t = created;
+	}
+	if (t->files >= TUSK_TLS_FILES_PER_PROCESS) {
+		snprintf(what, sizeof(what), "%s in process %d: %u OpenSSL files are probed in it already", path, pid, t->files);
+		fail(error, error_len, what, E2BIG);
+		return -E2BIG;
+	}
+	int attached = attach_tls_process_files(p, t, pid, path, offsets, error, error_len);
+	if (attached <= 0) {
+		tusk_tls_process_free(created);
+		return attached < 0 ? attached : -ENOENT;
+	}
+	t->files++;
+	if (created) {
+		p->tls_processes[p->tls_process_count++] = created;
+		uint8_t yes = 1;
+		uint32_t key = (uint32_t)pid;
+		/* its forks are reported (best effort: a full map only loses that report) */
+		bpf_map__update_elem(p->skel->maps.tls_processes, &key, sizeof(key), &yes, 1, BPF_ANY);
+	}
+	return attached;
+}
+
+/* Removes entry `i` (order does not matter) and forgets its process in the kernel. */
+static struct tusk_tls_process *take_tls_process(struct tusk_probes *p, uint32_t i)
+{
+	struct tusk_tls_process *t = p->tls_processes[i];
+	p->tls_processes[i] = p->tls_processes[--p->tls_process_count];
+	uint32_t key = (uint32_t)t->pid;
+	bpf_map__delete_elem(p->skel->maps.tls_processes, &key, sizeof(key), 0);
+	return t;
+}
+
+uint32_t tusk_probes_take_exited_tls(struct tusk_probes *p, struct tusk_tls_process **out, uint32_t capacity)
+{
+	uint32_t n = p->tls_process_count;
+	if (!n || !capacity)
+		return 0;
+	struct pollfd *fds = calloc(n, sizeof(*fds));
+	if (!fds)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		fds[i] = (struct pollfd){ .fd = p->tls_processes[i]->pidfd, .events = POLLIN };
+	uint32_t taken = 0;
+	if (poll(fds, n, 0) > 0) {
+		/* from the end: taking entry i moves the last one into its place */
+		for (uint32_t i = n; i-- > 0 && taken < capacity;)
+			if (fds[i].revents)
+				out[taken++] = take_tls_process(p, i);
+	}
+	free(fds);
+	return taken;
 }
 
 /* One uprobe at `offset` in the file at `path`, for every process running it. */
@@ -383,6 +801,10 @@ static void detach_tls(struct tusk_probes *p)
 {
 	while (p->tls_link_count > 0)
 		bpf_link__destroy(p->tls_links[--p->tls_link_count]);
+	while (p->tls_process_count > 0)
+		tusk_tls_process_free(take_tls_process(p, p->tls_process_count - 1));
+	while (p->tls_event_count > 0)
+		tls_event_free(p->tls_events[--p->tls_event_count]);
 	while (p->go_link_count > 0)
 		bpf_link__destroy(p->go_links[--p->go_link_count]);
 }
@@ -472,6 +894,8 @@ void tusk_probes_destroy(struct tusk_probes *p)
 		return;
 	ring_buffer__free(p->ring);
 	detach_tls(p);
+	free(p->tls_processes);
+	free(p->tls_events);
 	free(p->go_links);
 	tusk_bpf__destroy(p->skel);
 	free(p);

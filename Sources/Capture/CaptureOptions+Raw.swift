@@ -16,6 +16,7 @@ extension CaptureOptions {
                 max_requests_per_conn: UInt32(maxRequestsPerConnection),
                 ring_bytes: UInt32(ringBytes),
                 trace_clients: side == .server ? 0 : 1, trace_servers: side == .client ? 0 : 1, tls_capture: tls ? 1 : 0,
+                tls_per_process: tlsPerProcess ? 1 : 0,
                 cgroup_count: 0, cgroup_ids: (0, 0, 0, 0, 0, 0, 0, 0),
                 cgroup_levels: (0, 0, 0, 0, 0, 0, 0, 0))
             let subtrees = cgroups.prefix(Self.maxCgroups)

@@ -28,6 +28,14 @@ public struct CaptureOptions: Sendable, Equatable {
     /// Follow encrypted connections through the TLS library probes (`--no-tls` turns it off).
     /// Off: connections that switch to TLS are counted and dropped. Default true.
     public var tls: Bool = true
+    /// A scoped agent puts the OpenSSL probes on each OpenSSL file, for every process that maps it,
+    /// as an unscoped one does (`--tls-probes-per-file`). Default false.
+    public var tlsProbesPerFile = false
+    /// A scoped agent (`pids` or `cgroups` set) with TLS on puts the OpenSSL probes on each traced
+    /// process (`TLSDiscovery`), so that their breakpoints trap in no other process, unless
+    /// `tlsProbesPerFile`; an unscoped one puts them on each OpenSSL file, for every process that
+    /// maps it.
+    public var tlsPerProcess: Bool { tls && !tlsProbesPerFile && (!pids.isEmpty || !cgroups.isEmpty) }
     /// Leave the agent's own process out. Default true; tests that talk PostgreSQL from the
     /// process that loaded the programs turn it off.
     public var ignoreSelf: Bool

@@ -17,8 +17,12 @@ public final class ProbeSession: @unchecked Sendable {
     /// The TLS probes go on from another thread than detach: true once detached.
     private let tlsDetached = Mutex(false)
 
+    /// The OpenSSL probes go on each traced process (`CaptureOptions.tlsPerProcess`).
+    public let tlsPerProcess: Bool
+
     /// Loads (verifies) the programs with `options`. Nothing is traced until `attach()`.
     public init(options: CaptureOptions) throws(CaptureError) {
+        tlsPerProcess = options.tlsPerProcess
         var error = [CChar](repeating: 0, count: 512)
         var rejected = tusk_program_verdict()
         let loaded = options.withRawOptions { raw in tusk_probes_load(&raw, &rejected, &error, error.count) }
@@ -88,6 +92,81 @@ public final class ProbeSession: @unchecked Sendable {
         }
     }
 
+    /// Puts the TLS probes on the open file `fd` (`name` in messages) for process `pid` alone, at
+    /// `offsets` (found in the file when not given): their breakpoints go into that process only,
+    /// and stay across its execs. At most `maxProcesses` processes hold such probes at once (a
+    /// failure beyond, `.processLimit`). Nil when they are on, else why not. Safe from any thread.
+    public func attachTLS(
+        fd: Int32, name: String, offsets known: [String: UInt64]? = nil, pid: Int32, maxProcesses: Int
+    ) -> ProcessAttachFailure? {
+        let offsets = known ?? ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
+        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else {
+            return ProcessAttachFailure(reason: .failed, message: "\(name): exports no SSL_write and SSL_read")
+        }
+        let path = "/proc/self/fd/\(fd)"
+        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
+        return tlsDetached.withLock { detached -> ProcessAttachFailure? in
+            guard !detached else { return ProcessAttachFailure(reason: .failed, message: "\(name): the probes are detached") }
+            var error = [CChar](repeating: 0, count: 512)
+            let attached = at.withUnsafeBufferPointer {
+                tusk_probes_attach_tls_process(probes, pid, UInt32(clamping: maxProcesses), path, $0.baseAddress, &error, error.count)
+            }
+            guard attached <= 0 else { return nil }
+            let message = Self.message(error).replacing(path, with: name)
+            let processLimit = attached == -E2BIG && tusk_probes_tls_process_count(probes) >= UInt32(clamping: maxProcesses)
+            return ProcessAttachFailure(reason: processLimit ? .processLimit : attached == -ESRCH ? .gone : .failed, message: message)
+        }
+    }
+
+    /// Makes the per-process probes on the open OpenSSL file `fd` quick to attach (the first
+    /// attach to a file takes longest): for the system's libssl at start.
+    public func prepareTLS(fd: Int32) {
+        let offsets = ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
+        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else { return }
+        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
+        tlsDetached.withLock { detached in
+            guard !detached else { return }
+            _ = at.withUnsafeBufferPointer { tusk_probes_prepare_tls_process(probes, "/proc/self/fd/\(fd)", $0.baseAddress) }
+        }
+    }
+
+    /// Why `attachTLS(fd:name:offsets:pid:maxProcesses:)` put no probes on a process.
+    public struct ProcessAttachFailure: Sendable, Equatable {
+        public enum Reason: Sendable {
+            /// `maxProcesses` processes hold probes already.
+            case processLimit
+            /// The process ended first.
+            case gone
+            case failed
+        }
+
+        public var reason: Reason
+        public var message: String
+    }
+
+    /// Removes the per-process TLS probes of every process that exited; their pids. The links are
+    /// destroyed after the lock is given back: the kernel may wait for a grace period for each.
+    public func removeExitedTLSProcesses() -> [Int32] {
+        var taken = [OpaquePointer?](repeating: nil, count: 256)
+        var pids: [Int32] = []
+        while true {
+            let count = tlsDetached.withLock { _ in
+                Int(tusk_probes_take_exited_tls(probes, &taken, UInt32(taken.count)))
+            }
+            for process in taken.prefix(count) {
+                guard let process else { continue }
+                pids.append(tusk_tls_process_pid(process))
+                tusk_tls_process_free(process)
+            }
+            if count < taken.count { return pids }
+        }
+    }
+
+    /// Processes that hold TLS probes of their own now.
+    public var tlsProcessCount: Int {
+        tlsDetached.withLock { _ in Int(tusk_probes_tls_process_count(probes)) }
+    }
+
     /// Has the kernel report the file a `.library` or `.program` record named (its inode and
     /// device in `rows` and `dataRows`) again when a process maps it next: the agent could not
     /// reach it this time (the process was gone).
@@ -97,6 +176,10 @@ public final class ProbeSession: @unchecked Sendable {
 
     /// Most files the TLS probes go on.
     public static let maxTLSFiles = Int(TUSK_TLS_MAX_FILES)
+    /// Most OpenSSL files a scoped agent probes in one process.
+    public static let tlsFilesPerProcess = Int(TUSK_TLS_FILES_PER_PROCESS)
+    /// Most processes a scoped agent puts the TLS probes on at once.
+    public static let maxTLSProcesses = Int(TUSK_TLS_MAX_PROCESSES)
 
     /// Hands the records about TLS libraries (`.library`, `.program`), unseen encrypted
     /// connections (`.tlsUnseen`) and processes (`.process`, which also go to `poll`'s handler)

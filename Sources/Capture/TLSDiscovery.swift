@@ -14,13 +14,19 @@ import Synchronization
 /// a library may have its first messages go by before they are on. Such a connection is picked up
 /// at its next whole request (as a connection opened before Tusk).
 ///
+/// A scoped agent (`ProbeSession.tlsPerProcess`) puts the OpenSSL probes on each process in scope
+/// instead (TLSDiscovery+Processes.swift), so that no other process traps in them.
+///
 /// It also says what is not seen: the first encrypted connection of a process whose plaintext no
 /// probe hands over is reported once per process, with the reason.
 public final class TLSDiscovery: Sendable {
     /// Something to tell the operator.
     public enum Event: Sendable, Equatable {
-        /// The probes went on a file found after start, for process `pid`.
+        /// The probes went on a file found after start, for process `pid` (scoped: the first
+        /// process the file's probes went on).
         case probed(TLSLibraries.File, pid: Int32)
+        /// Scoped: the probes of a file already probed in other processes went on process `pid`.
+        case probedProcess(TLSLibraries.File, pid: Int32)
         /// A file that is OpenSSL but could not be probed (`reason`).
         case notProbed(path: String, pid: Int32, reason: String)
         /// Process `pid` running `program` has an encrypted connection Tusk cannot see into.
@@ -37,18 +43,30 @@ public final class TLSDiscovery: Sendable {
         public let filesFailed = Atomic<Int>(0)
         /// Kernel reports dropped because too many waited (the files may still be found later).
         public let reportsDropped = Atomic<Int>(0)
+        /// Scoped: processes the probes went on (each once, however many files it maps).
+        public let processesProbed = Atomic<Int>(0)
+        /// Scoped: processes left unprobed because `maxProcesses` hold probes already.
+        public let processesOverLimit = Atomic<Int>(0)
+        /// Scoped: OpenSSL files the probes could not attach to in a process.
+        public let processesFailed = Atomic<Int>(0)
+        /// Scoped: processes holding probes now.
+        public let processesHolding = Atomic<Int>(0)
 
         public init() {}
     }
 
     public let counters = Counters()
-    private let session: ProbeSession
-    private let procRoot: String
-    private let maxFiles: Int
-    private let report: @Sendable (Event) -> Void
-    private let queue = DispatchQueue(label: "tusk.tls-discovery")
+    let session: ProbeSession
+    let procRoot: String
+    let maxFiles: Int
+    /// Scoped: most processes holding probes at once.
+    let maxProcesses: Int
+    /// Scoped with `--pid`: the only processes probes may go on (a fork's child is not one).
+    let scopePids: Set<Int32>
+    let report: @Sendable (Event) -> Void
+    let queue = DispatchQueue(label: "tusk.tls-discovery")
     private let waiting = Atomic<Int>(0)
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     /// Kernel reports that may wait for the discovery thread; more are dropped and counted.
     static let maxWaiting = 1024
@@ -56,7 +74,7 @@ public final class TLSDiscovery: Sendable {
     /// processes remembered as reported unseen, each.
     static let memory = 16384
 
-    private struct State {
+    struct State {
         /// Files probed, or found over the limit or failing: not tried again.
         var known: [TLSLibraries.Identity: Outcome] = [:]
         var probed = 0
@@ -66,18 +84,31 @@ public final class TLSDiscovery: Sendable {
         var reported = Set<String>()
         /// Files probed at start: any other probed file was probed as a process started using it.
         var probedAtStart = Set<TLSLibraries.Identity>()
+        /// Scoped: the OpenSSL files probed in each process.
+        var processFiles: [Int32: Set<TLSLibraries.Identity>] = [:]
+        /// Scoped: each file's OpenSSL functions by file offset; empty for a file without OpenSSL.
+        var functions: [TLSLibraries.Identity: [String: UInt64]] = [:]
+        /// Scoped: processes refused for the process limit (counted once each).
+        var overLimit = Set<Int32>()
+        /// Scoped: each probed file, held open (at most `maxFiles`), and its path: every process
+        /// that execs or forks gets its probes on all of them, before it may map one.
+        var probedFiles: [TLSLibraries.Identity: (fd: Int32, path: String, kind: TLSLibraries.File.Kind)] = [:]
     }
 
-    private enum Outcome {
+    enum Outcome {
         case probed, overLimit, failed
     }
 
     public init(session: ProbeSession, procRoot: String = "/proc", maxFiles: Int = ProbeSession.maxTLSFiles,
+                maxProcesses: Int = ProbeSession.maxTLSProcesses, scopePids: [Int32] = [],
                 report: @escaping @Sendable (Event) -> Void) {
         self.session = session
         self.procRoot = procRoot
         self.maxFiles = min(maxFiles, ProbeSession.maxTLSFiles)
+        self.maxProcesses = min(maxProcesses, ProbeSession.maxTLSProcesses)
+        self.scopePids = Set(scopePids)
         self.report = report
+        if session.tlsPerProcess { removeExitedEverySecond() }
     }
 
     /// Puts the probes on the files found at start (`TLSLibraries.find`), before anything is traced.
@@ -99,7 +130,7 @@ public final class TLSDiscovery: Sendable {
     }
 
     /// A file a process maps or runs, opened by the agent.
-    private struct OpenFile {
+    struct OpenFile {
         var path: String
         var fd: Int32
         var identity: TLSLibraries.Identity
@@ -110,6 +141,10 @@ public final class TLSDiscovery: Sendable {
     /// them may be gone by the time the discovery thread gets to them. The rest (reading symbols,
     /// attaching) happens on the discovery thread.
     public func notice(_ record: CapturedRequest) {
+        if session.tlsPerProcess, record.kind != .tlsUnseen {
+            noticeProcess(record)
+            return
+        }
         let files: [OpenFile]
         switch record.kind {
         case .library, .program:
@@ -126,6 +161,12 @@ public final class TLSDiscovery: Sendable {
             return
         default: return
         }
+        enqueue(files) { self.handle(record, files) }
+    }
+
+    /// Runs `work` on the discovery thread, then closes `files`; unless too many wait (then the
+    /// report is dropped and counted).
+    func enqueue(_ files: [OpenFile], _ work: @escaping @Sendable () -> Void) {
         guard waiting.add(1, ordering: .relaxed).newValue <= Self.maxWaiting else {
             waiting.subtract(1, ordering: .relaxed)
             counters.reportsDropped.add(1, ordering: .relaxed)
@@ -133,7 +174,7 @@ public final class TLSDiscovery: Sendable {
             return
         }
         queue.async {
-            self.handle(record, files)
+            work()
             for file in files { close(file.fd) }
             self.waiting.subtract(1, ordering: .relaxed)
         }
@@ -163,7 +204,7 @@ public final class TLSDiscovery: Sendable {
 
     /// The program file of process `pid`, opened, unless it was looked at before; nil when it could
     /// not be read.
-    private func openProgram(of pid: Int32) -> [OpenFile]? {
+    func openProgram(of pid: Int32) -> [OpenFile]? {
         guard let path = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return nil }
         switch openFile(path, fresh: { $0.known[$1] == nil && !$0.programs.contains($1) }) {
         case .opened(let file): return [file]
@@ -235,7 +276,7 @@ public final class TLSDiscovery: Sendable {
 
     /// Puts the Go TLS probes on an open program file if it is a Go executable that links
     /// crypto/tls (ProbeSession.attachGoTLS probes each file once).
-    private func considerGo(_ open: OpenFile, pid: Int32) {
+    func considerGo(_ open: OpenFile, pid: Int32) {
         let inspection = GoTLSBinary.inspect(path: "/proc/self/fd/\(open.fd)")
         let file = TLSLibraries.File(
             path: open.path, device: open.identity.device, inode: open.identity.inode, kind: .goProgram, processes: [pid])
@@ -293,20 +334,51 @@ public final class TLSDiscovery: Sendable {
             return state.reported.insert("\(pid) \(program)").inserted
         }
         guard first else { return }
-        report(.unseen(pid: pid, program: program, reason: unseenReason(pid: pid, program: program)))
+        // what it maps is read now, while it runs; the reason is told once the reports before this
+        // one are handled (a file they name may have been refused by then)
+        let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps")
+        enqueue([]) { self.report(.unseen(pid: pid, program: program, reason: self.unseenReason(pid: pid, program: program, maps: maps))) }
     }
 
-    /// Why a process's TLS plaintext is not seen, from what it maps.
-    private func unseenReason(pid: Int32, program: String) -> String {
-        guard let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps") else {
+    /// Why a process's TLS plaintext is not seen, from what it maps (nil: it was gone).
+    private func unseenReason(pid: Int32, program: String, maps: String?) -> String {
+        guard let maps else {
             return "its TLS library is not one Tusk probes (the process ended before its libraries could be read)"
         }
         if maps.contains("/libjvm.so") || program.hasSuffix("/java") {
             return "Java's TLS (JSSE) is not OpenSSL or Go crypto/tls"
         }
         var probedLate: String?
+        var notYet: (path: String, neverProbed: Bool)?
+        var probedLateNew = false
         for path in TLSLibraries.libraryPaths(inMaps: maps) {
             guard let identity = TLSLibraries.Identity(path: "\(procRoot)/\(pid)/root\(path)") else { continue }
+            if session.tlsPerProcess {
+                let (file, probed, overLimit, atStart) = state.withLock {
+                    ($0.known[identity], $0.processFiles[pid]?.contains(identity) == true, $0.overLimit.contains(pid),
+                     $0.probedAtStart.contains(identity))
+                }
+                if file == .overLimit {
+                    return "its OpenSSL \(path) is not probed: the TLS probes are on \(maxFiles) files already"
+                }
+                if overLimit {
+                    return "its OpenSSL \(path) is not probed: \(maxProcesses) processes have the TLS probes already"
+                }
+                if probed {
+                    // a file new since start names it best: the probes came while it was loaded
+                    if !atStart && !probedLateNew {
+                        probedLate = path
+                        probedLateNew = true
+                    } else if probedLate == nil {
+                        probedLate = path
+                    }
+                } else if file == nil || notYet == nil {
+                    // a file probed nowhere before names the reason best
+                    notYet = file == nil ? (path, true) : (path, false)
+                }
+                if notYet?.neverProbed == true { break }
+                continue
+            }
             let (outcome, late) = state.withLock { ($0.known[identity], !$0.probedAtStart.contains(identity)) }
             switch outcome {
             case .overLimit:
@@ -318,6 +390,9 @@ public final class TLSDiscovery: Sendable {
             case .probed:
                 if late { probedLate = path }
             }
+        }
+        if let notYet {
+            return "its OpenSSL \(notYet.path) was not probed yet when the connection started"
         }
         if let probedLate {
             // the probes went on while the connection ran: seen from a later request on, if at all

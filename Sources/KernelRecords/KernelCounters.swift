@@ -30,6 +30,9 @@ public struct KernelCounters: Sendable, Equatable {
     public var tlsWalkUnavailable: UInt64 = 0
     /// TLS plaintext not walked because no socket is known for its SSL object.
     public var tlsUntied: UInt64 = 0
+    /// OpenSSL calls whose probe fired in a process Tusk does not trace (it left at once): the
+    /// traps an unscoped agent's per-file probes cost processes out of scope.
+    public var tlsCallsOutOfScope: UInt64 = 0
 
     public init() {}
 
@@ -48,5 +51,6 @@ public struct KernelCounters: Sendable, Equatable {
         tlsUntied = v[Int(TUSK_C_TLS_UNTIED.rawValue)]
         connectionsEncryptedSeen = v[Int(TUSK_C_CONNS_TLS_SEEN.rawValue)]
         connectionsEncryptedUnseen = v[Int(TUSK_C_CONNS_TLS_UNSEEN.rawValue)]
+        tlsCallsOutOfScope = v[Int(TUSK_C_TLS_OUT_OF_SCOPE.rawValue)]
     }
 }

@@ -21,12 +21,24 @@ struct CaptureFlags: ParsableArguments {
         valueName: "n"))
     var maxTLSFiles: Int = ProbeSession.maxTLSFiles
 
+    @Option(help: ArgumentHelp(
+        "Scoped (--pid, --cgroup, --scope pod): most processes the TLS probes go on at once, each alone, 1-\(ProbeSession.maxTLSProcesses); each costs 10 uprobes per OpenSSL file it uses.",
+        valueName: "n"))
+    var maxTLSProcesses: Int = 256
+
+    @Flag(help: ArgumentHelp(
+        "Scoped: put the OpenSSL probes on each file, for every process that maps it, as an unscoped agent does (no start-up window for new processes, but every process mapping the file traps, in scope or not)."))
+    var tlsProbesPerFile = false
+
     func validate() throws {
         guard CaptureOptions.queryBytesRange.contains(maxQueryBytes) else {
             throw ValidationError("--max-query-bytes must be within \(CaptureOptions.queryBytesRange)")
         }
         guard (1...ProbeSession.maxTLSFiles).contains(maxTLSFiles) else {
             throw ValidationError("--max-tls-files must be within 1...\(ProbeSession.maxTLSFiles)")
+        }
+        guard (1...ProbeSession.maxTLSProcesses).contains(maxTLSProcesses) else {
+            throw ValidationError("--max-tls-processes must be within 1...\(ProbeSession.maxTLSProcesses)")
         }
     }
 
@@ -36,6 +48,7 @@ struct CaptureFlags: ParsableArguments {
         options.side = side
         options.maxQueryBytes = maxQueryBytes
         options.tls = tls
+        options.tlsProbesPerFile = tlsProbesPerFile
         return options
     }
 }

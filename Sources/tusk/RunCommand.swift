@@ -55,9 +55,11 @@ struct RunCommand: AsyncParsableCommand {
         var capture = captureFlags.options
         capture.pids = pids
         var podScope = false
+        var scopeDirectories: [String] = []
         do {
             let resolved = try scope.resolve(environment: ProcessInfo.processInfo.environment)
             capture.cgroups = resolved.subtrees
+            scopeDirectories = resolved.directories
             podScope = resolved.isPod
             logger.info("\(resolved.description)")
         } catch {
@@ -72,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let tlsDiscovery = capture.tls ? attachTLS(
-            session, procRoot: export.procRoot, pids: pids, maxFiles: captureFlags.maxTLSFiles, logger: logger) : nil
+            session, procRoot: export.procRoot, pids: pids, cgroupDirectories: scopeDirectories,
+            maxFiles: captureFlags.maxTLSFiles, maxProcesses: captureFlags.maxTLSProcesses, logger: logger) : nil
         if capture.tls {
             attachGoTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
         }

@@ -22,26 +22,30 @@ struct ScopeFlags: ParsableArguments {
         valueName: "path"))
     var cgroups: [String] = []
 
-    /// The scope to apply and a line saying what it is.
-    func resolve(environment: [String: String]) throws -> (subtrees: [CaptureOptions.CgroupSubtree], description: String, isPod: Bool) {
+    /// The scope to apply, its cgroup directories, and a line saying what it is.
+    func resolve(environment: [String: String]) throws -> (
+        subtrees: [CaptureOptions.CgroupSubtree], directories: [String], description: String, isPod: Bool
+    ) {
         guard cgroups.count <= CaptureOptions.maxCgroups else {
             throw ValidationError("--cgroup may be given at most \(CaptureOptions.maxCgroups) times")
         }
         if !cgroups.isEmpty {
             guard scope != .pod else { throw ValidationError("--cgroup and --scope pod exclude each other") }
             let subtrees = try cgroups.map { try CgroupDirectory.subtree(path: $0) }
-            return (subtrees, "scope: cgroups \(cgroups.joined(separator: ", "))", false)
+            let mount = CgroupDirectory.cgroup2MountPoint() ?? "/sys/fs/cgroup"
+            let directories = cgroups.map { $0.hasPrefix("/") ? $0 : mount + "/" + $0 }
+            return (subtrees, directories, "scope: cgroups \(cgroups.joined(separator: ", "))", false)
         }
         let podUID = environment["K8S_POD_UID"].flatMap { $0.isEmpty ? nil : $0 }
         let chosen = scope ?? (Self.insideKubernetesPod(podUID: podUID) ? .pod : .node)
         switch chosen {
         case .node:
-            return ([], "scope: node (every process)", false)
+            return ([], [], "scope: node (every process)", false)
         case .pod:
             do {
                 let found = try PodScope.discover(podUID: podUID)
                 let subtree = CaptureOptions.CgroupSubtree(id: found.cgroupID, level: UInt32(found.pod.level))
-                return ([subtree], "scope: pod \(found.pod.podUID) (cgroup \(found.directory))", true)
+                return ([subtree], [found.directory], "scope: pod \(found.pod.podUID) (cgroup \(found.directory))", true)
             } catch {
                 throw ValidationError("--scope pod: \(error)")
             }

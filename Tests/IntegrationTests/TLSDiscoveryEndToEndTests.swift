@@ -123,7 +123,9 @@ struct TLSDiscoveryEndToEndTests {
         let cgroup = try TestCgroup("tls-ldpath")
         defer { cgroup.remove() }
         let marker = try EndMarker(postgres, cgroup: cgroup.path)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        // the file's probes as an unscoped agent puts them: a scoped agent's own, per process,
+        // race the second psql's start (TLSScopedAttachEndToEndTests measures that window)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path, "--tls-probes-per-file"])
         let statements = [
             Self.sslCheck, "SELECT 'copied' AS library", "SELECT * FROM nosuch_copied_table",
         ]
@@ -203,7 +205,8 @@ struct TLSDiscoveryEndToEndTests {
         let cgroup = try TestCgroup("tls-namespace")
         defer { cgroup.remove() }
         let marker = try EndMarker(postgres, cgroup: cgroup.path)
-        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        // the file's probes as an unscoped agent puts them (see aLibSSLCopyOnLDLibraryPathIsProbedWhenMapped)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path, "--tls-probes-per-file"])
         let psql = "\(postgres.binaries)/psql -X -A -t -d '\(dsn)'"
         let script = """
             mount -t tmpfs tusk-test "$0" && cp /lib/x86_64-linux-gnu/libssl.so.3 "$0/" || exit 1
@@ -366,7 +369,9 @@ struct TLSDiscoveryEndToEndTests {
         let cgroup = try TestCgroup("tls-node")
         defer { cgroup.remove() }
         let agent = try AgentProcess(arguments: ["--cgroup", cgroup.path])
-        let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 300)"])
+        // a scoped agent probes the process, so it must still run then: reading node's symbols
+        // takes a while on a loaded machine
+        let run = try cgroup.run(directory + "/node", ["-e", "setTimeout(() => console.log('done'), 2000)"])
         #expect(run.output == "done\n")
         let line = "OpenSSL probes on \(directory)/node"
         agent.waitForLogLine(containing: [line])

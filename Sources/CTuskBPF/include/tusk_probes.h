@@ -19,6 +19,7 @@ struct tusk_probe_options {
 	uint8_t trace_clients;          /* observe applications' side of connections */
 	uint8_t trace_servers;          /* observe PostgreSQL backends' side */
 	uint8_t tls_capture;            /* keep encrypted connections for the TLS library probes */
+	uint8_t tls_per_process;        /* OpenSSL probes go on each traced process, not on each file */
 	/* trace only processes inside these cgroup v2 subtrees (id of the subtree root, its depth) */
 	uint32_t cgroup_count;
 	uint64_t cgroup_ids[TUSK_MAX_CGROUPS];
@@ -56,6 +57,29 @@ int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len
  * at least), or -errno with `error` filled. */
 int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
 			   char *error, size_t error_len);
+/* Most OpenSSL files the probes go on in one process (tusk_probes_attach_tls_process). */
+#define TUSK_TLS_FILES_PER_PROCESS 8
+/* The same probes on the file at `path` for process `pid` alone: the kernel puts their
+ * breakpoints in that process only (all its threads, and across its execs), never in another
+ * process that maps the file. At most `max_processes` processes (and TUSK_TLS_MAX_PROCESSES) hold
+ * such probes at once: -E2BIG beyond, and beyond TUSK_TLS_FILES_PER_PROCESS files in one process;
+ * -ESRCH when the process is gone. The number of functions attached, or -errno with `error`
+ * filled (then none stay). */
+int tusk_probes_attach_tls_process(struct tusk_probes *probes, int32_t pid, uint32_t max_processes, const char *path,
+				   const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len);
+/* Makes ready what tusk_probes_attach_tls_process needs for the file at `path` before any process
+ * asks for it (the first attach to a file takes longest). 0 or -errno. */
+int tusk_probes_prepare_tls_process(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS]);
+/* One process's OpenSSL probes, taken out of the probes once the process exited. */
+struct tusk_tls_process;
+/* Takes out the probes of the processes that exited (at most `capacity`, into out[]); their
+ * links stay until tusk_tls_process_free, which may be called without holding up attaching (the
+ * kernel may wait for a grace period for each). Their number. */
+uint32_t tusk_probes_take_exited_tls(struct tusk_probes *probes, struct tusk_tls_process **out, uint32_t capacity);
+int32_t tusk_tls_process_pid(const struct tusk_tls_process *process);
+void tusk_tls_process_free(struct tusk_tls_process *process);
+/* Processes holding OpenSSL probes of their own now. */
+uint32_t tusk_probes_tls_process_count(const struct tusk_probes *probes);
 /* Let the kernel report the file (inode, device as a TUSK_KIND_LIBRARY/PROGRAM record gave them)
  * again when a process maps it next. 0 or -errno. */
 int tusk_probes_forget_file(struct tusk_probes *probes, uint64_t inode, uint32_t device);
