@@ -110,6 +110,21 @@ struct TLSScopedAttachEndToEndTests {
         print("done", status, flush=True)
         """
 
+    /// Prints its pid, waits for a line, then runs `SELECT '<argv[2]>' AS scoped` over TLS with
+    /// pg8000 on Python's ssl (the system's libssl; it starts no other process, unlike libpq's
+    /// lookup through ctypes).
+    static let waitingClient = """
+        import os, ssl, sys, pg8000.native
+        print(os.getpid(), flush=True)
+        sys.stdin.readline()
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn = pg8000.native.Connection("tusk", host="127.0.0.1", port=int(sys.argv[1]), database="tusk", ssl_context=context)
+        conn.run("SELECT '" + sys.argv[2] + "' AS scoped")
+        conn.close()
+        """
+
     @Test func processesStartedOrForkedAfterTheAgentAreSeen() throws {
         let pod = try TestCgroup("tls-scoped-later")
         defer { pod.remove() }
@@ -161,17 +176,31 @@ struct TLSScopedAttachEndToEndTests {
         }
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", pod.path, "--max-tls-processes", "2"])
         #expect(try agent.metric("tusk_tls_processes_with_probes") == 2, "\(agent.stderrText)")
-        let leftOut = try pod.run(postgres.binaries + "/psql", ["-X", "-q", "-d", dsn, "-c", "SELECT 'left out' AS scoped"])
-        #expect(try agent.metric("tusk_tls_processes_not_probed_total{reason=\"process_limit\"}", settlesAt: 1) == 1)
+        // a third process is refused while it waits, then runs its statement unseen
+        let leftOut = try InteractiveProcess(
+            "/bin/sh", ["-c", pod.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", Self.waitingClient, String(postgres.port), "left out"])
+        _ = try leftOut.nextLine()
+        #expect(try agent.metric("tusk_tls_processes_not_probed_total{reason=\"process_limit\"}", settlesAt: 1) == 1, "\(agent.stderrText)")
+        leftOut.send("go")
+        leftOut.closeInput()
+        #expect(leftOut.wait() == 0, "\(leftOut.errorOutput)")
         #expect(agent.waitForLogLine(containing: ["TLS not probed", "2 processes have OpenSSL probes already"]), "\(agent.stderrText)")
         holder.closeInput()
         _ = holder.wait()
         #expect(try agent.metric("tusk_tls_processes_with_probes", settlesAt: 1) == 1)
-        try pod.run(postgres.binaries + "/psql", ["-X", "-q", "-d", dsn, "-c", "SELECT 'after the holder' AS scoped"])
+        // a process started now gets probes of its own; it waits for them before it connects
+        let newcomer = try InteractiveProcess(
+            "/bin/sh", ["-c", pod.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", Self.waitingClient, String(postgres.port), "after the holder"])
+        let newcomerPid = Int32(try newcomer.nextLine()) ?? -1
         #expect(try agent.metric("tusk_tls_processes_probed_total", settlesAt: 3) == 3, "\(agent.stderrText)")
+        newcomer.send("go")
+        newcomer.closeInput()
+        #expect(newcomer.wait() == 0, "\(newcomer.errorOutput)")
         try marker.send()
         let spans = try agent.spans(through: marker)
-        #expect(!spans.contains { $0.pid == leftOut.pid }, "\(spans.map { "\($0.pid) \($0.text ?? "-")" })")
+        let seen = spans.map { "\($0.pid) \($0.text ?? "-")" }
+        #expect(!spans.contains { $0.pid == leftOut.pid }, "\(seen)")
+        #expect(spans.contains { $0.pid == newcomerPid && $0.text == "SELECT 'after the holder' AS scoped" }, "\(seen)")
         #expect(try agent.metric("tusk_tls_processes_with_probes", settlesAt: 0) == 0)
         #expect(agent.stop() == 0)
     }
