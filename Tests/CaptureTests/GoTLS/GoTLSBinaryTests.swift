@@ -162,6 +162,31 @@ struct GoTLSBinaryTests {
         #expect(found.write == expected.write && found.read == expected.read && found.goVersion == expected.goVersion)
     }
 
+    /// Linked by the system's linker (C code before runtime.text in .text) and position-independent
+    /// (the function table's pointers left to relocations): stripped, the function table still
+    /// gives the functions the symbol table gives.
+    @Test(arguments: toolchains, ["-ldflags=-linkmode=external", "-buildmode=pie"])
+    func strippedExternallyLinkedAndPositionIndependentExecutables(toolchain: GoToolchain, mode: String) throws {
+        guard Self.canUse(toolchain) else { return }
+        let strip = mode.hasPrefix("-ldflags=") ? [mode + " -s -w"] : [mode, "-ldflags=-s -w"]
+        let full = try Self.tlsProgram(flags: [mode], toolchain: toolchain)
+        let stripped = try Self.tlsProgram(flags: strip, toolchain: toolchain)
+        guard case .probeable(let expected) = GoTLSBinary.inspect(path: full) else {
+            Issue.record("\(GoTLSBinary.inspect(path: full))")
+            return
+        }
+        let symbols = try Self.functions(full, toolchain: toolchain)
+        let elf = try #require(ELFFile(path: full))
+        let write = try #require(symbols[GoTLSBinary.writeSymbol])
+        #expect(expected.write.entry == elf.fileOffset(ofAddress: write.address))
+        #expect(ELFFile(path: stripped)?.section(named: ".symtab") == nil)
+        guard case .probeable(let found) = GoTLSBinary.inspect(path: stripped) else {
+            Issue.record("\(GoTLSBinary.inspect(path: stripped))")
+            return
+        }
+        #expect(found.write == expected.write && found.read == expected.read, "\(found) \(expected)")
+    }
+
     /// Without either table nothing can be found, and the result says so.
     @Test(arguments: toolchains)
     func anExecutableWithoutEitherTableIsSaidToBeStripped(toolchain: GoToolchain) throws {
