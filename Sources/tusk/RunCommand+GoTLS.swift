@@ -19,7 +19,10 @@ extension RunCommand {
             logger.warning("Go TLS probes: \(failure)")
         }
         if !attachment.attached.isEmpty {
-            logger.info("Go TLS probes on: encrypted connections through Go's crypto/tls are seen", metadata: ["files": "\(attachment.attached)"])
+            let versions = Set(binaries.filter { attachment.attached.contains($0.path) }.map(\.goVersion)).sorted()
+            logger.info(
+                "Go TLS probes on: encrypted connections through Go's crypto/tls are seen",
+                metadata: ["files": "\(attachment.attached)", "go": "\(versions.joined(separator: ","))"])
         }
     }
 }

@@ -53,6 +53,25 @@ struct GoTLSCaptureEndToEndTests {
     @Test(arguments: [("pgx", Variant.plain), ("pq", .plain), ("pgx", .stripped), ("pq", .privateMount)])
     func goOverTLSGetsItsTextStatusAndRows(driver: String, variant: Variant) throws {
         let executable = try GoProgram.build(Self.workload, flags: variant == .stripped ? ["-ldflags=-s -w"] : [])
+        try seeWorkload(executable, driver: driver, variant: variant, goVersion: try GoProgram.version())
+    }
+
+    /// The same program built by each Go release of scripts/go-toolchains (installed by
+    /// scripts/setup-go), with its symbol table (pgx) and stripped (lib/pq): each compiler's code
+    /// for Write and Read, its function table and its build info. A missing toolchain fails the
+    /// test when skipping is forbidden (CI).
+    @Test(arguments: GoToolchain.releases, [Variant.plain, .stripped])
+    func eachGoReleaseIsSeen(toolchain: GoToolchain, variant: Variant) throws {
+        if let reason = toolchain.unavailable, !TestEnvironment.noSkip {
+            print("SKIPPED Go \(toolchain) test: \(reason) — set TUSK_NO_SKIP=1 to make this a failure")
+            return
+        }
+        let executable = try GoProgram.build(Self.workload, flags: variant == .stripped ? ["-ldflags=-s -w"] : [], toolchain: toolchain)
+        try seeWorkload(executable, driver: variant == .stripped ? "pq" : "pgx", variant: variant, goVersion: try toolchain.version())
+    }
+
+    /// Runs the built workload with `driver`, the agent attached to it, and checks the spans.
+    func seeWorkload(_ executable: String, driver: String, variant: Variant, goVersion: String) throws {
         let marker = try EndMarker(postgres)
         let dsn = "host=127.0.0.1 port=\(postgres.port) user=tusk dbname=tusk sslmode=require"
         let program: InteractiveProcess
@@ -89,6 +108,7 @@ struct GoTLSCaptureEndToEndTests {
         }
         let context = "\(spans.map { "\($0.text ?? "-") \($0.status) \($0.int("db.response.returned_rows") ?? -1)" }) \(counters); agent log: \(agent.stderrText)"
         #expect(agent.stderrText.contains("Go TLS probes on"), "\(agent.stderrText)")
+        #expect(agent.stderrText.contains(goVersion), "the agent names the Go version \(goVersion): \(agent.stderrText)")
         if let hidden {
             #expect(agent.stderrText.contains("/proc/\(program.pid)/root" + hidden), "\(agent.stderrText)")
         }

@@ -1,9 +1,10 @@
 import Foundation
 
 /// Go programs built at test time in GOPATH mode from Debian's golang-*-dev packages (no module
-/// proxy): `go build` with the packages under /usr/share/gocode, each build once per test process.
+/// proxy): `go build` with the packages under /usr/share/gocode, each build once per test process,
+/// by Debian's Go or another toolchain (GoToolchain).
 public enum GoProgram {
-    public static let go = "/usr/bin/go"
+    public static let go = GoToolchain.debian.go
 
     /// Why Go programs cannot be built here, or nil when they can.
     public static let unavailable: String? = {
@@ -29,9 +30,11 @@ public enum GoProgram {
     private nonisolated(unsafe) static var built: [String: String] = [:]
 
     /// Builds `source` (a main package: a .go file or a directory) with extra `go build` flags into
-    /// a scratch directory and returns the executable's path. The same source and flags build once.
-    public static func build(_ source: String, flags: [String] = []) throws -> String {
-        let key = ([source] + flags).joined(separator: " ")
+    /// a scratch directory and returns the executable's path. The same source, flags and toolchain
+    /// build once.
+    public static func build(_ source: String, flags: [String] = [], toolchain: GoToolchain = .debian) throws -> String {
+        if let reason = toolchain.unavailable { throw InteractiveProcess.ProcessError(message: reason) }
+        let key = ([toolchain.name, source] + flags).joined(separator: " ")
         lock.lock()
         defer { lock.unlock() }
         if let path = built[key] { return path }
@@ -39,9 +42,10 @@ public enum GoProgram {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let output = scratch + "/" + URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
         let result = try ChildProcess.run(
-            go, ["build"] + flags + ["-o", output, source],
+            toolchain.go, ["build"] + flags + ["-o", output, source],
             environment: [
-                "GO111MODULE": "off", "GOPATH": "\(scratch)/gopath:/usr/share/gocode", "GOFLAGS": "",
+                // GOTOOLCHAIN: the toolchain itself, never one it would download
+                "GO111MODULE": "off", "GOPATH": "\(scratch)/gopath:/usr/share/gocode", "GOFLAGS": "", "GOTOOLCHAIN": "local",
                 // kept between runs: the packages compile once
                 "GOCACHE": NSTemporaryDirectory() + "tusk-client-tests-go-cache", "HOME": NSTemporaryDirectory(),
             ])
@@ -54,7 +58,6 @@ public enum GoProgram {
 
     /// `go version`'s version, e.g. `go1.19.8`.
     public static func version() throws -> String {
-        let result = try ChildProcess.run(go, ["version"])
-        return String(result.output.split(separator: " ").dropFirst(2).first ?? "")
+        try GoToolchain.debian.version()
     }
 }

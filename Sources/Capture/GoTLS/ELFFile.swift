@@ -8,6 +8,8 @@ public final class ELFFile {
     public struct Section: Sendable, Equatable {
         public var name: String
         public var type: UInt32
+        /// SHF_WRITE (1), SHF_ALLOC (2), SHF_EXECINSTR (4)…
+        public var flags: UInt64
         public var address: UInt64
         public var offset: UInt64
         public var size: UInt64
@@ -31,7 +33,10 @@ public final class ELFFile {
     private let fd: Int32
     private let fileSize: UInt64
 
+    static let sectionProgramBits: UInt32 = 1
     static let sectionSymbolTable: UInt32 = 2
+    static let sectionRelocationsWithAddends: UInt32 = 4
+    static let relocationRelative: UInt32 = 8 // R_X86_64_RELATIVE
     static let segmentLoad: UInt32 = 1
     static let machineX86_64: UInt16 = 62
 
@@ -76,6 +81,32 @@ public final class ELFFile {
             return overflow ? nil : offset
         }
         return nil
+    }
+
+    /// The 64-bit word a loaded process holds at `address`: the addend of a relative relocation
+    /// there (a position-independent executable's pointers are 0 in the file until the loader
+    /// fills them in), else the file's bytes. `relocations` comes from `relativeRelocations()`.
+    public func word(atAddress address: UInt64, relocations: [UInt64: UInt64]) -> UInt64? {
+        if let addend = relocations[address] { return addend }
+        guard let offset = fileOffset(ofAddress: address), let bytes = bytes(at: offset, count: 8) else { return nil }
+        return bytes.u64(0)
+    }
+
+    /// The relative relocations of every `SHT_RELA` section: the address each fills in, and the
+    /// address it puts there.
+    public func relativeRelocations() -> [UInt64: UInt64] {
+        var found: [UInt64: UInt64] = [:]
+        for section in sections where section.type == Self.sectionRelocationsWithAddends && section.size < 1 << 28 {
+            guard let table = bytes(at: section.offset, count: Int(section.size)) else { continue }
+            var at = 0
+            while at + 24 <= table.count {
+                if UInt32(truncatingIfNeeded: table.u64(at + 8)) == Self.relocationRelative {
+                    found[table.u64(at)] = table.u64(at + 16)
+                }
+                at += 24
+            }
+        }
+        return found
     }
 
     /// The `.symtab` symbols with these names (functions and data alike). Empty when the file has
@@ -139,7 +170,8 @@ public final class ELFFile {
         return (0..<count).map { i in
             let at = i * entrySize
             return Section(
-                name: string(names, at: Int(table.u32(at))) ?? "", type: table.u32(at + 4), address: table.u64(at + 16),
+                name: string(names, at: Int(table.u32(at))) ?? "", type: table.u32(at + 4), flags: table.u64(at + 8),
+                address: table.u64(at + 16),
                 offset: table.u64(at + 24), size: table.u64(at + 32), link: table.u32(at + 40))
         }
     }

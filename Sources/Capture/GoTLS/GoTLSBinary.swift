@@ -52,7 +52,7 @@ public struct GoTLSBinary: Sendable, Equatable {
         var symbols = elf.symbols(named: [writeSymbol, readSymbol])
         if symbols.isEmpty && elf.section(named: ".symtab") == nil {
             symbols = GoFunctionTable.symbols(named: [writeSymbol, readSymbol], in: elf)
-            if symbols.isEmpty && elf.section(named: ".gopclntab") == nil { return .stripped(goVersion: version) }
+            if symbols.isEmpty && GoFunctionTable.section(in: elf) == nil { return .stripped(goVersion: version) }
         }
         guard let version, let minor = minorVersion(version), minor >= oldestMinorVersion else {
             return .unsupportedVersion(version)

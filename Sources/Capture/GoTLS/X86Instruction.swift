@@ -2,7 +2,7 @@
 /// from its first byte and find its RET instructions (a 0xC3 byte inside another instruction, an
 /// immediate or a displacement, is not one). Table-driven over the opcode maps; it covers what the
 /// Go compiler and the Go runtime's assembly emit (legacy prefixes, REX, the one-, two- and
-/// three-byte maps, VEX), not EVEX or 3DNow!.
+/// three-byte maps, VEX, EVEX on those maps), not APX's REX2 or 3DNow!.
 public struct X86Instruction: Sendable, Equatable {
     public var length: Int
     /// RET (C3, or C2 with a 16-bit immediate), with any prefixes.
@@ -17,7 +17,8 @@ public struct X86Instruction: Sendable, Equatable {
     public static let maxLength = 15
 
     /// The instruction starting at `offset` in `code`, or nil when it is not one this decoder
-    /// knows (invalid in 64-bit mode, EVEX, 3DNow!) or runs past the end of `code`.
+    /// knows (invalid in 64-bit mode, REX2, EVEX on the FP16 maps, 3DNow!) or runs past the end
+    /// of `code`.
     public static func decode(_ code: [UInt8], at offset: Int) -> X86Instruction? {
         var at = offset
         func next() -> UInt8? {
@@ -59,6 +60,16 @@ public struct X86Instruction: Sendable, Equatable {
             guard next() != nil, let vexOpcode = next() else { return nil }
             switch map {
             case 1: operands = twoByteMap[Int(vexOpcode)]
+            case 2: operands = Kind.modrm
+            case 3: operands = Kind.modrmImm8
+            default: return nil
+            }
+        case 0x62:
+            // EVEX (AVX-512; BOUND is invalid in 64-bit mode): three payload bytes, the first
+            // names the map as VEX's does; a compressed 8-bit displacement is still one byte
+            guard let payload = next(), next() != nil, next() != nil, let evexOpcode = next() else { return nil }
+            switch payload & 0x07 {
+            case 1: operands = twoByteMap[Int(evexOpcode)]
             case 2: operands = Kind.modrm
             case 3: operands = Kind.modrmImm8
             default: return nil

@@ -3,10 +3,14 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Finding crypto/tls's Write and Read in real Go executables built at test time, checked against
-/// objdump: the functions' entries, every instruction boundary and every RET.
+/// Finding crypto/tls's Write and Read in real Go executables built at test time, by Debian's Go and
+/// by each release of scripts/go-toolchains, checked against objdump: the functions' entries,
+/// every instruction boundary and every RET.
 @Suite(.enabled(if: GoProgram.canBuild), .serialized)
 struct GoTLSBinaryTests {
+    /// Debian's Go and the releases scripts/setup-go installs.
+    static let toolchains = [GoToolchain.debian] + GoToolchain.releases
+
     /// A Go program that links crypto/tls's Conn; it waits for a line on stdin.
     static let tlsSource = """
         package main
@@ -46,13 +50,23 @@ struct GoTLSBinaryTests {
         return path
     }
 
-    static func tlsProgram(flags: [String] = []) throws -> String {
-        try GoProgram.build(try source("gotls", tlsSource), flags: flags)
+    static func tlsProgram(flags: [String] = [], toolchain: GoToolchain = .debian) throws -> String {
+        try GoProgram.build(try source("gotls", tlsSource), flags: flags, toolchain: toolchain)
     }
 
-    /// Function symbols (address, size) by name, from `go tool nm`.
-    static func functions(_ executable: String) throws -> [String: (address: UInt64, size: UInt64)] {
-        let nm = try ChildProcess.run(GoProgram.go, ["tool", "nm", "-size", executable])
+    /// False, after saying so, when the toolchain is missing and skipping is allowed; when skipping
+    /// is forbidden (CI) the build's error fails the test.
+    static func canUse(_ toolchain: GoToolchain) -> Bool {
+        if let reason = toolchain.unavailable, !TestEnvironment.noSkip {
+            print("SKIPPED Go \(toolchain) test: \(reason) — set TUSK_NO_SKIP=1 to make this a failure")
+            return false
+        }
+        return true
+    }
+
+    /// Function symbols (address, size) by name, from `go tool nm` of the toolchain that built it.
+    static func functions(_ executable: String, toolchain: GoToolchain = .debian) throws -> [String: (address: UInt64, size: UInt64)] {
+        let nm = try ChildProcess.run(toolchain.go, ["tool", "nm", "-size", executable])
         var result: [String: (UInt64, UInt64)] = [:]
         for line in nm.output.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
@@ -85,14 +99,16 @@ struct GoTLSBinaryTests {
         return (instructions, startOffset)
     }
 
-    @Test func writeAndReadAreFoundWithEveryReturn() throws {
-        let executable = try Self.tlsProgram()
+    @Test(arguments: toolchains)
+    func writeAndReadAreFoundWithEveryReturn(toolchain: GoToolchain) throws {
+        guard Self.canUse(toolchain) else { return }
+        let executable = try Self.tlsProgram(toolchain: toolchain)
         guard case .probeable(let binary) = GoTLSBinary.inspect(path: executable) else {
             Issue.record("\(GoTLSBinary.inspect(path: executable))")
             return
         }
-        #expect(binary.goVersion == (try GoProgram.version()))
-        let symbols = try Self.functions(executable)
+        #expect(binary.goVersion == (try toolchain.version()))
+        let symbols = try Self.functions(executable, toolchain: toolchain)
         for (name, function) in [(GoTLSBinary.writeSymbol, binary.write), (GoTLSBinary.readSymbol, binary.read)] {
             let symbol = try #require(symbols[name])
             let dump = try Self.objdump(executable, from: symbol.address, to: symbol.address + symbol.size)
@@ -106,10 +122,11 @@ struct GoTLSBinaryTests {
 
     /// Every function of crypto/tls, net and the runtime (compiled Go and hand-written assembly):
     /// the decoder's instruction boundaries are objdump's.
-    @Test(arguments: ["crypto/tls.", "net.", "runtime."])
-    func decoderAgreesWithObjdump(package: String) throws {
-        let executable = try Self.tlsProgram()
-        let functions = try Self.functions(executable).filter { $0.key.hasPrefix(package) }
+    @Test(arguments: ["crypto/tls.", "net.", "runtime."], toolchains)
+    func decoderAgreesWithObjdump(package: String, toolchain: GoToolchain) throws {
+        guard Self.canUse(toolchain) else { return }
+        let executable = try Self.tlsProgram(toolchain: toolchain)
+        let functions = try Self.functions(executable, toolchain: toolchain).filter { $0.key.hasPrefix(package) }
         try #require(functions.count > 20)
         let start = functions.values.map(\.address).min()!
         let stop = functions.values.map { $0.address + $0.size }.max()!
@@ -130,9 +147,11 @@ struct GoTLSBinaryTests {
     }
 
     /// `-ldflags=-s -w` drops the symbol table; Go's function table gives the same functions.
-    @Test func aStrippedExecutableIsFoundThroughGosFunctionTable() throws {
-        let full = try Self.tlsProgram()
-        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+    @Test(arguments: toolchains)
+    func aStrippedExecutableIsFoundThroughGosFunctionTable(toolchain: GoToolchain) throws {
+        guard Self.canUse(toolchain) else { return }
+        let full = try Self.tlsProgram(toolchain: toolchain)
+        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"], toolchain: toolchain)
         guard case .probeable(let expected) = GoTLSBinary.inspect(path: full),
               case .probeable(let found) = GoTLSBinary.inspect(path: stripped)
         else {
@@ -143,13 +162,40 @@ struct GoTLSBinaryTests {
         #expect(found.write == expected.write && found.read == expected.read && found.goVersion == expected.goVersion)
     }
 
+    /// Linked by the system's linker (C code before runtime.text in .text) and position-independent
+    /// (the function table's pointers left to relocations): stripped, the function table still
+    /// gives the functions the symbol table gives.
+    @Test(arguments: toolchains, ["-ldflags=-linkmode=external", "-buildmode=pie"])
+    func strippedExternallyLinkedAndPositionIndependentExecutables(toolchain: GoToolchain, mode: String) throws {
+        guard Self.canUse(toolchain) else { return }
+        let strip = mode.hasPrefix("-ldflags=") ? [mode + " -s -w"] : [mode, "-ldflags=-s -w"]
+        let full = try Self.tlsProgram(flags: [mode], toolchain: toolchain)
+        let stripped = try Self.tlsProgram(flags: strip, toolchain: toolchain)
+        guard case .probeable(let expected) = GoTLSBinary.inspect(path: full) else {
+            Issue.record("\(GoTLSBinary.inspect(path: full))")
+            return
+        }
+        let symbols = try Self.functions(full, toolchain: toolchain)
+        let elf = try #require(ELFFile(path: full))
+        let write = try #require(symbols[GoTLSBinary.writeSymbol])
+        #expect(expected.write.entry == elf.fileOffset(ofAddress: write.address))
+        #expect(ELFFile(path: stripped)?.section(named: ".symtab") == nil)
+        guard case .probeable(let found) = GoTLSBinary.inspect(path: stripped) else {
+            Issue.record("\(GoTLSBinary.inspect(path: stripped))")
+            return
+        }
+        #expect(found.write == expected.write && found.read == expected.read, "\(found) \(expected)")
+    }
+
     /// Without either table nothing can be found, and the result says so.
-    @Test func anExecutableWithoutEitherTableIsSaidToBeStripped() throws {
-        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"])
+    @Test(arguments: toolchains)
+    func anExecutableWithoutEitherTableIsSaidToBeStripped(toolchain: GoToolchain) throws {
+        guard Self.canUse(toolchain) else { return }
+        let stripped = try Self.tlsProgram(flags: ["-ldflags=-s -w"], toolchain: toolchain)
         let bare = stripped + "-bare"
         let objcopy = try ChildProcess.run("/usr/bin/objcopy", ["--remove-section=.gopclntab", stripped, bare])
         try #require(objcopy.status == 0, "\(objcopy.errorOutput)")
-        #expect(GoTLSBinary.inspect(path: bare) == .stripped(goVersion: try GoProgram.version()))
+        #expect(GoTLSBinary.inspect(path: bare) == .stripped(goVersion: try toolchain.version()))
     }
 
     @Test func goWithoutCryptoTLS() throws {
