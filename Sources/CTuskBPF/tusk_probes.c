@@ -348,19 +348,29 @@ static int attach_uprobe(struct bpf_program *prog, int pid, const char *path, ui
 	return 0;
 }
 
+/* The OpenSSL functions the probes go on, in the order user space gives their offsets. */
+static const char *const tls_functions[TUSK_TLS_FUNCTIONS] = {
+	"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
+};
+
+/* Each function's entry program, in tls_functions' order. SSL_do_handshake ties an SSL object over
+ * memory BIOs (asyncio) to its socket. */
+static void tls_enter_programs(struct tusk_bpf *s, struct bpf_program *enters[TUSK_TLS_FUNCTIONS])
+{
+	enters[0] = s->progs.ssl_write_enter;
+	enters[1] = s->progs.ssl_read_enter;
+	enters[2] = s->progs.ssl_write_ex_enter;
+	enters[3] = s->progs.ssl_read_ex_enter;
+	enters[4] = s->progs.ssl_handshake_enter;
+}
+
 /* The OpenSSL probes on the file at `path` for `pid` (-1: every process), into `to`. */
 static int attach_tls_links(struct tusk_probes *p, int pid, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
 			    struct link_list *to, char *error, size_t error_len)
 {
 	struct tusk_bpf *s = p->skel;
-	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
-		"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
-	};
-	/* SSL_do_handshake ties an SSL object over memory BIOs (asyncio) to its socket */
-	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
-		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
-		s->progs.ssl_handshake_enter,
-	};
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS];
+	tls_enter_programs(s, enters);
 	uint32_t first = *to->count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
@@ -376,7 +386,7 @@ static int attach_tls_links(struct tusk_probes *p, int pid, const char *path, co
 		}
 		if (err && required) {
 			char what[512];
-			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", functions[i], path);
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s", tls_functions[i], path);
 			fail(error, error_len, what, err);
 			while (*to->count > first)
 				bpf_link__destroy(to->links[--(*to->count)]);
@@ -565,13 +575,8 @@ static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_proce
 				    const uint64_t offsets[TUSK_TLS_FUNCTIONS], char *error, size_t error_len)
 {
 	struct tusk_bpf *s = p->skel;
-	static const char *const functions[TUSK_TLS_FUNCTIONS] = {
-		"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
-	};
-	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
-		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
-		s->progs.ssl_handshake_enter,
-	};
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS];
+	tls_enter_programs(s, enters);
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		fail(error, error_len, path, errno);
@@ -612,7 +617,7 @@ static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_proce
 			tls_probe_close(&t->probes[--t->probe_count]);
 		if (err && required) {
 			char what[512];
-			snprintf(what, sizeof(what), "attaching uprobes to %s in %s for process %d", functions[i], path, pid);
+			snprintf(what, sizeof(what), "attaching uprobes to %s in %s for process %d", tls_functions[i], path, pid);
 			fail(error, error_len, what, err);
 			while (t->probe_count > first)
 				tls_probe_close(&t->probes[--t->probe_count]);
@@ -627,10 +632,8 @@ static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_proce
 int tusk_probes_prepare_tls_process(struct tusk_probes *p, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS])
 {
 	struct tusk_bpf *s = p->skel;
-	struct bpf_program *enters[TUSK_TLS_FUNCTIONS] = {
-		s->progs.ssl_write_enter, s->progs.ssl_read_enter, s->progs.ssl_write_ex_enter, s->progs.ssl_read_ex_enter,
-		s->progs.ssl_handshake_enter,
-	};
+	struct bpf_program *enters[TUSK_TLS_FUNCTIONS];
+	tls_enter_programs(s, enters);
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return -errno;
