@@ -347,9 +347,11 @@ RECV(recvmsg, IO_MSG)
  * encrypted connection with no SSL object yet is that call's output (tie_untied). Its reads and
  * writes then use that fd. */
 
-/* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument;
- * SSL_do_handshake takes the SSL object only. */
-static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex, int handshake)
+/* Entry: (SSL *ssl, void *buf, int num) and, for the _ex forms, size_t *moved as 4th argument
+ * (`moved_arg` 4), or as 5th after the flags for SSL_write_ex2 (5); SSL_do_handshake takes the SSL
+ * object only. User space may put an `_ex` form's probes on the internal function every form of
+ * that direction calls, which takes the same arguments. */
+static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int moved_arg, int handshake)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!traced(tgid)) {
@@ -367,7 +369,7 @@ static __always_inline int on_tls_enter(struct pt_regs *ctx, int sending, int ex
 	t->start_ns = bpf_ktime_get_ns();
 	t->ssl = ctx->di;
 	t->buf = ctx->si;
-	t->moved = ex ? ctx->cx : 0;
+	t->moved = moved_arg == 4 ? ctx->cx : moved_arg == 5 ? ctx->r8 : 0;
 	t->has_fd = 0;
 	t->foreign = 0;
 	t->sending = sending;
@@ -398,8 +400,8 @@ static __always_inline int on_handshake_return(struct tls_stash *t, __u32 tgid)
 
 #define TLS_MAX_CALL_BYTES (1U << 30)
 
-/* Return: SSL_read/SSL_write return the bytes moved (> 0); the _ex forms return 1 and store the
- * count through their 4th argument. */
+/* Return: SSL_read/SSL_write return the bytes moved (> 0); the _ex forms (and the internal
+ * functions) return > 0 and store the count through the argument noted at the entry. */
 static __always_inline int on_tls_return(struct pt_regs *ctx)
 {
 	struct tls_stash *t = bpf_task_storage_get(&tls_stash, bpf_get_current_task_btf(), 0, 0);
@@ -434,7 +436,7 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 		return 0;
 	__u64 n = ret;
 	if (t->moved) {
-		if (ret != 1 || bpf_probe_read_user(&n, sizeof(n), (const void *)t->moved) || !n)
+		if (bpf_probe_read_user(&n, sizeof(n), (const void *)t->moved) || !n)
 			return 0;
 	}
 	if (n > TLS_MAX_CALL_BYTES)
@@ -454,7 +456,13 @@ int ssl_write_enter(struct pt_regs *ctx)
 SEC("uprobe")
 int ssl_write_ex_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 1, 1, 0);
+	return on_tls_enter(ctx, 1, 4, 0);
+}
+
+SEC("uprobe")
+int ssl_write_ex2_enter(struct pt_regs *ctx)
+{
+	return on_tls_enter(ctx, 1, 5, 0);
 }
 
 SEC("uprobe")
@@ -466,7 +474,7 @@ int ssl_read_enter(struct pt_regs *ctx)
 SEC("uprobe")
 int ssl_read_ex_enter(struct pt_regs *ctx)
 {
-	return on_tls_enter(ctx, 0, 1, 0);
+	return on_tls_enter(ctx, 0, 4, 0);
 }
 
 SEC("uprobe")
@@ -475,7 +483,7 @@ int ssl_handshake_enter(struct pt_regs *ctx)
 	return on_tls_enter(ctx, 0, 0, 1);
 }
 
-/* one return program serves all five: the stash says what the call was */
+/* one return program serves all six: the stash says what the call was */
 SEC("uretprobe")
 int ssl_return(struct pt_regs *ctx)
 {

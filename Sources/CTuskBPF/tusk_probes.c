@@ -19,7 +19,7 @@
 #include "tusk.skel.h"
 
 /* uprobes on TLS library files: 10 per file (5 functions, entry and return) */
-#define TLS_LINKS_PER_FILE 10
+#define TLS_LINKS_PER_FILE (2 * TUSK_TLS_FUNCTIONS)
 
 /* A process's own OpenSSL probes (tls_per_process): a perf event per probe on a shared tracefs
  * event (struct tls_event), and a pidfd that turns readable when the process exits. */
@@ -348,12 +348,13 @@ static int attach_uprobe(struct bpf_program *prog, int pid, const char *path, ui
 	return 0;
 }
 
-/* The OpenSSL functions the probes go on, in the order user space gives their offsets. */
+/* The OpenSSL functions the probes are for, in the order user space gives their probe points (an
+ * `_ex` slot may hold the internal function all forms of a direction go through). */
 static const char *const tls_functions[TUSK_TLS_FUNCTIONS] = {
-	"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake",
+	"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake", "SSL_write_ex2",
 };
 
-/* Each function's entry program, in tls_functions' order. SSL_do_handshake ties an SSL object over
+/* Each slot's entry program, in tls_functions' order. SSL_do_handshake ties an SSL object over
  * memory BIOs (asyncio) to its socket. */
 static void tls_enter_programs(struct tusk_bpf *s, struct bpf_program *enters[TUSK_TLS_FUNCTIONS])
 {
@@ -362,6 +363,14 @@ static void tls_enter_programs(struct tusk_bpf *s, struct bpf_program *enters[TU
 	enters[2] = s->progs.ssl_write_ex_enter;
 	enters[3] = s->progs.ssl_read_ex_enter;
 	enters[4] = s->progs.ssl_handshake_enter;
+	enters[5] = s->progs.ssl_write_ex2_enter;
+}
+
+/* Every slot with a probe point must take its probes, but SSL_do_handshake's (only objects over
+ * memory BIOs need it). */
+static int tls_slot_required(int slot, const uint64_t offsets[TUSK_TLS_FUNCTIONS])
+{
+	return offsets[slot] && slot != 4;
 }
 
 /* The OpenSSL probes on the file at `path` for `pid` (-1: every process), into `to`. */
@@ -374,7 +383,7 @@ static int attach_tls_links(struct tusk_probes *p, int pid, const char *path, co
 	uint32_t first = *to->count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
-		int required = i < 2; /* SSL_write and SSL_read */
+		int required = tls_slot_required(i, offsets);
 		int err = offsets[i] ? 0 : -ENOENT;
 		/* the return first: an entry without its return would leave a stash behind */
 		if (!err)
@@ -585,7 +594,7 @@ static int attach_tls_process_files(struct tusk_probes *p, struct tusk_tls_proce
 	uint32_t first = t->probe_count;
 	int attached = 0;
 	for (int i = 0; i < TUSK_TLS_FUNCTIONS; i++) {
-		int required = i < 2; /* SSL_write and SSL_read */
+		int required = tls_slot_required(i, offsets);
 		int err = offsets[i] ? 0 : -ENOENT;
 		uint32_t before = t->probe_count;
 		/* the return first: an entry without its return would leave a stash behind */

@@ -69,21 +69,32 @@ public enum ELFExports {
         return found
     }
 
+    /// Where the file's executable loadable segments lie in the file: code at an offset in one of
+    /// them runs at the same distance from any other offset in the same one.
+    public static func executableRanges(fd: Int32) -> [Range<UInt64>] {
+        guard let header = read(fd, at: 0, count: 64), header.count == 64, header[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else { return [] }
+        return loadSegments(fd: fd, header: header).filter(\.executable).map { $0.offset..<($0.offset &+ $0.size) }
+    }
+
     /// The loadable segments (PT_LOAD): where each one's bytes lie in memory and in the file.
-    private static func loadSegments(fd: Int32, header: [UInt8]) -> [(address: UInt64, size: UInt64, offset: UInt64)] {
+    private static func loadSegments(fd: Int32, header: [UInt8]) -> [(address: UInt64, size: UInt64, offset: UInt64, executable: Bool)] {
         let at = Int(clamping: header.le(UInt64.self, at: 0x20))
         let entrySize = Int(header.le(UInt16.self, at: 0x36))
         let count = Int(header.le(UInt16.self, at: 0x38))
         guard entrySize >= 56, count > 0, count < 4096, let table = read(fd, at: at, count: entrySize * count) else { return [] }
-        // program header: p_type at 0, p_offset at 8, p_vaddr at 16, p_filesz at 32
+        // program header: p_type at 0, p_flags at 4 (PF_X: 1), p_offset at 8, p_vaddr at 16, p_filesz at 32
         return (0..<count).compactMap { index in
             let base = index * entrySize
             guard table.le(UInt32.self, at: base) == 1 else { return nil }
-            return (table.le(UInt64.self, at: base + 16), table.le(UInt64.self, at: base + 32), table.le(UInt64.self, at: base + 8))
+            return (
+                table.le(UInt64.self, at: base + 16), table.le(UInt64.self, at: base + 32), table.le(UInt64.self, at: base + 8),
+                table.le(UInt32.self, at: base + 4) & 1 != 0
+            )
         }
     }
 
-    private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
+    /// `count` bytes of the file from `offset`; nil when it has fewer.
+    static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
         guard offset >= 0, count >= 0, offset <= Int.max - count else { return nil }
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0

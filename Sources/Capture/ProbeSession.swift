@@ -68,8 +68,18 @@ public final class ProbeSession: @unchecked Sendable {
         return result
     }
 
-    /// The OpenSSL functions the TLS probes go on, in the order tusk_probes_attach_tls takes them.
-    public static let tlsFunctions = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake"]
+    /// The OpenSSL functions the TLS probes are for, in the order tusk_probes_attach_tls takes their
+    /// probe points (`OpenSSLProbePoints`): each slot's entry program reads the arguments as that
+    /// function takes them.
+    public static let tlsFunctions = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_do_handshake", "SSL_write_ex2"]
+
+    /// The probe points in the open file `fd` for its exported functions `offsets` (found in the
+    /// file when not given); nil when it exports no SSL_write and SSL_read.
+    static func tlsProbePoints(fd: Int32, offsets known: [String: UInt64]?) -> [UInt64]? {
+        let offsets = known ?? ELFExports.functions(Set(tlsFunctions), fd: fd)
+        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else { return nil }
+        return OpenSSLProbePoints(fd: fd, exports: offsets).offsets
+    }
 
     /// Puts the TLS probes on the open file `fd` (`name` in messages), at `offsets` (from
     /// `ELFExports.functions`, found in the file when not given). Reached through the agent's own
@@ -77,12 +87,10 @@ public final class ProbeSession: @unchecked Sendable {
     /// Nil when they are on, else why not. Safe from any thread; nothing is attached once the
     /// session is detached.
     public func attachTLS(fd: Int32, name: String, offsets known: [String: UInt64]? = nil) -> String? {
-        let offsets = known ?? ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
-        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else {
+        guard let at = Self.tlsProbePoints(fd: fd, offsets: known) else {
             return "\(name): exports no SSL_write and SSL_read"
         }
         let path = "/proc/self/fd/\(fd)"
-        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
         return tlsDetached.withLock { detached -> String? in
             guard !detached else { return "\(name): the probes are detached" }
             var error = [CChar](repeating: 0, count: 512)
@@ -99,12 +107,10 @@ public final class ProbeSession: @unchecked Sendable {
     public func attachTLS(
         fd: Int32, name: String, offsets known: [String: UInt64]? = nil, pid: Int32, maxProcesses: Int
     ) -> ProcessAttachFailure? {
-        let offsets = known ?? ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
-        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else {
+        guard let at = Self.tlsProbePoints(fd: fd, offsets: known) else {
             return ProcessAttachFailure(reason: .failed, message: "\(name): exports no SSL_write and SSL_read")
         }
         let path = "/proc/self/fd/\(fd)"
-        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
         return tlsDetached.withLock { detached -> ProcessAttachFailure? in
             guard !detached else { return ProcessAttachFailure(reason: .failed, message: "\(name): the probes are detached") }
             var error = [CChar](repeating: 0, count: 512)
@@ -121,9 +127,7 @@ public final class ProbeSession: @unchecked Sendable {
     /// Makes the per-process probes on the open OpenSSL file `fd` quick to attach (the first
     /// attach to a file takes longest): for the system's libssl at start.
     public func prepareTLS(fd: Int32) {
-        let offsets = ELFExports.functions(Set(Self.tlsFunctions), fd: fd)
-        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else { return }
-        let at = Self.tlsFunctions.map { offsets[$0] ?? 0 }
+        guard let at = Self.tlsProbePoints(fd: fd, offsets: nil) else { return }
         tlsDetached.withLock { detached in
             guard !detached else { return }
             _ = at.withUnsafeBufferPointer { tusk_probes_prepare_tls_process(probes, "/proc/self/fd/\(fd)", $0.baseAddress) }

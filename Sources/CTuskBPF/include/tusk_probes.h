@@ -47,14 +47,15 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Most TLS library files the probes go on (each costs 10 uprobes). */
+/* Most TLS library files the probes go on (each costs up to 12 uprobes). */
 #define TUSK_TLS_MAX_FILES 64
-/* The functions the TLS probes go on, in the order tusk_probes_attach_tls takes their offsets. */
-#define TUSK_TLS_FUNCTIONS 5 /* SSL_write, SSL_read, SSL_write_ex, SSL_read_ex, SSL_do_handshake */
-/* Attach the TLS probes (entry and return) to OpenSSL's SSL_write, SSL_read, SSL_write_ex,
- * SSL_read_ex and SSL_do_handshake in the file at `path`, at the file offsets given (0: the file lacks it), for every
- * process that maps it, now or later. The number of functions attached (SSL_write and SSL_read
- * at least), or -errno with `error` filled. */
+/* The slots of the TLS probes, in the order tusk_probes_attach_tls takes their probe points: each
+ * slot's entry program reads the arguments as that function takes them (the `_ex` forms' count
+ * through the 4th argument, SSL_write_ex2's through the 5th). */
+#define TUSK_TLS_FUNCTIONS 6 /* SSL_write, SSL_read, SSL_write_ex, SSL_read_ex, SSL_do_handshake, SSL_write_ex2 */
+/* Attach the TLS probes (entry and return) in the file at `path` at the file offsets given per slot
+ * (0: none in that slot), for every process that maps it, now or later. The number of slots
+ * attached, or -errno with `error` filled (every slot given but SSL_do_handshake's must attach). */
 int tusk_probes_attach_tls(struct tusk_probes *probes, const char *path, const uint64_t offsets[TUSK_TLS_FUNCTIONS],
 			   char *error, size_t error_len);
 /* Most OpenSSL files the probes go on in one process (tusk_probes_attach_tls_process). */

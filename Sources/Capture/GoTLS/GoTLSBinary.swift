@@ -6,7 +6,8 @@ import Glibc
 /// register ABI (Go 1.17 and later, amd64) is supported: the probes read arguments and results
 /// from registers.
 public struct GoTLSBinary: Sendable, Equatable {
-    /// A function's first instruction and each of its RET instructions, as offsets in the file.
+    /// Where a function's entry probe goes (its first instruction, or its stack check's jump:
+    /// `ProbeSite.goEntry`) and each of its RET instructions, as offsets in the file.
     public struct Function: Sendable, Equatable {
         public var entry: UInt64
         public var returns: [UInt64]
@@ -70,13 +71,14 @@ public struct GoTLSBinary: Sendable, Equatable {
         return Int(String(version[range.upperBound...].prefix(while: \.isNumber)))
     }
 
-    /// A function's code decoded from its symbol: its entry and RETs as file offsets.
+    /// A function's code decoded from its symbol: its entry probe's place (`ProbeSite.goEntry`) and
+    /// RETs as file offsets.
     private static func function(_ elf: ELFFile, _ symbol: ELFFile.Symbol) -> Function? {
         guard symbol.size > 0, symbol.size < 1 << 20, let start = elf.fileOffset(ofAddress: symbol.address),
               let code = elf.bytes(at: start, count: Int(symbol.size)),
               let returns = X86Instruction.returns(in: code), !returns.isEmpty
         else { return nil }
-        return Function(entry: start, returns: returns.map { start &+ UInt64($0) })
+        return Function(entry: start &+ UInt64(ProbeSite.goEntry(code)), returns: returns.map { start &+ UInt64($0) })
     }
 
     /// The Go version the build info records. Its header: 14 bytes of magic, the pointer size,

@@ -99,6 +99,15 @@ struct GoTLSBinaryTests {
         return (instructions, startOffset)
     }
 
+    /// The conditional jump of a Go function's stack check, among its first three instructions:
+    /// where its entry probe belongs (`ProbeSite.goEntry`).
+    static func stackCheckJump(_ instructions: [UInt64: String], from start: UInt64) -> UInt64? {
+        let firstThree = instructions.keys.filter { $0 >= start }.sorted().prefix(3)
+        return firstThree.first { instructions[$0]!.hasPrefix("j") && instructions[$0] != "jmp" }
+    }
+
+    /// The entry probe sits on the stack check's jump (the kernel runs it in place), the return
+    /// probes on every RET.
     @Test(arguments: toolchains)
     func writeAndReadAreFoundWithEveryReturn(toolchain: GoToolchain) throws {
         guard Self.canUse(toolchain) else { return }
@@ -113,7 +122,8 @@ struct GoTLSBinaryTests {
             let symbol = try #require(symbols[name])
             let dump = try Self.objdump(executable, from: symbol.address, to: symbol.address + symbol.size)
             let startOffset = try #require(dump.startOffset, "objdump names no file offset for \(name)")
-            #expect(function.entry == startOffset, "\(name)")
+            let stackCheck = try #require(Self.stackCheckJump(dump.instructions, from: symbol.address), "\(name)")
+            #expect(function.entry == stackCheck - symbol.address + startOffset, "\(name)")
             let returns = dump.instructions.filter { $0.value.hasPrefix("ret") }.keys.map { $0 - symbol.address + startOffset }
             #expect(!returns.isEmpty)
             #expect(function.returns.sorted() == returns.sorted(), "\(name)")
@@ -178,7 +188,9 @@ struct GoTLSBinaryTests {
         let symbols = try Self.functions(full, toolchain: toolchain)
         let elf = try #require(ELFFile(path: full))
         let write = try #require(symbols[GoTLSBinary.writeSymbol])
-        #expect(expected.write.entry == elf.fileOffset(ofAddress: write.address))
+        let dump = try Self.objdump(full, from: write.address, to: write.address + write.size)
+        let stackCheck = try #require(Self.stackCheckJump(dump.instructions, from: write.address))
+        #expect(expected.write.entry == elf.fileOffset(ofAddress: stackCheck))
         #expect(ELFFile(path: stripped)?.section(named: ".symtab") == nil)
         guard case .probeable(let found) = GoTLSBinary.inspect(path: stripped) else {
             Issue.record("\(GoTLSBinary.inspect(path: stripped))")
