@@ -413,11 +413,13 @@ static __always_inline int on_tls_return(struct pt_regs *ctx)
 		return on_handshake_return(t, pid_tgid >> 32);
 	struct ssl_key sk = { .ssl = t->ssl, .tgid = pid_tgid >> 32 };
 	__u32 fd;
+	__u32 *last = bpf_map_lookup_elem(&ssl_fds, &sk);
 	if (t->has_fd) {
 		fd = t->fd;
-		bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
+		/* an update costs more than the lookup: most calls find the tie as it was */
+		if (!last || *last != fd)
+			bpf_map_update_elem(&ssl_fds, &sk, &fd, BPF_ANY);
 	} else {
-		__u32 *last = bpf_map_lookup_elem(&ssl_fds, &sk);
 		if (!last) {
 			/* an object moving its ciphertext on another socket is not a PostgreSQL one */
 			if (t->foreign)
