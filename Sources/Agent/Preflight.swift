@@ -123,6 +123,16 @@ public enum Preflight {
         return Finding(verdict: .warning, message: "encrypted connections will be counted, not seen: \(why)")
     }
 
+    /// Where the OpenSSL probes go in the file at `path`, as a clause for its line: a probe on an
+    /// instruction the kernel single-steps costs about ten times one it runs in place.
+    static func probePlacement(_ path: String) -> String {
+        guard let points = OpenSSLProbePoints.of(path: path) else { return "" }
+        let shared = [points.sharedRead.map { _ in "read" }, points.sharedWrite.map { _ in "write" }].compactMap { $0 }
+        let on = shared.isEmpty ? "" : "; probes on the internal \(shared.joined(separator: " and ")) function\(shared.count > 1 ? "s" : "")"
+        if points.singleStepped.isEmpty { return on + "; every probe on an instruction the kernel runs in place" }
+        return on + "; single-stepped by the kernel (each call costs a second trap): \(points.singleStepped.joined(separator: ", "))"
+    }
+
     /// The OpenSSL copies running processes use, one line each: what the probes will go on.
     static func tlsFiles(_ files: [TLSLibraries.File]) -> [Finding] {
         let used = files.filter { !$0.processes.isEmpty }
@@ -141,7 +151,8 @@ public enum Preflight {
             let more = file.processes.count > 5 ? ", …" : ""
             return Finding(
                 verdict: .ok,
-                message: "TLS: \(kind) \(TLSLibraries.displayPath(file.path)) used by \(file.processes.count) process(es) (pid \(pids)\(more))")
+                message: "TLS: \(kind) \(TLSLibraries.displayPath(file.path)) used by \(file.processes.count) process(es) (pid \(pids)\(more))"
+                    + (file.kind == .goProgram ? "" : probePlacement(file.path)))
         }
     }
 

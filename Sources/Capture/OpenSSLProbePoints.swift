@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where the OpenSSL probes go in one file: an offset per slot of `ProbeSession.tlsFunctions`
 /// (0: no probe there), each slot's entry program reading its arguments as that function takes them.
 ///
@@ -17,6 +19,9 @@ public struct OpenSSLProbePoints: Sendable, Equatable {
     public var sharedRead: UInt64?
     /// The internal function the write probes are on, when they are on one.
     public var sharedWrite: UInt64?
+    /// The slots whose probe sits on an instruction the kernel single-steps (each hit costs a
+    /// second trap), SSL_do_handshake's left out (it runs once per connection).
+    public var singleStepped: [String] = []
 
     /// Longest stretch of a function's code looked at.
     static let codeBytes = 256
@@ -77,5 +82,20 @@ public struct OpenSSLProbePoints: Sendable, Equatable {
             offsets[slot["SSL_write_ex"]!] = site(exports["SSL_write_ex"])
         }
         self.offsets = offsets
+        singleStepped = zip(ProbeSession.tlsFunctions, offsets).compactMap { name, offset in
+            guard offset != 0, name != "SSL_do_handshake", let code = code(offset) else { return nil }
+            return ProbeSite.isEmulated(code, at: 0) ? nil : name
+        }
+    }
+
+    /// The probe points of the file at `path`; nil when it cannot be read or exports no SSL_write
+    /// and SSL_read.
+    public static func of(path: String) -> OpenSSLProbePoints? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let exports = ELFExports.functions(Set(ProbeSession.tlsFunctions), fd: fd)
+        guard exports["SSL_write"] != nil, exports["SSL_read"] != nil else { return nil }
+        return OpenSSLProbePoints(fd: fd, exports: exports)
     }
 }

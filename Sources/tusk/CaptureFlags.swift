@@ -22,7 +22,7 @@ struct CaptureFlags: ParsableArguments {
     var maxTLSFiles: Int = ProbeSession.maxTLSFiles
 
     @Option(help: ArgumentHelp(
-        "Scoped (--pid, --cgroup, --scope pod): most processes the TLS probes go on at once, each alone, 1-\(ProbeSession.maxTLSProcesses); each costs 10 uprobes per OpenSSL file it uses.",
+        "Scoped (--pid, --cgroup, --scope pod): most processes the TLS probes go on at once, each alone, 1-\(ProbeSession.maxTLSProcesses); each costs up to 10 uprobes per OpenSSL file it uses.",
         valueName: "n"))
     var maxTLSProcesses: Int = 256
 

@@ -47,7 +47,7 @@ struct tusk_probes *tusk_probes_load(const struct tusk_probe_options *options, s
 				     char *error, size_t error_len);
 /* Attach every tracepoint. 0 or -errno with `error` filled. */
 int tusk_probes_attach(struct tusk_probes *probes, char *error, size_t error_len);
-/* Most TLS library files the probes go on (each costs up to 12 uprobes). */
+/* Most TLS library files the probes go on (each costs up to 10 uprobes: 5 slots at most take probes). */
 #define TUSK_TLS_MAX_FILES 64
 /* The slots of the TLS probes, in the order tusk_probes_attach_tls takes their probe points: each
  * slot's entry program reads the arguments as that function takes them (the `_ex` forms' count
