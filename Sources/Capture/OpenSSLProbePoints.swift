@@ -81,6 +81,12 @@ public struct OpenSSLProbePoints: Sendable, Equatable {
             offsets[slot["SSL_write"]!] = site(exports["SSL_write"])
             offsets[slot["SSL_write_ex"]!] = site(exports["SSL_write_ex"])
         }
+        // one function for both directions is not what the shape promised (a profiling hook?)
+        if sharedRead != nil && sharedRead == sharedWrite {
+            sharedRead = nil
+            sharedWrite = nil
+            offsets = ProbeSession.tlsFunctions.map { $0 == "SSL_write_ex2" ? 0 : site(exports[$0]) }
+        }
         self.offsets = offsets
         singleStepped = zip(ProbeSession.tlsFunctions, offsets).compactMap { name, offset in
             guard offset != 0, name != "SSL_do_handshake", let code = code(offset) else { return nil }

@@ -47,19 +47,35 @@ public enum ProbeSite {
 
     /// The target of a function that only passes its arguments on: after nothing but
     /// `endbr64`, pushes and `sub $n,%rsp` (none touches an argument register), its first
-    /// instruction calls or jumps to a relative target. That target gets the function's
-    /// arguments as they came.
+    /// instruction calls or jumps to a relative target, and after a call it only returns (within
+    /// a few instructions, with no other call or jump: the callee did all the work). That target
+    /// gets the function's arguments as they came.
     public static func forwardedCallee(_ code: [UInt8]) -> Int? {
         var at = hasEndbr64(code) ? 4 : 0
         for _ in 0..<8 {
             guard at < code.count else { return nil }
-            if code[at] == 0xE8 || code[at] == 0xE9 { return relativeTarget(code, at: at) }
+            if code[at] == 0xE9 { return relativeTarget(code, at: at) }
+            if code[at] == 0xE8 { return returnsAfter(code, at: at + 5) ? relativeTarget(code, at: at) : nil }
             guard isPush(code, at: at) || isStackReservation(code, at: at),
                   let instruction = X86Instruction.decode(code, at: at)
             else { return nil }
             at += instruction.length
         }
         return nil
+    }
+
+    /// Does the code from `start` reach a RET within 12 instructions, with no call or jump before?
+    private static func returnsAfter(_ code: [UInt8], at start: Int) -> Bool {
+        var at = start
+        for _ in 0..<12 {
+            guard at < code.count, let instruction = X86Instruction.decode(code, at: at) else { return false }
+            if instruction.isReturn { return true }
+            // a call or jump, relative or indirect (FF, after any REX prefix; its other forms too)
+            let opcode = (0x40...0x4F).contains(code[at]) ? code[at + 1] : code[at]
+            if [0xE8, 0xE9, 0xEB, 0xFF].contains(opcode) || isConditionalJump(code, at: at) { return false }
+            at += instruction.length
+        }
+        return false
     }
 
     /// The target of the first call on the function's way in (or of a jump, with `jumps`: a tail
