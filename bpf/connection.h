@@ -20,8 +20,8 @@ static __u64 next_conn_id = 1;
 
 /* ---- recognising a connection ---- */
 
-/* Is fd a stream socket? If so, note its family and addresses in `conn`. */
-static __always_inline int stream_socket(__u32 fd, struct conn *conn)
+/* The current task's open file at `fd`, or 0. */
+static __always_inline struct file *file_at(__u32 fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -29,7 +29,16 @@ static __always_inline int stream_socket(__u32 fd, struct conn *conn)
 		return 0;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return 0;
+	return file;
+}
+
+/* Is fd a stream socket? If so, note its family and addresses in `conn`. */
+static __always_inline int stream_socket(__u32 fd, struct conn *conn)
+{
+	struct file *file = file_at(fd);
+	if (!file)
 		return 0;
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return 0;

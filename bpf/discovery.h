@@ -81,20 +81,6 @@ static __always_inline void report_file(struct file *file, __u16 kind)
 	count(TUSK_C_RECORDS);
 }
 
-/* The current task's open file at `fd`, or 0. */
-static __always_inline struct file *file_at(__u32 fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
-		return 0;
-	return file;
-}
-
 /* Is the file's own name libssl…? */
 static __always_inline int named_libssl(struct file *file)
 {
