@@ -73,7 +73,9 @@ public enum ELFExports {
     /// them runs at the same distance from any other offset in the same one.
     public static func executableRanges(fd: Int32) -> [Range<UInt64>] {
         guard let header = read(fd, at: 0, count: 64), header.count == 64, header[0..<4] == [0x7f, 0x45, 0x4c, 0x46] else { return [] }
-        return loadSegments(fd: fd, header: header).filter(\.executable).map { $0.offset..<($0.offset &+ $0.size) }
+        return loadSegments(fd: fd, header: header)
+            .filter { $0.executable && $0.size <= UInt64.max - $0.offset }
+            .map { $0.offset..<($0.offset + $0.size) }
     }
 
     /// The loadable segments (PT_LOAD): where each one's bytes lie in memory and in the file.

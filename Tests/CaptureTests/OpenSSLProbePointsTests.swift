@@ -87,6 +87,47 @@ struct OpenSSLProbePointsTests {
         #expect(try Self.disassemble(path, at: write).first?.mnemonic == "push")
     }
 
+    /// A damaged copy (segments said to reach past the end of the address space, random bytes over
+    /// the functions' code, cut short) gives probe points or none, never a crash, and never a point
+    /// outside the file.
+    @Test func damagedCopiesArePlannedSafely() throws {
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.libssl)))
+        let (_, exports, _) = try Self.points(Self.libssl)
+        let path = NSTemporaryDirectory() + "tusk-damaged-libssl-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        func plan(_ bytes: [UInt8]) throws -> OpenSSLProbePoints {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let fd = open(path, O_RDONLY)
+            try #require(fd >= 0)
+            defer { close(fd) }
+            return OpenSSLProbePoints(fd: fd, exports: exports)
+        }
+        func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(original[at + $1]) << (8 * $1) } }
+        let programHeaders = u64(32), count = Int(original[56]) | Int(original[57]) << 8
+        // every segment's size near the top of the address space
+        var huge = original
+        for index in 0..<count {
+            for i in 0..<8 { huge[programHeaders + 56 * index + 32 + i] = i == 0 ? 0xF0 : 0xFF }
+        }
+        #expect(try plan(huge).offsets.allSatisfy { $0 < UInt64(original.count) })
+        for round in 0..<60 {
+            var bytes = original
+            let target = Array(exports.values)[round % exports.count]
+            for i in 0..<64 { bytes[Int(target) + i] = UInt8(truncatingIfNeeded: random()) }
+            if round % 3 == 0 { bytes = Array(bytes.prefix(Int(target) + Int(random() % 48))) }
+            let points = try plan(bytes)
+            #expect(points.offsets.count == ProbeSession.tlsFunctions.count)
+            #expect(points.offsets.allSatisfy { $0 < UInt64(original.count) })
+        }
+    }
+
     /// node's SSL_read and SSL_read_ex do their own work (no internal function in common): the
     /// probes stay on them, at their first instruction, a push.
     @Test func nodesBuiltInOpenSSLIsProbedOnItsExports() throws {
