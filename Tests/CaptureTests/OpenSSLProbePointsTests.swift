@@ -50,17 +50,29 @@ struct OpenSSLProbePointsTests {
         try disassemble(path, at: address).first { $0.mnemonic == "call" || (jumps && $0.mnemonic == "jmp") }?.target
     }
 
-    @Test func theSystemsOpenSSLIsProbedOnItsInternalReadAndWrite() throws {
-        let (points, exports, toAddress) = try Self.points(Self.libssl)
+    /// The copy of OpenSSL 1.1.1 bundled in psycopg2-binary 2.9.5's wheel (scripts/setup-python
+    /// installs it into .venv/openssl-1.1).
+    static func openSSL11() throws -> String {
+        let libs = TestEnvironment.packageRoot.appendingPathComponent(".venv/openssl-1.1/psycopg2_binary.libs").path
+        let name = try FileManager.default.contentsOfDirectory(atPath: libs).first { $0.hasPrefix("libssl-") && $0.hasSuffix(".so.1.1") }
+        return libs + "/" + (try #require(name, "no libssl 1.1 in \(libs): scripts/setup-python installs it"))
+    }
+
+    /// OpenSSL 3.0 (the system's) and 1.1.1 have the same shape: SSL_read and SSL_read_ex call
+    /// ssl_read_internal, SSL_write and SSL_write_ex ssl_write_internal.
+    @Test(arguments: ["system", "1.1.1"])
+    func anOpenSSLIsProbedOnItsInternalReadAndWrite(copy: String) throws {
+        let path = copy == "system" ? Self.libssl : try Self.openSSL11()
+        let (points, exports, toAddress) = try Self.points(path)
         for (plain, ex, shared) in [("SSL_read", "SSL_read_ex", points.sharedRead), ("SSL_write", "SSL_write_ex", points.sharedWrite)] {
-            let callee = try #require(try Self.firstTransfer(Self.libssl, exports[plain]! + toAddress), "\(plain)")
-            #expect(try Self.firstTransfer(Self.libssl, exports[ex]! + toAddress) == callee, "\(ex)")
+            let callee = try #require(try Self.firstTransfer(path, exports[plain]! + toAddress), "\(plain)")
+            #expect(try Self.firstTransfer(path, exports[ex]! + toAddress) == callee, "\(ex)")
             #expect(shared.map { $0 + toAddress } == callee, "\(plain)")
             #expect(points.offsets[Self.slot(plain)] == 0, "\(plain)")
             #expect(points.offsets[Self.slot(ex)] + toAddress == callee, "\(ex)")
             // objdump: the probed instruction is a push, not the wrappers' `sub $n,%rsp`
-            #expect(try Self.disassemble(Self.libssl, at: callee).first?.mnemonic == "push")
-            #expect(try Self.disassemble(Self.libssl, at: exports[plain]! + toAddress).first?.mnemonic == "sub")
+            #expect(try Self.disassemble(path, at: callee).first?.mnemonic == "push")
+            #expect(try Self.disassemble(path, at: exports[plain]! + toAddress).first?.mnemonic == "sub")
         }
         #expect(points.offsets[Self.slot("SSL_write_ex2")] == 0)
         #expect(points.offsets[Self.slot("SSL_do_handshake")] == exports["SSL_do_handshake"])

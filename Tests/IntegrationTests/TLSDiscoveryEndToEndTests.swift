@@ -47,6 +47,56 @@ struct TLSDiscoveryEndToEndTests {
         }
     }
 
+    /// OpenSSL 1.1.1, the generation older images still ship: psycopg2-binary 2.9.5 bundles it
+    /// (scripts/setup-python installs that wheel into .venv/openssl-1.1). Imported after the
+    /// agent started; once the agent says its probes are on, a connection's statements are seen
+    /// whole.
+    @Test func openSSL111IsSeen() throws {
+        let cgroup = try TestCgroup("tls-openssl11")
+        defer { cgroup.remove() }
+        let marker = try EndMarker(postgres, cgroup: cgroup.path)
+        let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
+        let script = """
+            import sys, psycopg2
+            assert psycopg2.__version__.startswith("2.9.5"), psycopg2.__version__
+            print([line.split()[-1] for line in open("/proc/self/maps") if "libssl-" in line and ".so.1.1" in line][0], flush=True)
+            sys.stdin.readline()
+            conn = psycopg2.connect(sys.argv[1])
+            conn.autocommit = True
+            cur = conn.cursor()
+            cur.execute("\(Self.sslCheck)")
+            print(cur.fetchone()[0])
+            cur.execute("SELECT n FROM generate_series(1, 2000) AS n")
+            print(len(cur.fetchall()))
+            try:
+                cur.execute("SELECT * FROM nosuch_openssl11_table")
+            except psycopg2.errors.UndefinedTable:
+                print("42P01", flush=True)
+            conn.close()
+            """
+        let packages = TestEnvironment.packageRoot.appendingPathComponent(".venv/openssl-1.1").path
+        let python = try InteractiveProcess(
+            "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", script, dsn],
+            environment: ["PYTHONPATH": packages])
+        let copy = try python.nextLine()
+        #expect(copy.hasPrefix(packages + "/psycopg2_binary.libs/libssl-"), "python maps \(copy): \(python.errorOutput)")
+        #expect(agent.waitForLogLine(containing: ["OpenSSL probes on", copy]), "\(agent.stderrText)")
+        python.send("go")
+        python.closeInput()
+        #expect(try [python.nextLine(), python.nextLine(), python.nextLine()] == ["True", "2000", "42P01"], "\(python.errorOutput)")
+        try #require(python.wait() == 0, "\(python.errorOutput)")
+
+        try marker.send()
+        let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
+        let statements = [Self.sslCheck, "SELECT n FROM generate_series(1, 2000) AS n", "SELECT * FROM nosuch_openssl11_table"]
+        #expect(spans.map(\.text) == statements, "agent log: \(agent.stderrText)")
+        #expect(spans.first?.int("db.response.returned_rows") == 1)
+        #expect(spans.dropFirst().first?.int("db.response.returned_rows") == 2000)
+        #expect(spans.last?.status == "error" && spans.last?.string("db.response.status_code") == "42P01")
+        #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
+        #expect(agent.stop() == 0)
+    }
+
     /// psycopg2-binary's own libssl, imported after the agent started: it is found and probed. The
     /// first connection starts right after the import, maybe before the probes are on: its spans
     /// are right where there are any. The second starts once the agent says the probes are on, and
