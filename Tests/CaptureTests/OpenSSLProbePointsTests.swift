@@ -107,13 +107,8 @@ struct OpenSSLProbePointsTests {
         let (_, exports, _) = try Self.points(Self.libssl)
         let path = NSTemporaryDirectory() + "tusk-damaged-libssl-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func random() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
+        var generator = XorShift64()
+        func random() -> UInt64 { generator.next() }
         func plan(_ bytes: [UInt8]) throws -> OpenSSLProbePoints {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let fd = open(path, O_RDONLY)

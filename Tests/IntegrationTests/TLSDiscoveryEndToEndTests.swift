@@ -22,6 +22,47 @@ struct TLSDiscoveryEndToEndTests {
 
     static let sslCheck = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
+    /// What `psycopg2Program` runs on each connection.
+    static func psycopg2Statements(rows: Int, table: String) -> [String] {
+        [sslCheck, "SELECT n FROM generate_series(1, \(rows)) AS n", "SELECT * FROM \(table)"]
+    }
+
+    /// A psycopg2 program on the DSN it is given: prints the path of the psycopg2-binary libssl
+    /// it maps, then on each of `rounds` connections (from round `waitingFrom` on, each after a
+    /// line on stdin) runs `psycopg2Statements`, printing "True", the row count and "42P01".
+    static func psycopg2Program(rows: Int, table: String, rounds: Int, waitingFrom: Int) -> String {
+        let statements = psycopg2Statements(rows: rows, table: table)
+        return """
+            import sys, psycopg2
+            print([line.split()[-1] for line in open("/proc/self/maps") if "psycopg2_binary.libs/libssl" in line][0], flush=True)
+            for round in range(1, \(rounds + 1)):
+                if round >= \(waitingFrom):
+                    sys.stdin.readline()
+                conn = psycopg2.connect(sys.argv[1])
+                conn.autocommit = True
+                cur = conn.cursor()
+                cur.execute("\(statements[0])")
+                print(cur.fetchone()[0])
+                cur.execute("\(statements[1])")
+                print(len(cur.fetchall()))
+                try:
+                    cur.execute("\(statements[2])")
+                except psycopg2.errors.UndefinedTable:
+                    print("42P01", flush=True)
+                conn.close()
+            """
+    }
+
+    /// The spans of one connection of `psycopg2Program`: every statement, its rows, the error.
+    static func expectPsycopg2Spans(_ spans: [AgentProcess.Span], rows: Int, table: String, _ context: @autoclosure () -> String) {
+        #expect(spans.map(\.text) == psycopg2Statements(rows: rows, table: table), "\(context())")
+        guard spans.count == 3 else { return }
+        #expect(spans[0].status == "unset" && spans[0].int("db.response.returned_rows") == 1)
+        #expect(spans[1].status == "unset" && spans[1].int("db.response.returned_rows") == rows)
+        #expect(spans[2].status == "error" && spans[2].string("db.response.status_code") == "42P01")
+        #expect(spans[2].statusMessage == "relation \"\(table)\" does not exist")
+    }
+
     /// A scratch directory of the test's own.
     func scratch(_ name: String) throws -> String {
         let path = NSTemporaryDirectory() + "tusk-tls-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -56,30 +97,13 @@ struct TLSDiscoveryEndToEndTests {
         defer { cgroup.remove() }
         let marker = try EndMarker(postgres, cgroup: cgroup.path)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
-        let script = """
-            import sys, psycopg2
-            assert psycopg2.__version__.startswith("2.9.5"), psycopg2.__version__
-            print([line.split()[-1] for line in open("/proc/self/maps") if "libssl-" in line and ".so.1.1" in line][0], flush=True)
-            sys.stdin.readline()
-            conn = psycopg2.connect(sys.argv[1])
-            conn.autocommit = True
-            cur = conn.cursor()
-            cur.execute("\(Self.sslCheck)")
-            print(cur.fetchone()[0])
-            cur.execute("SELECT n FROM generate_series(1, 2000) AS n")
-            print(len(cur.fetchall()))
-            try:
-                cur.execute("SELECT * FROM nosuch_openssl11_table")
-            except psycopg2.errors.UndefinedTable:
-                print("42P01", flush=True)
-            conn.close()
-            """
+        let script = Self.psycopg2Program(rows: 2000, table: "nosuch_openssl11_table", rounds: 1, waitingFrom: 1)
         let packages = TestEnvironment.packageRoot.appendingPathComponent(".venv/openssl-1.1").path
         let python = try InteractiveProcess(
             "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", script, dsn],
             environment: ["PYTHONPATH": packages])
         let copy = try python.nextLine()
-        #expect(copy.hasPrefix(packages + "/psycopg2_binary.libs/libssl-"), "python maps \(copy): \(python.errorOutput)")
+        #expect(copy.hasPrefix(packages + "/psycopg2_binary.libs/libssl-") && copy.hasSuffix(".so.1.1"), "python maps \(copy): \(python.errorOutput)")
         #expect(agent.waitForLogLine(containing: ["OpenSSL probes on", copy]), "\(agent.stderrText)")
         python.send("go")
         python.closeInput()
@@ -88,11 +112,7 @@ struct TLSDiscoveryEndToEndTests {
 
         try marker.send()
         let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
-        let statements = [Self.sslCheck, "SELECT n FROM generate_series(1, 2000) AS n", "SELECT * FROM nosuch_openssl11_table"]
-        #expect(spans.map(\.text) == statements, "agent log: \(agent.stderrText)")
-        #expect(spans.first?.int("db.response.returned_rows") == 1)
-        #expect(spans.dropFirst().first?.int("db.response.returned_rows") == 2000)
-        #expect(spans.last?.status == "error" && spans.last?.string("db.response.status_code") == "42P01")
+        Self.expectPsycopg2Spans(spans, rows: 2000, table: "nosuch_openssl11_table", "agent log: \(agent.stderrText)")
         #expect(try agent.metric("tusk_connections_encrypted_seen_total", settlesAt: 2) == 2)
         #expect(agent.stop() == 0)
     }
@@ -106,25 +126,7 @@ struct TLSDiscoveryEndToEndTests {
         defer { cgroup.remove() }
         let marker = try EndMarker(postgres, cgroup: cgroup.path)
         let agent = try AgentProcess(arguments: ["--query-text", "raw", "--cgroup", cgroup.path])
-        let script = """
-            import sys, psycopg2
-            print([line.split()[-1] for line in open("/proc/self/maps") if "psycopg2_binary.libs/libssl" in line][0], flush=True)
-            for round in (1, 2):
-                if round == 2:
-                    sys.stdin.readline()
-                conn = psycopg2.connect(sys.argv[1])
-                conn.autocommit = True
-                cur = conn.cursor()
-                cur.execute("\(Self.sslCheck)")
-                print(cur.fetchone()[0])
-                cur.execute("SELECT n FROM generate_series(1, 120) AS n")
-                print(len(cur.fetchall()))
-                try:
-                    cur.execute("SELECT * FROM nosuch_bundled_table")
-                except psycopg2.errors.UndefinedTable:
-                    print("42P01", flush=True)
-                conn.close()
-            """
+        let script = Self.psycopg2Program(rows: 120, table: "nosuch_bundled_table", rounds: 2, waitingFrom: 2)
         let python = try InteractiveProcess(
             "/bin/sh", ["-c", cgroup.join + "exec \"$0\" \"$@\"", TestEnvironment.python, "-c", script, dsn])
         let bundled = try python.nextLine()
@@ -138,17 +140,12 @@ struct TLSDiscoveryEndToEndTests {
         try #require(python.wait() == 0, "\(python.errorOutput)")
 
         try marker.send()
-        let statements = [Self.sslCheck, "SELECT n FROM generate_series(1, 120) AS n", "SELECT * FROM nosuch_bundled_table"]
+        let statements = Self.psycopg2Statements(rows: 120, table: "nosuch_bundled_table")
         let spans = try agent.spans(through: marker).filter { $0.pid == python.pid }
         let log = agent.stderrText
         #expect(log.contains(bundled), "agent log: \(log)")
         try #require(spans.count >= 3, "\(spans.map { $0.text ?? "-" }); agent log: \(log)")
-        let second = Array(spans.suffix(3))
-        #expect(second.map(\.text) == statements)
-        #expect(second[0].status == "unset" && second[0].int("db.response.returned_rows") == 1)
-        #expect(second[1].status == "unset" && second[1].int("db.response.returned_rows") == 120)
-        #expect(second[2].status == "error" && second[2].string("db.response.status_code") == "42P01")
-        #expect(second[2].statusMessage == "relation \"nosuch_bundled_table\" does not exist")
+        Self.expectPsycopg2Spans(Array(spans.suffix(3)), rows: 120, table: "nosuch_bundled_table", "agent log: \(log)")
         // the first connection's spans: a tail of its statements, none made up
         let first = spans.dropLast(3)
         #expect(first.count <= 3 && first.map(\.text) == Array(statements.suffix(first.count)), "\(spans.map { $0.text ?? "-" })")

@@ -238,13 +238,8 @@ struct GoTLSBinaryTests {
         let buildInfo = try #require(elf.section(named: ".go.buildinfo"))
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stripped)))
         let path = NSTemporaryDirectory() + "tusk-go-sources-\(getpid())/damaged"
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func random() -> UInt64 {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return state
-        }
+        var generator = XorShift64()
+        func random() -> UInt64 { generator.next() }
         func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(original[at + $1]) << (8 * UInt64($1)) } }
         let programHeaders = u64(32), sectionHeaders = u64(40), sectionCount = UInt64(original[60]) | UInt64(original[61]) << 8
         let regions: [(start: UInt64, length: UInt64)] = [
