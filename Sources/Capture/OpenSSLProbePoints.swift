@@ -94,14 +94,20 @@ public struct OpenSSLProbePoints: Sendable, Equatable {
         }
     }
 
+    /// The probe points of the open file `fd` for its exported functions `exports` (found in the
+    /// file when not given); nil when it exports no SSL_write and SSL_read.
+    public static func of(fd: Int32, exports known: [String: UInt64]? = nil) -> OpenSSLProbePoints? {
+        let exports = known ?? ELFExports.functions(Set(ProbeSession.tlsFunctions), fd: fd)
+        guard exports["SSL_write"] != nil, exports["SSL_read"] != nil else { return nil }
+        return OpenSSLProbePoints(fd: fd, exports: exports)
+    }
+
     /// The probe points of the file at `path`; nil when it cannot be read or exports no SSL_write
     /// and SSL_read.
     public static func of(path: String) -> OpenSSLProbePoints? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let exports = ELFExports.functions(Set(ProbeSession.tlsFunctions), fd: fd)
-        guard exports["SSL_write"] != nil, exports["SSL_read"] != nil else { return nil }
-        return OpenSSLProbePoints(fd: fd, exports: exports)
+        return of(fd: fd)
     }
 }

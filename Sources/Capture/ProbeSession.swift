@@ -76,9 +76,7 @@ public final class ProbeSession: @unchecked Sendable {
     /// The probe points in the open file `fd` for its exported functions `offsets` (found in the
     /// file when not given); nil when it exports no SSL_write and SSL_read.
     static func tlsProbePoints(fd: Int32, offsets known: [String: UInt64]?) -> [UInt64]? {
-        let offsets = known ?? ELFExports.functions(Set(tlsFunctions), fd: fd)
-        guard offsets["SSL_write"] != nil, offsets["SSL_read"] != nil else { return nil }
-        return OpenSSLProbePoints(fd: fd, exports: offsets).offsets
+        OpenSSLProbePoints.of(fd: fd, exports: known)?.offsets
     }
 
     /// Puts the TLS probes on the open file `fd` (`name` in messages), at `offsets` (from
