@@ -336,7 +336,7 @@ public final class TLSDiscovery: Sendable {
         guard first else { return }
         // what it maps is read now, while it runs; the reason is told once the reports before this
         // one are handled (a file they name may have been refused by then)
-        let maps = TLSLibraries.readText("\(procRoot)/\(pid)/maps")
+        let maps = TLSLibraries.mappings(procRoot: procRoot, pid: pid)
         enqueue([]) { self.report(.unseen(pid: pid, program: program, reason: self.unseenReason(pid: pid, program: program, maps: maps))) }
     }
 

@@ -128,9 +128,29 @@ public enum TLSLibraries {
     /// The libssl files process `pid` maps, as the agent reaches them (through the process's root).
     /// Nil when the process's maps cannot be read (it is gone).
     public static func libraries(procRoot: String, pid: Int32) -> [String]? {
-        // a process that has exited (a zombie) has no mappings left
-        guard let maps = readBytes("\(procRoot)/\(pid)/maps"), !maps.isEmpty else { return nil }
+        guard let maps = mappingBytes(procRoot: procRoot, pid: pid) else { return nil }
         return libraryPaths(inMaps: maps).map { "\(procRoot)/\(pid)/root\($0)" }
+    }
+
+    /// The text of process `pid`'s maps; nil when they cannot be read or the process is exiting: its
+    /// mappings are gone (a zombie has none), or went while they were read, which cuts the text short.
+    public static func mappings(procRoot: String, pid: Int32) -> String? {
+        mappingBytes(procRoot: procRoot, pid: pid).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func mappingBytes(procRoot: String, pid: Int32) -> [UInt8]? {
+        let path = "\(procRoot)/\(pid)/maps"
+        guard let maps = readBytes(path), !maps.isEmpty, hasMappings(path) else { return nil }
+        return maps
+    }
+
+    /// Whether the maps file at `path` still lists a mapping (its first byte can be read).
+    private static func hasMappings(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        return read(fd, &byte, 1) == 1
     }
 
     /// The program file of process `pid`, as the agent reaches it (through the process's root).
@@ -204,10 +224,6 @@ public enum TLSLibraries {
             if let pid = Int32(name) { pids.append(pid) }
         }
         return pids
-    }
-
-    static func readText(_ path: String) -> String? {
-        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func readBytes(_ path: String) -> [UInt8]? {

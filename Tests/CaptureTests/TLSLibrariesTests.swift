@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Testing
+import TestSupport
 
 /// Finding the OpenSSL files the TLS probes go on, from /proc/PID/maps texts.
 struct TLSLibrariesTests {
@@ -56,6 +57,24 @@ struct TLSLibrariesTests {
             guard stat(path, &info) == 0 else { continue }
             #expect(files.contains { $0.inode == UInt64(info.st_ino) && $0.device == UInt64(info.st_dev) })
         }
+    }
+
+    /// A process that has exited but was not waited for (a zombie) has no mappings: its maps read
+    /// as gone, not as a process that maps no OpenSSL; a running one's read whole.
+    @Test func anExitedProcessHasNoMappings() throws {
+        let running = try #require(TLSLibraries.mappings(procRoot: "/proc", pid: getpid()))
+        #expect(running.contains("[stack]"))
+        let child = try InteractiveProcess("/bin/true", [])
+        defer { child.wait() }
+        // exited once its stat says so (Z), still there to be read until waited for
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, !(try String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8).contains(") Z ")) {
+            usleep(10_000)
+        }
+        #expect(FileManager.default.fileExists(atPath: "/proc/\(child.pid)/maps"))
+        #expect(TLSLibraries.mappings(procRoot: "/proc", pid: child.pid) == nil)
+        #expect(TLSLibraries.libraries(procRoot: "/proc", pid: child.pid) == nil)
+        #expect(TLSLibraries.mappings(procRoot: "/proc", pid: 999_999_999) == nil)
     }
 }
 
