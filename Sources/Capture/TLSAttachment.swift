@@ -4,6 +4,9 @@ public struct TLSAttachment: Sendable, Equatable {
     public var attached: [String] = []
     /// One line per file that could not be probed.
     public var failures: [String] = []
+    /// Paths of the files left unprobed because only PostgreSQL servers use them and their side is
+    /// not traced (`--side client`).
+    public var serverOnly: [String] = []
 
     public init() {}
 }

@@ -37,7 +37,7 @@ extension TLSDiscovery {
                 case .probed(let file, let pid), .probedProcess(let file, let pid):
                     result.attached.append("\(file.path) (pid \(pid))")
                 case .notProbed(_, _, let reason): result.failures.append(reason)
-                case .unseen: break
+                case .unseen, .leftToServers: break
                 }
             }
         }

@@ -17,6 +17,13 @@ import Synchronization
 /// A scoped agent (`ProbeSession.tlsPerProcess`) puts the OpenSSL probes on each process in scope
 /// instead (TLSDiscovery+Processes.swift), so that no other process traps in them.
 ///
+/// Probes on a file make every process that maps it trap, traced or not. With `--side client` the
+/// PostgreSQL servers' calls are of no use, so a library only servers map is left unprobed (a
+/// database pod's own libssl on a node-wide agent's node): its backends do not pay for the traps.
+/// It gets the probes once another process maps it, or a server process opens a PostgreSQL
+/// connection of its own (postgres_fdw, a subscription). The agent's own system libssl is probed
+/// regardless: on a host, clients and the server share it.
+///
 /// It also says what is not seen: the first encrypted connection of a process whose plaintext no
 /// probe hands over is reported once per process, with the reason.
 public final class TLSDiscovery: Sendable {
@@ -29,6 +36,9 @@ public final class TLSDiscovery: Sendable {
         case probedProcess(TLSLibraries.File, pid: Int32)
         /// A file that is OpenSSL but could not be probed (`reason`).
         case notProbed(path: String, pid: Int32, reason: String)
+        /// A library found after start left unprobed: only PostgreSQL servers (`pid`) map it and
+        /// their side is not traced. Once per file.
+        case leftToServers(path: String, pid: Int32)
         /// Process `pid` running `program` has an encrypted connection Tusk cannot see into.
         case unseen(pid: Int32, program: String, reason: String)
     }
@@ -63,6 +73,11 @@ public final class TLSDiscovery: Sendable {
     let maxProcesses: Int
     /// Scoped with `--pid`: the only processes probes may go on (a fork's child is not one).
     let scopePids: Set<Int32>
+    /// Whether the PostgreSQL servers' TLS is traced (`--side server` or `both`); else a library
+    /// only servers map is left unprobed.
+    let serversTraced: Bool
+    /// The agent's own system libssl files, probed whoever maps them.
+    let ownSystemFiles: Set<TLSLibraries.Identity>
     let report: @Sendable (Event) -> Void
     let queue = DispatchQueue(label: "tusk.tls-discovery")
     private let waiting = Atomic<Int>(0)
@@ -84,6 +99,9 @@ public final class TLSDiscovery: Sendable {
         var reported = Set<String>()
         /// Files probed at start: any other probed file was probed as a process started using it.
         var probedAtStart = Set<TLSLibraries.Identity>()
+        /// Libraries left unprobed because only PostgreSQL servers mapped them (`serversTraced`
+        /// false); one that gets the probes later leaves this set.
+        var serverOnly = Set<TLSLibraries.Identity>()
         /// Scoped: the OpenSSL files probed in each process.
         var processFiles: [Int32: Set<TLSLibraries.Identity>] = [:]
         /// Scoped: each file's OpenSSL functions by file offset; empty for a file without OpenSSL.
@@ -100,13 +118,15 @@ public final class TLSDiscovery: Sendable {
     }
 
     public init(session: ProbeSession, procRoot: String = "/proc", maxFiles: Int = ProbeSession.maxTLSFiles,
-                maxProcesses: Int = ProbeSession.maxTLSProcesses, scopePids: [Int32] = [],
+                maxProcesses: Int = ProbeSession.maxTLSProcesses, scopePids: [Int32] = [], serversTraced: Bool = true,
                 report: @escaping @Sendable (Event) -> Void) {
         self.session = session
         self.procRoot = procRoot
         self.maxFiles = min(maxFiles, ProbeSession.maxTLSFiles)
         self.maxProcesses = min(maxProcesses, ProbeSession.maxTLSProcesses)
         self.scopePids = Set(scopePids)
+        self.serversTraced = serversTraced
+        ownSystemFiles = Set(TLSLibraries.system().map(\.identity))
         self.report = report
         if session.tlsPerProcess { removeExitedEverySecond() }
     }
@@ -115,6 +135,11 @@ public final class TLSDiscovery: Sendable {
     public func attach(_ files: [TLSLibraries.File]) -> TLSAttachment {
         var result = TLSAttachment()
         for file in files {
+            if file.kind == .library, leftToServers(file.identity, mappedBy: file.processes) {
+                state.withLock { _ = $0.serverOnly.insert(file.identity) }
+                result.serverOnly.append(file.path)
+                continue
+            }
             let fd = open(file.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             defer { close(fd) }
@@ -235,7 +260,18 @@ public final class TLSDiscovery: Sendable {
         let pid = record.pid
         switch record.kind {
         case .library:
-            for file in files { consider(file, kind: .library, pid: pid, offsets: nil) }
+            var left = false
+            for file in files {
+                if leftToServers(file.identity, mappedBy: [pid]) {
+                    left = true
+                    let first = state.withLock { $0.serverOnly.insert(file.identity).inserted }
+                    if first { report(.leftToServers(path: file.path, pid: pid)) }
+                } else {
+                    consider(file, kind: .library, pid: pid, offsets: nil)
+                }
+            }
+            // the kernel reports a file once: have it report this one again when another maps it
+            if left { session.forgetReportedFile(of: record) }
         case .process:
             // the process's first connection: a library it mapped before its report could be read
             for file in openLibraries(of: pid) ?? [] {
@@ -261,6 +297,20 @@ public final class TLSDiscovery: Sendable {
         }
     }
 
+    /// Whether a library mapped by the processes `pids` (none known: not) is left unprobed: only
+    /// PostgreSQL servers map it, their side is not traced, and it is not the agent's own system one.
+    private func leftToServers(_ identity: TLSLibraries.Identity, mappedBy pids: [Int32]) -> Bool {
+        !serversTraced && !pids.isEmpty && !ownSystemFiles.contains(identity) && pids.allSatisfy(isPostgreSQLServer)
+    }
+
+    /// Whether process `pid` runs a PostgreSQL server: its program is named postgres or postmaster
+    /// (a backend is a fork of it).
+    private func isPostgreSQLServer(_ pid: Int32) -> Bool {
+        guard let program = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return false }
+        let name = program.split(separator: "/").last ?? ""
+        return name == "postgres" || name == "postmaster"
+    }
+
     /// Puts the probes on an open OpenSSL file unless it has them (or cannot have them).
     private func consider(_ open: OpenFile, kind: TLSLibraries.File.Kind, pid: Int32, offsets: [String: UInt64]?) {
         let identity = open.identity
@@ -268,6 +318,7 @@ public final class TLSDiscovery: Sendable {
             path: open.path, device: identity.device, inode: identity.inode, kind: kind, processes: [pid])
         let outcome = attach(file, fd: open.fd, offsets: offsets)
         if outcome.attached {
+            state.withLock { _ = $0.serverOnly.remove(identity) }
             report(.probed(file, pid: pid))
         } else if let failure = outcome.failure {
             report(.notProbed(path: open.path, pid: pid, reason: failure))
@@ -386,6 +437,9 @@ public final class TLSDiscovery: Sendable {
             case .failed:
                 return "its OpenSSL \(path) could not be probed"
             case nil:
+                if state.withLock({ $0.serverOnly.contains(identity) }) {
+                    return "its OpenSSL \(path) was left unprobed: only PostgreSQL servers used it (--side client)"
+                }
                 return "its OpenSSL \(path) was not probed yet when the connection started"
             case .probed:
                 if late { probedLate = path }

@@ -10,10 +10,11 @@ extension RunCommand {
     /// connections are counted only.
     func attachTLS(
         _ session: ProbeSession, procRoot: String, pids: [Int32], cgroupDirectories: [String], maxFiles: Int,
-        maxProcesses: Int, logger: Logger
+        maxProcesses: Int, side: CaptureOptions.Side, logger: Logger
     ) -> TLSDiscovery {
         let discovery = TLSDiscovery(
-            session: session, procRoot: procRoot, maxFiles: maxFiles, maxProcesses: maxProcesses, scopePids: pids
+            session: session, procRoot: procRoot, maxFiles: maxFiles, maxProcesses: maxProcesses, scopePids: pids,
+            serversTraced: side != .client
         ) { event in
             switch event {
             case .probed(let file, let pid):
@@ -25,6 +26,10 @@ extension RunCommand {
                 logger.debug(
                     "OpenSSL probes on \(TLSLibraries.displayPath(file.path))",
                     metadata: ["pid": "\(pid)", "kind": "\(Self.describe(file.kind))"])
+            case .leftToServers(let path, let pid):
+                logger.info(
+                    "OpenSSL \(TLSLibraries.displayPath(path)) left unprobed: only PostgreSQL servers use it, and --side client traces their clients",
+                    metadata: ["pid": "\(pid)"])
             case .notProbed(let path, let pid, let reason):
                 logger.warning("TLS not probed: \(reason)", metadata: ["pid": "\(pid)", "file": "\(path)"])
             case .unseen(let pid, let program, let reason):
@@ -40,6 +45,10 @@ extension RunCommand {
         let attachment = discovery.attach(files)
         for failure in attachment.failures {
             logger.warning("TLS probes: \(failure)")
+        }
+        for path in attachment.serverOnly {
+            logger.info(
+                "OpenSSL \(TLSLibraries.displayPath(path)) left unprobed: only PostgreSQL servers use it, and --side client traces their clients")
         }
         session.onDiscovery { discovery.notice($0) }
         if attachment.attached.isEmpty {

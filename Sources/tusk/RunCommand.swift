@@ -75,7 +75,8 @@ struct RunCommand: AsyncParsableCommand {
 
         let tlsDiscovery = capture.tls ? attachTLS(
             session, procRoot: export.procRoot, pids: pids, cgroupDirectories: scopeDirectories,
-            maxFiles: captureFlags.maxTLSFiles, maxProcesses: captureFlags.maxTLSProcesses, logger: logger) : nil
+            maxFiles: captureFlags.maxTLSFiles, maxProcesses: captureFlags.maxTLSProcesses, side: capture.side,
+            logger: logger) : nil
         if capture.tls {
             attachGoTLS(session, procRoot: export.procRoot, pids: pids, logger: logger)
         }

@@ -35,10 +35,18 @@ struct TLSProbePlacementEndToEndTests {
         return nil
     }
 
+    /// Process `pid`'s maps, read to their end (String(contentsOfFile:) stops at the first page of
+    /// a /proc file).
+    static func maps(of pid: Int32) throws -> String {
+        let file = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/maps"))
+        defer { try? file.close() }
+        return String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+    }
+
     /// The first byte at each of `offsets` (libssl's addresses, which are its file offsets) in
-    /// process `pid`'s memory, and in the file.
+    /// process `pid`'s memory (its libssl.so.3, wherever it is), and in the file.
     static func firstBytes(pid: Int32, _ offsets: [UInt64]) throws -> (memory: [UInt8], file: [UInt8]) {
-        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
+        let maps = try Self.maps(of: pid)
         // "start-end r-xp offset dev inode path"
         let code = try #require(maps.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             .first { $0.count >= 6 && $0[1] == "r-xp" && $0[5].hasSuffix("libssl.so.3") })
@@ -94,5 +102,55 @@ struct TLSProbePlacementEndToEndTests {
             after = try Self.firstBytes(pid: python.pid, wrappers + [read, write])
         }
         #expect(after.memory == after.file, "the breakpoints go with the agent")
+    }
+
+    /// With `--side client` a libssl only PostgreSQL servers map (here a server's own copy, loaded
+    /// through LD_LIBRARY_PATH, as a database container's own libssl is on a node) gets no probes:
+    /// its backends do not trap, and clients on another libssl are seen as before. With `--side
+    /// both` the same file gets them, and the backends' SERVER spans come through it.
+    @Test func aLibSSLOnlyServersMapIsLeftUnprobedUnderSideClient() throws {
+        let exported = try Self.exports(["SSL_read", "SSL_write"])
+        let readExport = try #require(exported["SSL_read"]), writeExport = try #require(exported["SSL_write"])
+        let read = try #require(try Self.firstCall(at: readExport))
+        let write = try #require(try Self.firstCall(at: writeExport))
+        let libraries = NSTemporaryDirectory() + "tusk-server-libssl-\(UInt32.random(in: 0...UInt32.max))"
+        // the server runs as postgres: the directory must be open to it
+        try FileManager.default.createDirectory(
+            atPath: libraries, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: libraries) }
+        let copy = libraries + "/libssl.so.3"
+        try FileManager.default.copyItem(atPath: Self.libssl, toPath: copy)
+        let server = try PostgresSandbox(tlsWithLibrariesFrom: libraries)
+        let postmaster = try #require(server.postmasterPid)
+        try #require(try Self.maps(of: postmaster).contains(copy))
+        let name = "left_to_servers_\(UInt32.random(in: 0...UInt32.max))"
+        let query = "SELECT 1 AS \(name)"
+        func runPsql() throws -> Int32 {
+            let psql = try ChildProcess.run(
+                server.binaries + "/psql", ["-X", "-A", "-t", "-c", query] + server.connection(), environment: ["PGSSLMODE": "require"])
+            try #require(psql.status == 0, "\(psql.errorOutput)")
+            return psql.pid
+        }
+
+        let client = try AgentProcess(arguments: ["--side", "client"])
+        #expect(client.stderrText.contains("OpenSSL \(copy) left unprobed: only PostgreSQL servers use it"), "\(client.stderrText)")
+        let untouched = try Self.firstBytes(pid: postmaster, [read, write])
+        #expect(untouched.memory == untouched.file, "no breakpoint in the server; agent log: \(client.stderrText)")
+        let psql = try runPsql()
+        let seen = client.spans(pid: psql) { $0.contains { $0.text?.contains(name) == true } }
+        #expect(seen.contains { $0.kind == "client" && $0.text?.contains(name) == true }, "\(client.stderrText)")
+        #expect(client.stop() == 0)
+
+        let both = try AgentProcess(arguments: ["--side", "both"])
+        #expect(both.stderrText.contains(copy) && !both.stderrText.contains("left unprobed"), "\(both.stderrText)")
+        let probed = try Self.firstBytes(pid: postmaster, [read, write])
+        #expect(probed.memory == [0xCC, 0xCC], "breakpoints in the server; agent log: \(both.stderrText)")
+        _ = try runPsql()
+        let deadline = Date().addingTimeInterval(10)
+        while !both.spans.contains(where: { $0.kind == "server" && $0.text?.contains(name) == true }) && Date() < deadline {
+            usleep(20_000)
+        }
+        #expect(both.spans.contains { $0.kind == "server" && $0.text?.contains(name) == true }, "\(both.stderrText)")
+        #expect(both.stop() == 0)
     }
 }

@@ -23,7 +23,7 @@ public final class PostgresSandbox: Sendable {
         stopsWhenReleased = false
         port = try freePort()
         binaries = try Self.binaries()
-        try Self.start(directory: directory, port: port, join: "", tls: tls)
+        try Self.start(directory: directory, port: port, join: "", environment: tls ? ["PG_SANDBOX_SSL": "1"] : [:])
         sandboxesToStop.withLock { sandboxes in
             if sandboxes.isEmpty {
                 atexit {
@@ -49,8 +49,26 @@ public final class PostgresSandbox: Sendable {
         try initializePgbench()
     }
 
+    /// A sandbox of the test's own with `ssl = on` whose server loads its libraries from
+    /// `libraries` first (LD_LIBRARY_PATH: a libssl there is the server's alone, as a database
+    /// container's is); stopped and removed when released.
+    public init(tlsWithLibrariesFrom libraries: String) throws {
+        directory = NSTemporaryDirectory() + "tusk-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        stopsWhenReleased = true
+        port = try freePort()
+        binaries = try Self.binaries()
+        try Self.start(directory: directory, port: port, join: "", environment: ["PG_SANDBOX_SSL": "1", "LD_LIBRARY_PATH": libraries])
+        try initializePgbench()
+    }
+
     deinit {
         if stopsWhenReleased { stop() }
+    }
+
+    /// The postmaster's pid (the first line of its postmaster.pid).
+    public var postmasterPid: Int32? {
+        (try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8))
+            .flatMap { $0.split(separator: "\n").first.flatMap { Int32($0) } }
     }
 
     /// Stops a sandbox of the test's own and removes its directory; again, it does nothing.
@@ -67,11 +85,12 @@ public final class PostgresSandbox: Sendable {
         return "/usr/lib/postgresql/\(versions.last ?? "15")/bin"
     }
 
-    /// scripts/pg-sandbox start, after `join` (a shell prefix that moves it into a cgroup).
-    private static func start(directory: String, port: Int, join: String, tls: Bool = false) throws {
+    /// scripts/pg-sandbox start, after `join` (a shell prefix that moves it into a cgroup), with
+    /// `environment` added to the server's.
+    private static func start(directory: String, port: Int, join: String, environment: [String: String] = [:]) throws {
         let start = try ChildProcess.run(
             "/bin/sh", ["-c", join + "exec /bin/bash \"$0\" start \"$1\" \"$2\"", script, directory, String(port)],
-            environment: tls ? ["PG_SANDBOX_SSL": "1"] : [:])
+            environment: environment)
         guard start.status == 0 else {
             throw SandboxError(message: "pg-sandbox start failed: \(start.output) \(start.errorOutput)")
         }
