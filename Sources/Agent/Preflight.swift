@@ -149,9 +149,12 @@ public enum Preflight {
             }
             let pids = file.processes.prefix(5).map(String.init).joined(separator: ", ")
             let more = file.processes.count > 5 ? ", …" : ""
+            // as TLSDiscovery decides: a library only servers use waits for a client to map it
+            let serversOnly = file.kind == .library && file.processes.allSatisfy { TLSLibraries.runsPostgreSQLServer(pid: $0) }
             return Finding(
                 verdict: .ok,
                 message: "TLS: \(kind) \(TLSLibraries.displayPath(file.path)) used by \(file.processes.count) process(es) (pid \(pids)\(more))"
+                    + (serversOnly ? "; only PostgreSQL servers use it: left unprobed with --side client, probed with server or both" : "")
                     + (file.kind == .goProgram ? "" : probePlacement(file.path)))
         }
     }

@@ -300,15 +300,8 @@ public final class TLSDiscovery: Sendable {
     /// Whether a library mapped by the processes `pids` (none known: not) is left unprobed: only
     /// PostgreSQL servers map it, their side is not traced, and it is not the agent's own system one.
     private func leftToServers(_ identity: TLSLibraries.Identity, mappedBy pids: [Int32]) -> Bool {
-        !serversTraced && !pids.isEmpty && !ownSystemFiles.contains(identity) && pids.allSatisfy(isPostgreSQLServer)
-    }
-
-    /// Whether process `pid` runs a PostgreSQL server: its program is named postgres or postmaster
-    /// (a backend is a fork of it).
-    private func isPostgreSQLServer(_ pid: Int32) -> Bool {
-        guard let program = TLSLibraries.program(procRoot: procRoot, pid: pid) else { return false }
-        let name = program.split(separator: "/").last ?? ""
-        return name == "postgres" || name == "postmaster"
+        !serversTraced && !pids.isEmpty && !ownSystemFiles.contains(identity)
+            && pids.allSatisfy { TLSLibraries.runsPostgreSQLServer(procRoot: procRoot, pid: $0) }
     }
 
     /// Puts the probes on an open OpenSSL file unless it has them (or cannot have them).

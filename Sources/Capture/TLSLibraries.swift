@@ -163,6 +163,14 @@ public enum TLSLibraries {
         return "\(procRoot)/\(pid)/root\(path)"
     }
 
+    /// Whether process `pid` runs a PostgreSQL server: its program is named postgres or postmaster
+    /// (its backends are forks of it).
+    public static func runsPostgreSQLServer(procRoot: String = "/proc", pid: Int32) -> Bool {
+        guard let path = program(procRoot: procRoot, pid: pid) else { return false }
+        let name = path.split(separator: "/").last ?? ""
+        return name == "postgres" || name == "postmaster"
+    }
+
     /// Does the program file at `path` have OpenSSL built in (exporting SSL_read and SSL_write)?
     public static func hasOpenSSL(program path: String) -> Bool {
         ELFExports.defined(requiredFunctions, in: path) == requiredFunctions

@@ -132,6 +132,10 @@ struct TLSProbePlacementEndToEndTests {
             return psql.pid
         }
 
+        let check = try ChildProcess.run(AgentProcess.binary, ["check"])
+        let line = check.output.split(separator: "\n").first { $0.contains(copy) }
+        #expect(line?.contains("only PostgreSQL servers use it: left unprobed with --side client") == true, "\(check.output)")
+
         let client = try AgentProcess(arguments: ["--side", "client"])
         #expect(client.stderrText.contains("OpenSSL \(copy) left unprobed: only PostgreSQL servers use it"), "\(client.stderrText)")
         let untouched = try Self.firstBytes(pid: postmaster, [read, write])
